@@ -1,0 +1,35 @@
+package dev.kopi.cli;
+
+import java.io.PrintWriter;
+import java.util.concurrent.Callable;
+
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Spec;
+
+/** What every subcommand shares: the connection to kopid and the output streams. */
+abstract class Base implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    KopiCtl root() {
+        return (KopiCtl) spec.root().userObject();
+    }
+
+    PrintWriter out() {
+        return spec.commandLine().getOut();
+    }
+
+    PrintWriter err() {
+        return spec.commandLine().getErr();
+    }
+
+    @Override
+    public final Integer call() {
+        try (Connection c = new Connection(root().socketPath())) {
+            run(c);
+        }
+        return 0;
+    }
+
+    abstract void run(Connection c);
+}

@@ -1,0 +1,32 @@
+package dev.kopi.cli;
+
+import java.util.ArrayList;
+import java.util.List;
+
+import dev.kopi.proto.v1.Clone;
+import dev.kopi.proto.v1.ListClonesRequest;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Parameters;
+
+/** kopictl clones [SNAPSHOT]: passwords are never shown in the table. */
+@Command(name = "clones", description = "List clones (passwords only in -o json).")
+final class ClonesCommand extends Base {
+    @Parameters(paramLabel = "SNAPSHOT", arity = "0..1", description = "only clones of this source or snapshot")
+    String snapshot;
+
+    @Override
+    void run(Connection c) {
+        List<Clone> clones = c.clones().listClones(ListClonesRequest.newBuilder()
+                .setSnapshot(snapshot == null ? "" : snapshot).build()).getClonesList();
+        if (root().json()) {
+            Output.json(out(), clones.stream().map(Views::clone).toList());
+            return;
+        }
+        List<List<String>> rows = new ArrayList<>();
+        for (Clone x : clones) {
+            rows.add(List.of(x.getName(), x.getSnapshot(), Views.state(x.getState()), Integer.toString(x.getPort()),
+                    x.getUser(), x.getDatabase(), Output.time(x.getCreatedAt())));
+        }
+        Output.table(out(), List.of("name", "snapshot", "state", "port", "user", "database", "created"), rows);
+    }
+}

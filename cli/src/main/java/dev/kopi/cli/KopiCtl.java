@@ -1,0 +1,107 @@
+package dev.kopi.cli;
+
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.Map;
+
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ScopeType;
+
+/**
+ * kopictl: a thin client of kopid. Each command builds one request, calls, prints.
+ * Exit codes: 0 ok, 1 failure, 2 usage. Errors are one line on stderr.
+ */
+@Command(name = "kopictl", mixinStandardHelpOptions = true, versionProvider = KopiCtl.Version.class,
+        description = "Clone PostgreSQL databases in milliseconds (client of kopid).",
+        subcommands = {CloneCommand.class, ClonesCommand.class, DestroyCommand.class, SnapshotsCommand.class,
+                DeleteSnapshotCommand.class, SourcesCommand.class, SourceCommand.class, RefreshCommand.class,
+                StatusCommand.class, CommandLine.HelpCommand.class})
+public final class KopiCtl {
+    static final Path DEFAULT_SOCKET = Path.of("/run/kopi/kopi.sock");
+
+    /** Output format. */
+    enum Format { table, json }
+
+    @Option(names = "--socket", paramLabel = "PATH", scope = ScopeType.INHERIT,
+            description = "kopid's socket (default: $KOPI_SOCKET, else /run/kopi/kopi.sock)")
+    Path socket;
+
+    @Option(names = {"-o", "--output"}, paramLabel = "FORMAT", scope = ScopeType.INHERIT,
+            description = "table or json (default: table; clone prints just the URI)")
+    Format output;
+
+    private final Map<String, String> env;
+
+    KopiCtl(Map<String, String> env) {
+        this.env = env;
+    }
+
+    public static void main(String[] args) {
+        // gRPC and Netty log through java.util.logging; a CLI prints its own one-line errors instead.
+        java.util.logging.LogManager.getLogManager().reset();
+        System.exit(run(args, new PrintWriter(System.out, true), new PrintWriter(System.err, true), System.getenv()));
+    }
+
+    /** Runs kopictl with the given streams and environment; returns the exit code. */
+    public static int run(String[] args, PrintWriter out, PrintWriter err, Map<String, String> env) {
+        CommandLine cl = new CommandLine(new KopiCtl(env));
+        cl.setOut(out);
+        cl.setErr(err);
+        cl.setExecutionExceptionHandler((e, cmd, parsed) -> {
+            cmd.getErr().println("kopictl: " + describe(e, (KopiCtl) cmd.getCommandSpec().root().userObject()));
+            return 1;
+        });
+        cl.setParameterExceptionHandler((e, a) -> {
+            CommandLine cmd = e.getCommandLine();
+            cmd.getErr().println("kopictl: " + e.getMessage() + " (see '" + cmd.getCommandSpec().qualifiedName(" ")
+                    + " --help')");
+            return 2;
+        });
+        int code = cl.execute(args);
+        out.flush();
+        err.flush();
+        return code;
+    }
+
+    Path socketPath() {
+        if (socket != null) {
+            return socket;
+        }
+        String s = env.get("KOPI_SOCKET");
+        return s == null || s.isEmpty() ? DEFAULT_SOCKET : Path.of(s);
+    }
+
+    boolean json() {
+        return output == Format.json;
+    }
+
+    static String describe(Exception e, KopiCtl root) {
+        if (e instanceof StatusRuntimeException s) {
+            Status st = s.getStatus();
+            if (st.getCode() == Status.Code.UNAVAILABLE && (st.getDescription() == null
+                    || st.getDescription().contains("io exception") || st.getCause() != null)) {
+                return "cannot reach kopid at " + root.socketPath() + " (" + (st.getCause() != null
+                        ? st.getCause().getMessage() : st.getDescription()) + "); is kopid running?";
+            }
+            String d = st.getDescription();
+            return d == null || d.isEmpty() ? st.getCode().toString().toLowerCase().replace('_', ' ') : d;
+        }
+        if (e instanceof CliException) {
+            return e.getMessage();
+        }
+        return "unexpected error: " + e;
+    }
+
+    /** Version from the jar manifest. */
+    static final class Version implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            String v = KopiCtl.class.getPackage().getImplementationVersion();
+            return new String[] {"kopictl " + (v == null ? "dev" : v)};
+        }
+    }
+}

@@ -1,0 +1,49 @@
+package dev.kopi.cli;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+import dev.kopi.proto.v1.GetStatusRequest;
+import dev.kopi.proto.v1.Status;
+import picocli.CommandLine.Command;
+
+/** kopictl status. */
+@Command(name = "status", description = "Show the daemon, its pool and counts.")
+final class StatusCommand extends Base {
+    @Override
+    void run(Connection c) {
+        Status s = c.status().getStatus(GetStatusRequest.getDefaultInstance());
+        if (root().json()) {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("version", s.getVersion());
+            m.put("backend", s.getBackend());
+            m.put("pool", s.getPool());
+            m.put("poolImage", s.getPoolImage());
+            m.put("poolSizeBytes", s.getPoolSizeBytes());
+            m.put("poolUsedBytes", s.getPoolUsedBytes());
+            m.put("poolFreeBytes", s.getPoolFreeBytes());
+            m.put("sources", s.getSources());
+            m.put("snapshots", s.getSnapshots());
+            m.put("clones", s.getClones());
+            m.put("clonesRunning", s.getClonesRunning());
+            m.put("ports", s.getPorts());
+            m.put("portsFree", s.getPortsFree());
+            m.put("startedAt", s.getStartedAt());
+            m.put("uptimeMs", s.getUptimeMs());
+            Output.json(out(), m);
+            return;
+        }
+        line("kopid", s.getVersion() + ", up " + Output.millis(s.getUptimeMs()));
+        line("pool", s.getBackend() + " " + s.getPool() + (s.getPoolImage().isEmpty() ? "" : " (image " + s.getPoolImage() + ")"));
+        line("space", Output.bytes(s.getPoolUsedBytes()) + " used, " + Output.bytes(s.getPoolFreeBytes()) + " free of "
+                + Output.bytes(s.getPoolSizeBytes()));
+        line("sources", Integer.toString(s.getSources()));
+        line("snapshots", Integer.toString(s.getSnapshots()));
+        line("clones", s.getClones() + " (" + s.getClonesRunning() + " running)");
+        line("ports", s.getPorts() + " (" + s.getPortsFree() + " free)");
+    }
+
+    private void line(String k, String v) {
+        out().printf("%-10s %s%n", k + ":", v);
+    }
+}

@@ -1,0 +1,84 @@
+package dev.kopi.cli;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+import dev.kopi.proto.v1.Clone;
+import dev.kopi.proto.v1.CloneState;
+import dev.kopi.proto.v1.Snapshot;
+import dev.kopi.proto.v1.Source;
+
+/** Protobuf messages as the JSON objects kopictl prints (stable field names, numbers as numbers). */
+final class Views {
+    private Views() {
+    }
+
+    static Map<String, Object> clone(Clone c) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("name", c.getName());
+        m.put("snapshot", c.getSnapshot());
+        m.put("host", c.getHost());
+        m.put("port", c.getPort());
+        m.put("user", c.getUser());
+        m.put("password", c.getPassword());
+        m.put("database", c.getDatabase());
+        m.put("uri", c.getUri());
+        m.put("jdbcUrl", c.getJdbcUrl());
+        m.put("readyMs", c.getReadyMs());
+        m.put("state", state(c.getState()));
+        if (!c.getMessage().isEmpty()) {
+            m.put("message", c.getMessage());
+        }
+        m.put("createdAt", c.getCreatedAt());
+        m.put("pid", c.getPid());
+        m.put("postgresVersion", c.getPostgresVersion());
+        m.put("path", c.getPath());
+        return m;
+    }
+
+    static String state(CloneState s) {
+        return switch (s) {
+            case CLONE_STATE_CREATING -> "creating";
+            case CLONE_STATE_RUNNING -> "running";
+            case CLONE_STATE_FAILED -> "failed";
+            case CLONE_STATE_DESTROYING -> "destroying";
+            default -> "unknown";
+        };
+    }
+
+    static Map<String, Object> snapshot(Snapshot s) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("name", s.getName());
+        m.put("source", s.getSource());
+        m.put("tag", s.getTag());
+        m.put("createdAt", s.getCreatedAt());
+        m.put("postgresVersion", s.getPostgresVersion());
+        m.put("database", s.getDatabase());
+        m.put("sizeBytes", s.getSizeBytes());
+        m.put("cloneCount", s.getCloneCount());
+        m.put("latest", s.getLatest());
+        m.put("buildMs", s.getBuildMs());
+        return m;
+    }
+
+    static Map<String, Object> source(Source s) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("name", s.getName());
+        m.put("kind", s.getKind());
+        m.put("location", s.getLocation());
+        m.put("origin", s.getOrigin());
+        m.put("snapshotCount", s.getSnapshotCount());
+        m.put("latestSnapshot", s.getLatestSnapshot());
+        m.put("refreshing", s.getRefreshing());
+        if (s.hasLastRefresh()) {
+            Map<String, Object> r = new LinkedHashMap<>();
+            r.put("startedAt", s.getLastRefresh().getStartedAt());
+            r.put("durationMs", s.getLastRefresh().getDurationMs());
+            r.put("ok", s.getLastRefresh().getOk());
+            r.put("error", s.getLastRefresh().getError());
+            r.put("snapshot", s.getLastRefresh().getSnapshot());
+            m.put("lastRefresh", r);
+        }
+        return m;
+    }
+}

@@ -1,0 +1,300 @@
+package dev.kopi.daemon;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.logging.Logger;
+
+import dev.kopi.daemon.catalog.Catalog;
+import dev.kopi.daemon.catalog.CloneRecord;
+import dev.kopi.daemon.catalog.SnapshotRecord;
+import dev.kopi.daemon.config.PostgresConfig;
+import dev.kopi.daemon.postgres.AdminConnection;
+import dev.kopi.daemon.postgres.Credentials;
+import dev.kopi.daemon.postgres.DataDirectory;
+import dev.kopi.daemon.postgres.Hba;
+import dev.kopi.daemon.postgres.InstanceSpec;
+import dev.kopi.daemon.postgres.PortAllocator;
+import dev.kopi.daemon.postgres.Postmaster;
+import dev.kopi.daemon.storage.PoolUsage;
+import dev.kopi.daemon.storage.StorageBackend;
+import dev.kopi.daemon.storage.VolumeId;
+
+/**
+ * Creates, lists and destroys clones. Create is: resolve snapshot, reserve name and port, clone
+ * the volume (one native call), start Postgres as the unprivileged user, create the clone's own
+ * role, record it. A failure at any step undoes the earlier ones, so a failed create leaves no
+ * volume, process, port or record behind.
+ */
+public final class Clones {
+    private static final Logger LOG = Logger.getLogger(Clones.class.getName());
+    private static final String NAME_ALPHABET = "abcdefghijkmnpqrstuvwxyz23456789";
+
+    private final Catalog catalog;
+    private final StorageBackend backend;
+    private final Postmaster postmaster;
+    private final PortAllocator ports;
+    private final PostgresConfig pg;
+    private final Path runDir;
+    private final Path logDir;
+    private final long minFree;
+    private final Clock clock;
+
+    /** Names being created or destroyed, and the snapshot each creation uses. Guarded by this. */
+    private final Map<String, String> busy = new HashMap<>();
+    /** Snapshots being deleted: no new clones from them. Guarded by this. */
+    private final Set<String> deletingSnapshots = new HashSet<>();
+
+    public Clones(Catalog catalog, StorageBackend backend, Postmaster postmaster, PortAllocator ports,
+                  PostgresConfig pg, Path runDir, Path logDir, long minFree, Clock clock) {
+        this.catalog = catalog;
+        this.backend = backend;
+        this.postmaster = postmaster;
+        this.ports = ports;
+        this.pg = pg;
+        this.runDir = runDir;
+        this.logDir = logDir;
+        this.minFree = minFree;
+        this.clock = clock;
+    }
+
+    public static PortAllocator portAllocator(PostgresConfig pg) {
+        try {
+            String first = pg.listen().split(",")[0].strip();
+            InetAddress probe = first.equals("*") || first.isEmpty() ? InetAddress.getByName("0.0.0.0")
+                    : InetAddress.getByName(first);
+            return new PortAllocator(pg.portFirst(), pg.portLast(), probe);
+        } catch (IOException e) {
+            throw KopiException.invalid("postgres.listen '" + pg.listen() + "' is not an address: " + e.getMessage());
+        }
+    }
+
+    public CloneView create(String snapshotText, String requestedName, String requestedDatabase) {
+        long t0 = System.nanoTime();
+        SnapshotRef ref = SnapshotRef.parse(snapshotText);
+        if (requestedName != null && !requestedName.isEmpty()) {
+            Names.require("clone", requestedName);
+        }
+        if (requestedDatabase != null && !requestedDatabase.isEmpty() && !requestedDatabase.matches("[^\\x00-\\x1f/]{1,63}")) {
+            throw KopiException.invalid("database name '" + Names.printable(requestedDatabase) + "' is not valid");
+        }
+        SnapshotRecord snap = SnapshotLookup.resolve(catalog, ref);
+        String name = reserve(requestedName, snap);
+        int port = -1;
+        VolumeId volume = VolumeId.clone(name);
+        boolean volumeMade = false;
+        try {
+            requireSpace();
+            port = ports.reserve();
+            Path dir = backend.clone(VolumeId.snapshot(snap.source(), snap.tag()), volume);
+            volumeMade = true;
+            Credentials creds = Credentials.generate();
+            String database = requestedDatabase == null || requestedDatabase.isEmpty() ? snap.database() : requestedDatabase;
+            CloneRecord record = new CloneRecord(name, snap.name(), port, creds.user(), creds.password(), database,
+                    clock.instant().toString(), snap.version(), snap.superuser());
+            long pid = start(record, dir);
+            createRole(record, creds);
+            catalog.putClone(record);
+            long readyMs = (System.nanoTime() - t0) / 1_000_000;
+            LOG.info("clone " + name + " of " + snap.name() + " ready on port " + port + " in " + readyMs + " ms");
+            return new CloneView(record, CloneView.State.RUNNING, "", pid, dir, pg.host(), readyMs);
+        } catch (RuntimeException e) {
+            undo(name, volume, volumeMade, port);
+            throw e;
+        } finally {
+            synchronized (this) {
+                busy.remove(name);
+            }
+        }
+    }
+
+    private synchronized String reserve(String requested, SnapshotRecord snap) {
+        if (deletingSnapshots.contains(snap.name())) {
+            throw KopiException.precondition("snapshot " + snap.name() + " is being deleted");
+        }
+        if (catalog.snapshot(snap.name()).isEmpty()) {
+            throw KopiException.notFound("snapshot " + snap.name() + " was just deleted");
+        }
+        String name = requested;
+        if (name == null || name.isEmpty()) {
+            String prefix = snap.source().length() > 56 ? snap.source().substring(0, 56) : snap.source();
+            do {
+                name = prefix + "-" + random(6);
+            } while (busy.containsKey(name) || catalog.clone(name).isPresent());
+        } else if (busy.containsKey(name) || catalog.clone(name).isPresent()) {
+            throw KopiException.exists("clone '" + name + "' already exists; pick another --name or destroy it first");
+        }
+        busy.put(name, snap.name());
+        return name;
+    }
+
+    private void requireSpace() {
+        PoolUsage u = backend.usage();
+        if (u.free() < minFree) {
+            throw KopiException.exhausted("pool is full: " + mib(u.free()) + " free, below the floor of " + mib(minFree)
+                    + " (pool.min_free); destroy clones or snapshots, or grow the pool");
+        }
+    }
+
+    private void undo(String name, VolumeId volume, boolean volumeMade, int port) {
+        try {
+            if (volumeMade) {
+                postmaster.stop(backend.path(volume));
+                backend.destroy(volume);
+            }
+        } catch (RuntimeException e) {
+            LOG.warning("could not undo clone " + name + " (reconcile removes it on the next start): " + e.getMessage());
+        }
+        if (port > 0) {
+            ports.release(port);
+            deleteQuietly(hbaFile(port));
+        }
+        deleteQuietly(logFile(name));
+    }
+
+    /** Starts the instance of an existing clone volume; used by create and by reconcile. */
+    long start(CloneRecord record, Path dir) {
+        Map<String, String> settings = new HashMap<>(pg.settings());
+        InstanceSpec spec = new InstanceSpec("kopi-" + record.name(), dir, record.version(), record.port(), pg.listen(),
+                runDir, Hba.forClone(record.name(), pg.listen()), logFile(record.name()), settings);
+        return postmaster.start(spec);
+    }
+
+    private void createRole(CloneRecord record, Credentials creds) {
+        try (Connection c = AdminConnection.open(runDir, record.port(), record.superuser(), record.database(), 30);
+             Statement st = c.createStatement()) {
+            // The role must survive only as long as the clone; no need to wait for a WAL flush.
+            st.execute("SET synchronous_commit = off");
+            String attrs = pg.superuser() ? "LOGIN SUPERUSER" : "LOGIN CREATEDB CREATEROLE";
+            st.execute("CREATE ROLE \"" + creds.user() + "\" " + attrs + " PASSWORD '" + creds.scramVerifier() + "'");
+            if (!pg.superuser() && Integer.parseInt(record.version().split("\\.")[0]) >= 14) {
+                st.execute("GRANT pg_read_all_data, pg_write_all_data TO \"" + creds.user() + "\"");
+            }
+        } catch (SQLException e) {
+            if ("3D000".equals(e.getSQLState())) {
+                throw KopiException.notFound("database '" + record.database() + "' does not exist in snapshot "
+                        + record.snapshot());
+            }
+            throw KopiException.internal("clone " + record.name() + " started but did not answer: " + e.getMessage(), e);
+        }
+    }
+
+    /** Stops the clone's instance and destroys its volume and record. */
+    public void destroy(String name) {
+        Names.require("clone", name);
+        CloneRecord record;
+        synchronized (this) {
+            record = catalog.clone(name).orElseThrow(() -> KopiException.notFound("clone '" + name
+                    + "' does not exist ('kopictl clones' lists them)"));
+            if (busy.containsKey(name)) {
+                throw KopiException.precondition("clone '" + name + "' is busy being created or destroyed");
+            }
+            busy.put(name, record.snapshot());
+        }
+        try {
+            VolumeId volume = VolumeId.clone(name);
+            postmaster.stop(backend.path(volume));
+            backend.destroy(volume);
+            catalog.removeClone(name);
+            ports.release(record.port());
+            deleteQuietly(hbaFile(record.port()));
+            deleteQuietly(logFile(name));
+            LOG.info("destroyed clone " + name);
+        } finally {
+            synchronized (this) {
+                busy.remove(name);
+            }
+        }
+    }
+
+    public CloneView get(String name) {
+        Names.require("clone", name);
+        CloneRecord r = catalog.clone(name).orElseThrow(() -> KopiException.notFound("clone '" + name
+                + "' does not exist ('kopictl clones' lists them)"));
+        return view(r);
+    }
+
+    public List<CloneView> list(String snapshotFilter) {
+        List<CloneView> out = new ArrayList<>();
+        for (CloneRecord r : catalog.clones()) {
+            if (snapshotFilter == null || snapshotFilter.isEmpty() || r.snapshot().equals(snapshotFilter)
+                    || r.snapshot().startsWith(snapshotFilter + "@")) {
+                out.add(view(r));
+            }
+        }
+        return out;
+    }
+
+    private CloneView view(CloneRecord r) {
+        Path dir = backend.path(VolumeId.clone(r.name()));
+        boolean destroying;
+        synchronized (this) {
+            destroying = busy.containsKey(r.name());
+        }
+        Optional<Long> pid = new DataDirectory(dir).runningPid();
+        CloneView.State state = destroying ? CloneView.State.DESTROYING
+                : pid.isPresent() ? CloneView.State.RUNNING : CloneView.State.FAILED;
+        String message = state == CloneView.State.FAILED ? "instance is not running; see " + logFile(r.name()) : "";
+        return new CloneView(r, state, message, pid.orElse(0L), dir, pg.host(), 0);
+    }
+
+    /**
+     * Marks a snapshot as being deleted and returns the clones that depend on it (recorded or
+     * being created); no new clone of it can start until {@link #endSnapshotDeletion}.
+     */
+    synchronized List<String> beginSnapshotDeletion(String snapshot) {
+        List<String> dependents = new ArrayList<>(catalog.cloneNamesOf(snapshot));
+        for (Map.Entry<String, String> e : busy.entrySet()) {
+            if (e.getValue().equals(snapshot) && !dependents.contains(e.getKey())) {
+                dependents.add(e.getKey());
+            }
+        }
+        deletingSnapshots.add(snapshot);
+        return dependents;
+    }
+
+    synchronized void endSnapshotDeletion(String snapshot) {
+        deletingSnapshots.remove(snapshot);
+    }
+
+    Path logFile(String clone) {
+        return logDir.resolve(clone + ".log");
+    }
+
+    private Path hbaFile(int port) {
+        return runDir.resolve(".kopi-hba-" + port + ".conf");
+    }
+
+    private static void deleteQuietly(Path p) {
+        try {
+            Files.deleteIfExists(p);
+        } catch (IOException e) {
+            LOG.fine("could not delete " + p + ": " + e.getMessage());
+        }
+    }
+
+    private static String random(int n) {
+        StringBuilder b = new StringBuilder(n);
+        for (int i = 0; i < n; i++) {
+            b.append(NAME_ALPHABET.charAt(ThreadLocalRandom.current().nextInt(NAME_ALPHABET.length())));
+        }
+        return b.toString();
+    }
+
+    static String mib(long bytes) {
+        return (bytes >> 20) + " MiB";
+    }
+}

@@ -1,0 +1,115 @@
+package dev.kopi.daemon;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Instant;
+
+import dev.kopi.daemon.catalog.Catalog;
+import dev.kopi.daemon.catalog.CatalogStore;
+import dev.kopi.daemon.config.Config;
+import dev.kopi.daemon.postgres.OsUser;
+import dev.kopi.daemon.postgres.PgBinaries;
+import dev.kopi.daemon.postgres.PortAllocator;
+import dev.kopi.daemon.postgres.Postmaster;
+import dev.kopi.daemon.process.ProcessRunner;
+import dev.kopi.daemon.source.Refresher;
+import dev.kopi.daemon.storage.PoolUsage;
+import dev.kopi.daemon.storage.Pools;
+import dev.kopi.daemon.storage.StorageBackend;
+import dev.kopi.sys.Posix;
+
+/** The daemon's object graph, built once from a validated {@link Config}. */
+public final class Kopi {
+    private final Config config;
+    private final StorageBackend backend;
+    private final Catalog catalog;
+    private final PortAllocator ports;
+    private final Clones clones;
+    private final Snapshots snapshots;
+    private final Sources sources;
+    private final Reconciler.Report reconciled;
+    private final Instant startedAt;
+
+    private Kopi(Config config, StorageBackend backend, Catalog catalog, PortAllocator ports, Clones clones,
+                 Snapshots snapshots, Sources sources, Reconciler.Report reconciled, Instant startedAt) {
+        this.config = config;
+        this.backend = backend;
+        this.catalog = catalog;
+        this.ports = ports;
+        this.clones = clones;
+        this.snapshots = snapshots;
+        this.sources = sources;
+        this.reconciled = reconciled;
+        this.startedAt = startedAt;
+    }
+
+    /** Opens the pool and catalog, then reconciles them with what runs. */
+    public static Kopi open(Config config, ProcessRunner runner, Clock clock) {
+        OsUser user = OsUser.lookup(config.postgres().user());
+        prepareDirectories(config, user);
+        StorageBackend backend = Pools.open(config.pool(), runner);
+        Catalog catalog = new Catalog(new CatalogStore(config.catalogFile()));
+        Postmaster postmaster = new Postmaster(runner, new PgBinaries(config.postgres().binaries()), user,
+                config.postgres().startTimeout(), config.postgres().stopTimeout());
+        PortAllocator ports = Clones.portAllocator(config.postgres());
+        Clones clones = new Clones(catalog, backend, postmaster, ports, config.postgres(), config.runDir(),
+                config.logDir(), config.pool().minFree(), clock);
+        Snapshots snapshots = new Snapshots(catalog, backend, clones);
+        Refresher refresher = new Refresher(backend, postmaster, catalog, runner, config.runDir(), config.logDir(), clock);
+        Sources sources = new Sources(config.sources(), catalog, refresher, clock);
+        Reconciler.Report report = new Reconciler(catalog, backend, postmaster, clones, ports).run();
+        return new Kopi(config, backend, catalog, ports, clones, snapshots, sources, report, clock.instant());
+    }
+
+    private static void prepareDirectories(Config config, OsUser user) {
+        try {
+            Files.createDirectories(config.state());
+            Posix.chmod(config.state(), 0755); // postgres must traverse it to reach run/
+            Files.createDirectories(config.logDir());
+            Posix.chmod(config.logDir(), 0700);
+            Path run = config.runDir();
+            Files.createDirectories(run);
+            Posix.chown(run, user.uid(), user.gid());
+            Posix.chmod(run, 0700); // instance sockets and hba files: postgres and root only
+        } catch (IOException e) {
+            throw KopiException.internal("cannot prepare state directory " + config.state() + ": " + e.getMessage(), e);
+        }
+    }
+
+    public Clones clones() {
+        return clones;
+    }
+
+    public Snapshots snapshots() {
+        return snapshots;
+    }
+
+    public Sources sources() {
+        return sources;
+    }
+
+    public Reconciler.Report reconciled() {
+        return reconciled;
+    }
+
+    /** What `kopictl status` shows. */
+    public record Status(String version, String backend, String pool, String image, PoolUsage usage, int sources,
+                         int snapshots, int clones, int clonesRunning, Instant startedAt, String ports, int portsFree) {
+    }
+
+    public Status status() {
+        PoolUsage usage = backend.usage();
+        int running = (int) clones.list(null).stream().filter(c -> c.state() == CloneView.State.RUNNING).count();
+        return new Status(version(), backend.kind(), backend.location(),
+                Pools.isEmbedded(config.pool()) ? config.pool().image().toString() : "", usage,
+                sources.list().size(), catalog.snapshots().size(), catalog.clones().size(), running, startedAt,
+                config.postgres().ports(), ports.free());
+    }
+
+    public static String version() {
+        String v = Kopi.class.getPackage().getImplementationVersion();
+        return v == null ? "dev" : v;
+    }
+}

@@ -1,0 +1,135 @@
+package dev.kopi.daemon;
+
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.logging.ConsoleHandler;
+import java.util.logging.Level;
+import java.util.logging.LogRecord;
+import java.util.logging.Logger;
+import java.util.logging.SimpleFormatter;
+
+import dev.kopi.daemon.config.Config;
+import dev.kopi.daemon.config.ConfigLoader;
+import dev.kopi.daemon.process.SystemProcessRunner;
+import dev.kopi.daemon.rpc.CloneRpc;
+import dev.kopi.daemon.rpc.GrpcServer;
+import dev.kopi.daemon.rpc.SnapshotRpc;
+import dev.kopi.daemon.rpc.SourceRpc;
+import dev.kopi.daemon.rpc.StatusRpc;
+import dev.kopi.sys.Posix;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * kopid: opens the pool, reconciles, serves kopi.v1 on the Unix socket until SIGTERM/SIGINT.
+ * Clones keep running when kopid stops; the next kopid adopts them.
+ */
+@Command(name = "kopid", mixinStandardHelpOptions = true, versionProvider = Kopid.Version.class,
+        description = "Kopi daemon: copy-on-write PostgreSQL clones in milliseconds.")
+public final class Kopid implements Callable<Integer> {
+    private static final Logger LOG = Logger.getLogger(Kopid.class.getName());
+    /** java.util.logging holds loggers weakly: keep the ones whose level is set here. */
+    private static final List<Logger> QUIETED = new java.util.ArrayList<>();
+
+    @Option(names = "--config", paramLabel = "FILE", description = "YAML config file (default: built-in defaults)")
+    Path config;
+
+    @Option(names = "--check", description = "validate the config file and exit")
+    boolean check;
+
+    @Option(names = "--verbose", description = "log debug detail")
+    boolean verbose;
+
+    public static void main(String[] args) {
+        System.exit(new CommandLine(new Kopid()).execute(args));
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        setUpLogging(verbose);
+        Config cfg;
+        try {
+            cfg = config == null ? ConfigLoader.defaults() : ConfigLoader.load(config);
+        } catch (KopiException e) {
+            System.err.println("kopid: " + e.getMessage());
+            return 2;
+        }
+        if (check) {
+            System.out.println("config ok");
+            return 0;
+        }
+        if (Posix.geteuid() != 0) {
+            System.err.println("kopid: must run as root (it mounts the pool and runs Postgres as " + cfg.postgres().user() + ")");
+            return 1;
+        }
+        // Everything kopid creates is private unless it says otherwise (the socket is opened to 0660).
+        Posix.umask(0077);
+        Kopi kopi;
+        GrpcServer server;
+        try {
+            kopi = Kopi.open(cfg, new SystemProcessRunner(), Clock.systemUTC());
+            server = GrpcServer.start(cfg.socket(), cfg.socketGroup(), List.of(new CloneRpc(kopi.clones()),
+                    new SnapshotRpc(kopi.snapshots()), new SourceRpc(kopi.sources()), new StatusRpc(kopi)));
+        } catch (KopiException e) {
+            System.err.println("kopid: " + e.getMessage());
+            return 1;
+        }
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            LOG.info("stopping (clones keep running)");
+            server.close();
+        }, "kopid-shutdown"));
+        Kopi.Status s = kopi.status();
+        System.out.println("kopid " + Kopi.version() + " ready on " + cfg.socket() + " (" + s.backend() + " pool "
+                + s.pool() + ", " + s.clones() + " clones)");
+        System.out.flush();
+        server.awaitTermination();
+        return 0;
+    }
+
+    private static void setUpLogging(boolean verbose) {
+        Logger root = Logger.getLogger("");
+        for (var h : root.getHandlers()) {
+            root.removeHandler(h);
+        }
+        ConsoleHandler h = new ConsoleHandler(); // stderr
+        h.setFormatter(new SimpleFormatter() {
+            @Override
+            public String format(LogRecord r) {
+                String msg = formatMessage(r);
+                String where = r.getLoggerName() == null ? "" : r.getLoggerName().substring(r.getLoggerName().lastIndexOf('.') + 1);
+                String line = String.format("%1$tFT%1$tT.%1$tLZ %2$s %3$s: %4$s%n", r.getMillis(), r.getLevel(), where, msg);
+                if (r.getThrown() != null) {
+                    java.io.StringWriter sw = new java.io.StringWriter();
+                    r.getThrown().printStackTrace(new java.io.PrintWriter(sw));
+                    line += sw;
+                }
+                return line;
+            }
+        });
+        Level level = verbose ? Level.FINE : Level.INFO;
+        h.setLevel(level);
+        root.addHandler(h);
+        root.setLevel(level);
+        quiet("io.grpc", Level.WARNING);
+        // Netty warns that SO_KEEPALIVE does not apply to Unix sockets on every connection.
+        quiet("io.grpc.netty.shaded.io.netty", Level.SEVERE);
+        quiet("org.postgresql", Level.WARNING);
+    }
+
+    private static void quiet(String name, Level level) {
+        Logger l = Logger.getLogger(name);
+        l.setLevel(level);
+        QUIETED.add(l);
+    }
+
+    /** Version from the jar manifest. */
+    static final class Version implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            return new String[] {"kopid " + Kopi.version()};
+        }
+    }
+}

@@ -1,0 +1,48 @@
+package dev.kopi.daemon;
+
+import java.util.regex.Pattern;
+
+/**
+ * The one place names are checked. A name reaches a path, a dataset name or an argv only after
+ * passing here, so nothing else needs to escape or quote it.
+ */
+public final class Names {
+    /** Sources and clones. */
+    private static final Pattern NAME = Pattern.compile("[a-z0-9][a-z0-9._-]{0,62}");
+    /** Snapshot tags (generated as UTC timestamps like 20261123T020000Z). */
+    private static final Pattern TAG = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,62}");
+
+    private Names() {
+    }
+
+    /** Returns {@code value} if it is a valid source or clone name, else INVALID_ARGUMENT. */
+    public static String require(String what, String value) {
+        if (value == null || value.isEmpty()) {
+            throw KopiException.invalid(what + " name is empty");
+        }
+        if (!NAME.matcher(value).matches() || value.contains("..")) {
+            throw KopiException.invalid(what + " name '" + printable(value)
+                    + "' is not valid: use 1-63 characters from a-z, 0-9, '.', '_', '-', starting with a letter or digit");
+        }
+        return value;
+    }
+
+    /** Returns {@code value} if it is a valid snapshot tag, else INVALID_ARGUMENT. */
+    public static String requireTag(String value) {
+        if (value == null || value.isEmpty() || !TAG.matcher(value).matches() || value.contains("..")) {
+            throw KopiException.invalid("snapshot tag '" + printable(value == null ? "" : value)
+                    + "' is not valid: use 1-63 characters from A-Z, a-z, 0-9, '.', '_', '-'");
+        }
+        return value;
+    }
+
+    /** Keeps error messages on one line and short, whatever was sent. */
+    static String printable(String s) {
+        StringBuilder b = new StringBuilder();
+        for (int i = 0; i < s.length() && b.length() < 80; i++) {
+            char c = s.charAt(i);
+            b.append(c < 0x20 || c == 0x7f ? '?' : c);
+        }
+        return s.length() > 80 ? b + "..." : b.toString();
+    }
+}

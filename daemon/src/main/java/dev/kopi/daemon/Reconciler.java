@@ -1,0 +1,137 @@
+package dev.kopi.daemon;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.logging.Logger;
+
+import dev.kopi.daemon.catalog.Catalog;
+import dev.kopi.daemon.catalog.CloneRecord;
+import dev.kopi.daemon.catalog.SnapshotRecord;
+import dev.kopi.daemon.postgres.DataDirectory;
+import dev.kopi.daemon.postgres.PortAllocator;
+import dev.kopi.daemon.postgres.Postmaster;
+import dev.kopi.daemon.storage.StorageBackend;
+import dev.kopi.daemon.storage.VolumeId;
+
+/**
+ * Brings the catalog and the pool back in line when kopid starts, whatever moment it was killed
+ * at. The catalog is the truth for what was promised to users, the disk for what exists:
+ * staging volumes and unrecorded volumes are half-made work and are removed (with any postgres
+ * running on them); records whose volume is gone are dropped; recorded clones are re-adopted if
+ * their postgres still runs, and restarted if not.
+ */
+public final class Reconciler {
+    private static final Logger LOG = Logger.getLogger(Reconciler.class.getName());
+
+    private final Catalog catalog;
+    private final StorageBackend backend;
+    private final Postmaster postmaster;
+    private final Clones clones;
+    private final PortAllocator ports;
+
+    public Reconciler(Catalog catalog, StorageBackend backend, Postmaster postmaster, Clones clones,
+                      PortAllocator ports) {
+        this.catalog = catalog;
+        this.backend = backend;
+        this.postmaster = postmaster;
+        this.clones = clones;
+        this.ports = ports;
+    }
+
+    /** What reconcile did, for the log and for tests. */
+    public record Report(int removedVolumes, int droppedRecords, int adopted, int restarted, int failed) {
+    }
+
+    public Report run() {
+        List<VolumeId> volumes = backend.list();
+        Set<String> recordedClones = new HashSet<>();
+        catalog.clones().forEach(c -> recordedClones.add(c.name()));
+        Set<String> recordedSnapshots = new HashSet<>();
+        catalog.snapshots().forEach(s -> recordedSnapshots.add(s.name()));
+        Set<String> referencedSnapshots = new HashSet<>();
+        catalog.clones().forEach(c -> referencedSnapshots.add(c.snapshot()));
+
+        int removed = 0;
+        // Clones before snapshots: on ZFS a snapshot volume cannot go while clones of it exist.
+        for (VolumeId v : volumes) {
+            boolean orphan = switch (v.kind()) {
+                case STAGING -> true;
+                case CLONE -> !recordedClones.contains(v.name());
+                case SNAPSHOT -> false;
+            };
+            if (orphan) {
+                removed += remove(v);
+            }
+        }
+        for (VolumeId v : volumes) {
+            String name = SnapshotRef.name(v.name(), String.valueOf(v.tag()));
+            if (v.kind() == VolumeId.Kind.SNAPSHOT && !recordedSnapshots.contains(name)) {
+                if (referencedSnapshots.contains(name)) {
+                    LOG.warning("snapshot volume " + v + " has no record but clones refer to it; kept");
+                } else {
+                    removed += remove(v);
+                }
+            }
+        }
+
+        Set<VolumeId> present = new HashSet<>(volumes);
+        List<String> goneSnapshots = new ArrayList<>();
+        for (SnapshotRecord s : catalog.snapshots()) {
+            if (!present.contains(VolumeId.snapshot(s.source(), s.tag()))) {
+                goneSnapshots.add(s.name());
+            }
+        }
+        List<String> goneClones = new ArrayList<>();
+        for (CloneRecord c : catalog.clones()) {
+            if (!present.contains(VolumeId.clone(c.name()))) {
+                goneClones.add(c.name());
+            }
+        }
+        if (!goneSnapshots.isEmpty() || !goneClones.isEmpty()) {
+            LOG.warning("dropping records whose volumes are gone: snapshots " + goneSnapshots + ", clones " + goneClones);
+            catalog.removeAll(goneSnapshots, goneClones);
+        }
+
+        int adopted = 0;
+        int restarted = 0;
+        int failed = 0;
+        for (CloneRecord c : catalog.clones()) {
+            ports.claim(c.port());
+            Path dir = backend.path(VolumeId.clone(c.name()));
+            DataDirectory dd = new DataDirectory(dir);
+            if (dd.runningPid().isPresent()) {
+                adopted++;
+                continue;
+            }
+            try {
+                // A stale pid file (host reboot) could name a pid that now belongs to something else.
+                Files.deleteIfExists(dir.resolve("postmaster.pid"));
+                clones.start(c, dir);
+                restarted++;
+            } catch (RuntimeException | IOException e) {
+                failed++;
+                LOG.warning("clone " + c.name() + " could not be restarted (it stays, marked failed): " + e.getMessage());
+            }
+        }
+        Report r = new Report(removed, goneSnapshots.size() + goneClones.size(), adopted, restarted, failed);
+        LOG.info("reconciled: " + r);
+        return r;
+    }
+
+    private int remove(VolumeId v) {
+        try {
+            postmaster.stop(backend.path(v));
+            backend.destroy(v);
+            LOG.info("removed leftover volume " + v);
+            return 1;
+        } catch (RuntimeException e) {
+            LOG.warning("could not remove leftover volume " + v + ": " + e.getMessage());
+            return 0;
+        }
+    }
+}

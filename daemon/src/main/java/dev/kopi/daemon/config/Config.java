@@ -1,0 +1,31 @@
+package dev.kopi.daemon.config;
+
+import java.nio.file.Path;
+import java.util.Map;
+
+/**
+ * kopid's configuration, validated once by {@link ConfigLoader} and immutable afterwards.
+ *
+ * @param socket      the gRPC Unix socket
+ * @param socketGroup group allowed to use the socket (mode 0660); null keeps root's group
+ * @param state       where the catalog, instance logs and runtime files live
+ * @param pool        the copy-on-write storage
+ * @param postgres    how clone instances run
+ * @param sources     sources defined in the file, by name
+ */
+public record Config(Path socket, String socketGroup, Path state, PoolConfig pool, PostgresConfig postgres,
+                     Map<String, SourceConfig> sources) {
+
+    public Path catalogFile() {
+        return state.resolve("catalog.json");
+    }
+
+    public Path logDir() {
+        return state.resolve("logs");
+    }
+
+    /** Unix socket directories and hba files of instances; owned by the postgres user. */
+    public Path runDir() {
+        return state.resolve("run");
+    }
+}

@@ -1,0 +1,297 @@
+package dev.kopi.daemon.config;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.MissingNode;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+
+import dev.kopi.daemon.KopiException;
+import dev.kopi.daemon.Names;
+
+/**
+ * Reads kopid's YAML config into an immutable {@link Config}, with defaults for everything, and
+ * refuses unknown keys and bad values with a message naming the key.
+ */
+public final class ConfigLoader {
+    public static final Path DEFAULT_SOCKET = Path.of("/run/kopi/kopi.sock");
+    public static final Path DEFAULT_STATE = Path.of("/var/lib/kopi");
+
+    private static final Pattern SIZE = Pattern.compile("(\\d+)\\s*([KMGT]?)(i?B)?", Pattern.CASE_INSENSITIVE);
+    private static final Pattern DURATION = Pattern.compile("(\\d+)(ms|s|m|h)");
+    private static final Pattern PORTS = Pattern.compile("(\\d+)\\s*-\\s*(\\d+)");
+    /**
+     * Unix socket paths are limited to 107 bytes, and instance sockets live at
+     * STATE/run/[sXXXXXXXX/].s.PGSQL.PORT.lock.
+     */
+    private static final int MAX_STATE_PATH = 64;
+
+    private final String origin;
+
+    private ConfigLoader(String origin) {
+        this.origin = origin;
+    }
+
+    /** Loads {@code file}; a missing file is an error (use {@link #defaults()} for none). */
+    public static Config load(Path file) {
+        String text;
+        try {
+            text = Files.readString(file);
+        } catch (NoSuchFileException e) {
+            throw KopiException.invalid("config file " + file + " does not exist");
+        } catch (IOException e) {
+            throw KopiException.invalid("cannot read config file " + file + ": " + e.getMessage());
+        }
+        return parse(text, file.toString());
+    }
+
+    public static Config defaults() {
+        return parse("{}", "defaults");
+    }
+
+    public static Config parse(String yaml, String origin) {
+        JsonNode root;
+        try {
+            root = new ObjectMapper(new YAMLFactory()).readTree(yaml);
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw KopiException.invalid("config " + origin + " is not valid YAML: " + e.getOriginalMessage());
+        }
+        if (root == null || root.isMissingNode() || root.isNull()) {
+            root = MissingNode.getInstance();
+        }
+        return new ConfigLoader(origin).build(root);
+    }
+
+    private Config build(JsonNode rootNode) {
+        Section root = new Section(rootNode, "");
+        root.keys(Set.of("socket", "socket_group", "state", "pool", "postgres", "sources"));
+        Path socket = root.path("socket", DEFAULT_SOCKET);
+        String socketGroup = root.text("socket_group", null);
+        Path state = root.path("state", DEFAULT_STATE);
+        if (state.toString().length() > MAX_STATE_PATH) {
+            throw bad("state", "path is longer than " + MAX_STATE_PATH
+                    + " characters; instance sockets live under it and Unix socket paths are short");
+        }
+        return new Config(socket, socketGroup, state, pool(root.child("pool"), state), postgres(root.child("postgres")),
+                sources(rootNode.path("sources")));
+    }
+
+    private PoolConfig pool(Section n, Path state) {
+        n.keys(Set.of("backend", "path", "image", "size", "min_free"));
+        String backend = n.text("backend", null);
+        if (backend != null && !backend.equals("btrfs") && !backend.equals("zfs")) {
+            throw bad("pool.backend", "'" + backend + "' is not a backend: use btrfs or zfs (or omit it to detect)");
+        }
+        String path = n.text("path", state.resolve("pool").toString());
+        boolean datasetName = !path.startsWith("/");
+        if ("btrfs".equals(backend) && datasetName) {
+            throw bad("pool.path", "a Btrfs pool is an absolute mount point, got '" + path + "'");
+        }
+        if ("zfs".equals(backend) && !datasetName) {
+            throw bad("pool.path", "a ZFS pool is a dataset name such as tank/kopi, got '" + path + "'");
+        }
+        if (datasetName && !path.matches("[A-Za-z0-9][A-Za-z0-9_.:-]*(/[A-Za-z0-9][A-Za-z0-9_.:-]*)*")) {
+            throw bad("pool.path", "'" + path + "' is not a ZFS dataset name");
+        }
+        if (backend == null && datasetName) {
+            backend = "zfs";
+        }
+        Path image = n.path("image", state.resolve("pool.img"));
+        long size = n.size("size", "20G");
+        if (size < 128L << 20) {
+            throw bad("pool.size", "must be at least 128M (Btrfs needs that much)");
+        }
+        long minFree = n.size("min_free", "64M");
+        return new PoolConfig(backend, path, image, size, minFree);
+    }
+
+    private PostgresConfig postgres(Section n) {
+        n.keys(Set.of("user", "ports", "listen", "host", "binaries", "superuser", "settings",
+                "start_timeout", "stop_timeout"));
+        String user = n.text("user", "postgres");
+        if (user.equals("root")) {
+            throw bad("postgres.user", "clones never run as root; use an unprivileged user such as postgres");
+        }
+        if (!user.matches("[a-z_][a-z0-9_-]{0,31}")) {
+            throw bad("postgres.user", "'" + user + "' is not a user name");
+        }
+        String ports = n.text("ports", "6500-6999");
+        Matcher pm = PORTS.matcher(ports);
+        if (!pm.matches()) {
+            throw bad("postgres.ports", "'" + ports + "' is not a range like 6500-6999");
+        }
+        int first = Integer.parseInt(pm.group(1));
+        int last = Integer.parseInt(pm.group(2));
+        if (first < 1024 || last > 65535 || first > last) {
+            throw bad("postgres.ports", "'" + ports + "' must be FIRST-LAST within 1024-65535");
+        }
+        String listen = n.text("listen", "127.0.0.1");
+        if (!listen.matches("[A-Za-z0-9.:*,_ -]+")) {
+            throw bad("postgres.listen", "'" + listen + "' is not a list of addresses");
+        }
+        String host = n.text("host", defaultHost(listen));
+        if (!host.matches("[A-Za-z0-9.:_-]+")) {
+            throw bad("postgres.host", "'" + host + "' is not a host name or address");
+        }
+        String binaries = n.text("binaries", "/usr/lib/postgresql/{version}/bin");
+        boolean superuser = n.bool("superuser", true);
+        Map<String, String> settings = new LinkedHashMap<>();
+        for (Iterator<Map.Entry<String, JsonNode>> it = n.node.path("settings").fields(); it.hasNext(); ) {
+            Map.Entry<String, JsonNode> e = it.next();
+            if (!e.getKey().matches("[a-z_][a-z0-9_.]*")) {
+                throw bad("postgres.settings", "'" + e.getKey() + "' is not a setting name");
+            }
+            settings.put(e.getKey(), e.getValue().asText());
+        }
+        return new PostgresConfig(user, first, last, listen, host, binaries, superuser, Map.copyOf(settings),
+                n.duration("start_timeout", "60s"), n.duration("stop_timeout", "10s"));
+    }
+
+    private static String defaultHost(String listen) {
+        String first = listen.split(",")[0].trim();
+        if (first.equals("*") || first.equals("0.0.0.0") || first.equals("::") || first.isEmpty()) {
+            return "127.0.0.1";
+        }
+        return first;
+    }
+
+    private Map<String, SourceConfig> sources(JsonNode n) {
+        Map<String, SourceConfig> out = new LinkedHashMap<>();
+        if (!n.isMissingNode() && !n.isNull() && !n.isObject()) {
+            throw bad("sources", "must be a mapping of source names to their settings");
+        }
+        for (Iterator<Map.Entry<String, JsonNode>> it = n.fields(); it.hasNext(); ) {
+            Map.Entry<String, JsonNode> e = it.next();
+            String name;
+            try {
+                name = Names.require("source", e.getKey());
+            } catch (KopiException ex) {
+                throw bad("sources", ex.getMessage());
+            }
+            Section s = new Section(e.getValue(), "sources." + name + ".");
+            String prefix = s.prefix;
+            s.keys(Set.of("datadir", "superuser"));
+            String datadir = s.text("datadir", null);
+            if (datadir == null) {
+                throw bad(prefix + "datadir", "is required (the source's PostgreSQL data directory)");
+            }
+            if (!datadir.startsWith("/")) {
+                throw bad(prefix + "datadir", "must be an absolute path, got '" + datadir + "'");
+            }
+            out.put(name, new SourceConfig(name, Path.of(datadir).normalize(), s.text("superuser", null)));
+        }
+        return Map.copyOf(out);
+    }
+
+    /** A mapping in the file, with the dotted prefix its keys are reported under. */
+    private final class Section {
+        final JsonNode node;
+        final String prefix;
+
+        Section(JsonNode node, String prefix) {
+            this.node = node;
+            this.prefix = prefix;
+        }
+
+        Section child(String key) {
+            return new Section(node.path(key), prefix + key + ".");
+        }
+
+        void keys(Set<String> allowed) {
+            if (node.isMissingNode() || node.isNull()) {
+                return;
+            }
+            if (!node.isObject()) {
+                throw bad(prefix.isEmpty() ? "(top level)" : prefix.substring(0, prefix.length() - 1), "must be a mapping");
+            }
+            for (Iterator<String> it = node.fieldNames(); it.hasNext(); ) {
+                String k = it.next();
+                if (!allowed.contains(k)) {
+                    throw bad(prefix + k, "is not a known key (known: " + String.join(", ", allowed.stream().sorted().toList()) + ")");
+                }
+            }
+        }
+
+        String text(String key, String dflt) {
+            JsonNode v = node.path(key);
+            if (v.isMissingNode() || v.isNull()) {
+                return dflt;
+            }
+            if (!v.isValueNode()) {
+                throw bad(prefix + key, "must be a single value");
+            }
+            return v.asText().trim();
+        }
+
+        boolean bool(String key, boolean dflt) {
+            String v = text(key, null);
+            if (v == null) {
+                return dflt;
+            }
+            return switch (v.toLowerCase(Locale.ROOT)) {
+                case "true", "yes", "on" -> true;
+                case "false", "no", "off" -> false;
+                default -> throw bad(prefix + key, "'" + v + "' is not true or false");
+            };
+        }
+
+        Path path(String key, Path dflt) {
+            String v = text(key, null);
+            if (v == null) {
+                return dflt;
+            }
+            if (!v.startsWith("/")) {
+                throw bad(prefix + key, "must be an absolute path, got '" + v + "'");
+            }
+            return Path.of(v).normalize();
+        }
+
+        long size(String key, String dflt) {
+            String v = text(key, dflt);
+            Matcher m = SIZE.matcher(v);
+            if (!m.matches()) {
+                throw bad(prefix + key, "'" + v + "' is not a size (use e.g. 512M, 20G)");
+            }
+            long base = Long.parseLong(m.group(1));
+            int shift = switch (m.group(2).toUpperCase(Locale.ROOT)) {
+                case "K" -> 10;
+                case "M" -> 20;
+                case "G" -> 30;
+                case "T" -> 40;
+                default -> 0;
+            };
+            return base << shift;
+        }
+
+        Duration duration(String key, String dflt) {
+            String v = text(key, dflt);
+            Matcher m = DURATION.matcher(v);
+            if (!m.matches()) {
+                throw bad(prefix + key, "'" + v + "' is not a duration (use e.g. 500ms, 30s, 5m)");
+            }
+            long x = Long.parseLong(m.group(1));
+            return switch (m.group(2)) {
+                case "ms" -> Duration.ofMillis(x);
+                case "s" -> Duration.ofSeconds(x);
+                case "m" -> Duration.ofMinutes(x);
+                default -> Duration.ofHours(x);
+            };
+        }
+    }
+
+    private KopiException bad(String key, String problem) {
+        return KopiException.invalid("config " + origin + ": " + key + ": " + problem);
+    }
+}

@@ -1,0 +1,21 @@
+package dev.kopi.daemon.postgres;
+
+import java.nio.file.Path;
+import java.util.Map;
+
+/**
+ * Everything needed to start one postgres process on a data directory.
+ *
+ * @param label     shown in ps and logs (cluster_name)
+ * @param dataDir   the data directory (a clone or staging volume root)
+ * @param version   PG_VERSION, selects the binaries
+ * @param port      TCP port, and the number in the Unix socket's name
+ * @param listen    listen_addresses; empty for Unix socket only
+ * @param socketDir unix_socket_directories (private to the postgres user)
+ * @param hba       the pg_hba.conf content to use
+ * @param logFile   where the server's stderr goes
+ * @param settings  further -c settings
+ */
+public record InstanceSpec(String label, Path dataDir, String version, int port, String listen, Path socketDir,
+                           String hba, Path logFile, Map<String, String> settings) {
+}

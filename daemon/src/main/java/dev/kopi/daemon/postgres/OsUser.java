@@ -1,0 +1,34 @@
+package dev.kopi.daemon.postgres;
+
+import java.util.ArrayList;
+import java.util.List;
+
+import dev.kopi.daemon.KopiException;
+import dev.kopi.sys.Posix;
+
+/** The unprivileged OS user that runs postgres; never root. */
+public record OsUser(String name, int uid, int gid) {
+    public OsUser {
+        if (uid == 0) {
+            throw KopiException.precondition("postgres.user '" + name + "' is root; Postgres never runs as root");
+        }
+    }
+
+    public static OsUser lookup(String name) {
+        Posix.User u = Posix.user(name).orElseThrow(() -> KopiException.precondition("OS user '" + name
+                + "' does not exist: install the postgresql package (it creates 'postgres') or set postgres.user"));
+        return new OsUser(u.name(), u.uid(), u.gid());
+    }
+
+    /** {@code argv} run as this user, with its groups, through setpriv(1) (no PAM, no shell). */
+    public List<String> wrap(List<String> argv) {
+        List<String> out = new ArrayList<>(argv.size() + 5);
+        out.add("setpriv");
+        out.add("--reuid=" + uid);
+        out.add("--regid=" + gid);
+        out.add("--init-groups");
+        out.add("--");
+        out.addAll(argv);
+        return out;
+    }
+}

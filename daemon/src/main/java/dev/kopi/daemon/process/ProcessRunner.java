@@ -1,0 +1,44 @@
+package dev.kopi.daemon.process;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * Runs external programs from an argv list; there is no way to pass a shell string.
+ * One interface so that unit tests can substitute a fake.
+ */
+public interface ProcessRunner {
+    /** Runs {@code argv} to completion, bounded by {@code timeout}, capturing its output. */
+    Result run(List<String> argv, Duration timeout) throws IOException;
+
+    /**
+     * Starts a long-running program in a new session (so signals aimed at kopid's terminal or
+     * process group never reach it) with stdin from /dev/null and stdout+stderr appended to
+     * {@code log}, and returns at once. Output goes to a file, never a pipe: a pipe would break
+     * the program with SIGPIPE once kopid exits.
+     */
+    Process spawn(List<String> argv, Path log) throws IOException;
+
+    /** What a finished program did. */
+    record Result(List<String> argv, int exitCode, String stdout, String stderr) {
+        public boolean ok() {
+            return exitCode == 0;
+        }
+
+        /** The program name, exit code and the last lines of stderr (or stdout), on one line. */
+        public String describe() {
+            String out = stderr.isBlank() ? stdout : stderr;
+            String[] lines = out.strip().split("\n");
+            StringBuilder tail = new StringBuilder();
+            for (int i = Math.max(0, lines.length - 3); i < lines.length; i++) {
+                if (!lines[i].isBlank()) {
+                    tail.append(tail.length() > 0 ? " / " : "").append(lines[i].strip());
+                }
+            }
+            return Path.of(argv.get(0)).getFileName() + " exited with " + exitCode
+                    + (tail.length() > 0 ? ": " + tail : "");
+        }
+    }
+}

@@ -1,0 +1,48 @@
+package dev.kopi.daemon.rpc;
+
+import dev.kopi.daemon.Clones;
+import dev.kopi.proto.v1.Clone;
+import dev.kopi.proto.v1.CloneServiceGrpc;
+import dev.kopi.proto.v1.CreateCloneRequest;
+import dev.kopi.proto.v1.DestroyCloneRequest;
+import dev.kopi.proto.v1.DestroyCloneResponse;
+import dev.kopi.proto.v1.GetCloneRequest;
+import dev.kopi.proto.v1.ListClonesRequest;
+import dev.kopi.proto.v1.ListClonesResponse;
+import io.grpc.stub.StreamObserver;
+
+/** kopi.v1.CloneService: translates, nothing more. */
+public final class CloneRpc extends CloneServiceGrpc.CloneServiceImplBase {
+    private final Clones clones;
+
+    public CloneRpc(Clones clones) {
+        this.clones = clones;
+    }
+
+    @Override
+    public void createClone(CreateCloneRequest req, StreamObserver<Clone> out) {
+        Rpc.unary(out, () -> Protos.clone(clones.create(req.getSnapshot(), req.getName(), req.getDatabase())));
+    }
+
+    @Override
+    public void getClone(GetCloneRequest req, StreamObserver<Clone> out) {
+        Rpc.unary(out, () -> Protos.clone(clones.get(req.getName())));
+    }
+
+    @Override
+    public void listClones(ListClonesRequest req, StreamObserver<ListClonesResponse> out) {
+        Rpc.unary(out, () -> {
+            ListClonesResponse.Builder b = ListClonesResponse.newBuilder();
+            clones.list(req.getSnapshot()).forEach(v -> b.addClones(Protos.clone(v)));
+            return b.build();
+        });
+    }
+
+    @Override
+    public void destroyClone(DestroyCloneRequest req, StreamObserver<DestroyCloneResponse> out) {
+        Rpc.unary(out, () -> {
+            clones.destroy(req.getName());
+            return DestroyCloneResponse.newBuilder().setName(req.getName()).build();
+        });
+    }
+}

@@ -1,0 +1,109 @@
+package dev.kopi.daemon.rpc;
+
+import dev.kopi.daemon.CloneView;
+import dev.kopi.daemon.Kopi;
+import dev.kopi.daemon.SnapshotView;
+import dev.kopi.daemon.Sources;
+import dev.kopi.daemon.catalog.RefreshRecord;
+import dev.kopi.daemon.catalog.SnapshotRecord;
+import dev.kopi.proto.v1.Clone;
+import dev.kopi.proto.v1.CloneState;
+import dev.kopi.proto.v1.RefreshResult;
+import dev.kopi.proto.v1.Snapshot;
+import dev.kopi.proto.v1.Source;
+import dev.kopi.proto.v1.Status;
+
+/** Domain values to protobuf messages. */
+final class Protos {
+    private Protos() {
+    }
+
+    static Clone clone(CloneView v) {
+        var r = v.record();
+        return Clone.newBuilder()
+                .setName(r.name())
+                .setSnapshot(r.snapshot())
+                .setHost(v.host())
+                .setPort(r.port())
+                .setUser(r.user())
+                .setPassword(r.password())
+                .setDatabase(r.database())
+                .setUri(v.uri())
+                .setJdbcUrl(v.jdbcUrl())
+                .setReadyMs((int) v.readyMs())
+                .setState(switch (v.state()) {
+                    case CREATING -> CloneState.CLONE_STATE_CREATING;
+                    case RUNNING -> CloneState.CLONE_STATE_RUNNING;
+                    case FAILED -> CloneState.CLONE_STATE_FAILED;
+                    case DESTROYING -> CloneState.CLONE_STATE_DESTROYING;
+                })
+                .setMessage(v.message())
+                .setCreatedAt(r.createdAt())
+                .setPid((int) v.pid())
+                .setPostgresVersion(r.version())
+                .setPath(v.path().toString())
+                .build();
+    }
+
+    static Snapshot snapshot(SnapshotRecord s, int cloneCount, boolean latest) {
+        return Snapshot.newBuilder()
+                .setName(s.name())
+                .setSource(s.source())
+                .setTag(s.tag())
+                .setCreatedAt(s.createdAt())
+                .setPostgresVersion(s.version())
+                .setDatabase(s.database())
+                .setCloneCount(cloneCount)
+                .setLatest(latest)
+                .setSizeBytes(s.sizeBytes())
+                .setBuildMs(s.buildMs())
+                .build();
+    }
+
+    static Snapshot snapshot(SnapshotView v) {
+        return snapshot(v.record(), v.cloneCount(), v.latest());
+    }
+
+    static Source source(Sources.SourceView v) {
+        Source.Builder b = Source.newBuilder()
+                .setName(v.source().name())
+                .setKind(v.source().kind())
+                .setLocation(v.source().location())
+                .setOrigin(v.source().origin())
+                .setSnapshotCount(v.snapshotCount())
+                .setLatestSnapshot(v.latest().map(SnapshotRecord::name).orElse(""))
+                .setRefreshing(v.refreshing());
+        v.lastRefresh().ifPresent(r -> b.setLastRefresh(refresh(r)));
+        return b.build();
+    }
+
+    static RefreshResult refresh(RefreshRecord r) {
+        return RefreshResult.newBuilder()
+                .setStartedAt(r.startedAt())
+                .setDurationMs(r.durationMs())
+                .setOk(r.ok())
+                .setError(r.error() == null ? "" : r.error())
+                .setSnapshot(r.snapshot() == null ? "" : r.snapshot())
+                .build();
+    }
+
+    static Status status(Kopi.Status s, long nowMillis) {
+        return Status.newBuilder()
+                .setVersion(s.version())
+                .setBackend(s.backend())
+                .setPool(s.pool())
+                .setPoolImage(s.image())
+                .setPoolSizeBytes(s.usage().size())
+                .setPoolUsedBytes(s.usage().used())
+                .setPoolFreeBytes(s.usage().free())
+                .setSources(s.sources())
+                .setSnapshots(s.snapshots())
+                .setClones(s.clones())
+                .setClonesRunning(s.clonesRunning())
+                .setStartedAt(s.startedAt().toString())
+                .setUptimeMs(nowMillis - s.startedAt().toEpochMilli())
+                .setPorts(s.ports())
+                .setPortsFree(s.portsFree())
+                .build();
+    }
+}

@@ -1,0 +1,35 @@
+package dev.kopi.daemon.rpc;
+
+import dev.kopi.daemon.Snapshots;
+import dev.kopi.proto.v1.DeleteSnapshotRequest;
+import dev.kopi.proto.v1.DeleteSnapshotResponse;
+import dev.kopi.proto.v1.ListSnapshotsRequest;
+import dev.kopi.proto.v1.ListSnapshotsResponse;
+import dev.kopi.proto.v1.SnapshotServiceGrpc;
+import io.grpc.stub.StreamObserver;
+
+/** kopi.v1.SnapshotService: translates, nothing more. */
+public final class SnapshotRpc extends SnapshotServiceGrpc.SnapshotServiceImplBase {
+    private final Snapshots snapshots;
+
+    public SnapshotRpc(Snapshots snapshots) {
+        this.snapshots = snapshots;
+    }
+
+    @Override
+    public void listSnapshots(ListSnapshotsRequest req, StreamObserver<ListSnapshotsResponse> out) {
+        Rpc.unary(out, () -> {
+            ListSnapshotsResponse.Builder b = ListSnapshotsResponse.newBuilder();
+            snapshots.list(req.getSource()).forEach(v -> b.addSnapshots(Protos.snapshot(v)));
+            return b.build();
+        });
+    }
+
+    @Override
+    public void deleteSnapshot(DeleteSnapshotRequest req, StreamObserver<DeleteSnapshotResponse> out) {
+        Rpc.unary(out, () -> {
+            Snapshots.Deleted d = snapshots.delete(req.getName(), req.getForce());
+            return DeleteSnapshotResponse.newBuilder().setName(d.name()).addAllDestroyedClones(d.destroyedClones()).build();
+        });
+    }
+}

@@ -1,0 +1,21 @@
+package dev.kopi.daemon.rpc;
+
+import dev.kopi.daemon.Kopi;
+import dev.kopi.proto.v1.GetStatusRequest;
+import dev.kopi.proto.v1.Status;
+import dev.kopi.proto.v1.StatusServiceGrpc;
+import io.grpc.stub.StreamObserver;
+
+/** kopi.v1.StatusService. */
+public final class StatusRpc extends StatusServiceGrpc.StatusServiceImplBase {
+    private final Kopi kopi;
+
+    public StatusRpc(Kopi kopi) {
+        this.kopi = kopi;
+    }
+
+    @Override
+    public void getStatus(GetStatusRequest req, StreamObserver<Status> out) {
+        Rpc.unary(out, () -> Protos.status(kopi.status(), System.currentTimeMillis()));
+    }
+}

@@ -1,0 +1,184 @@
+package dev.kopi.daemon.storage.btrfs;
+
+import java.io.IOException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+import dev.kopi.daemon.KopiException;
+import dev.kopi.daemon.storage.PoolUsage;
+import dev.kopi.daemon.storage.StorageBackend;
+import dev.kopi.daemon.storage.StorageErrors;
+import dev.kopi.daemon.storage.VolumeId;
+import dev.kopi.sys.Btrfs;
+import dev.kopi.sys.Errno;
+import dev.kopi.sys.Statfs;
+import dev.kopi.sys.SysException;
+
+/**
+ * Volumes as Btrfs subvolumes below a directory on a Btrfs filesystem; every operation is one
+ * ioctl ({@link Btrfs}). Snapshots are read-only subvolumes, clones writable snapshots of them.
+ */
+public final class BtrfsBackend implements StorageBackend {
+    private final Path root;
+
+    public BtrfsBackend(Path root) {
+        this.root = root;
+        try {
+            if (Statfs.of(root).type() != Btrfs.SUPER_MAGIC) {
+                throw KopiException.precondition("pool " + root + " is not on a Btrfs filesystem");
+            }
+            for (VolumeId.Kind k : VolumeId.Kind.values()) {
+                Files.createDirectories(root.resolve(k.dir));
+                // Postgres (unprivileged) must traverse down to its data directory.
+                dev.kopi.sys.Posix.chmod(root.resolve(k.dir), 0755);
+            }
+            dev.kopi.sys.Posix.chmod(root, 0755);
+        } catch (IOException e) {
+            throw StorageErrors.wrap("open the Btrfs pool at " + root, e);
+        }
+    }
+
+    @Override
+    public String kind() {
+        return "btrfs";
+    }
+
+    @Override
+    public String location() {
+        return root.toString();
+    }
+
+    @Override
+    public Path create(VolumeId staging) {
+        Path p = path(staging);
+        try {
+            Btrfs.createSubvolume(p);
+            return p;
+        } catch (IOException e) {
+            throw StorageErrors.wrap("create volume " + staging, e);
+        }
+    }
+
+    @Override
+    public Optional<Path> snapshotOf(Path dataDirectory, VolumeId staging) {
+        Path p = path(staging);
+        try {
+            if (!Btrfs.isSubvolume(dataDirectory)) {
+                return Optional.empty();
+            }
+            Btrfs.snapshot(dataDirectory, p, false);
+            return Optional.of(p);
+        } catch (SysException e) {
+            if (e.errno() == Errno.EXDEV) {
+                return Optional.empty(); // a subvolume of another Btrfs filesystem
+            }
+            throw StorageErrors.wrap("snapshot " + dataDirectory, e);
+        } catch (IOException e) {
+            throw StorageErrors.wrap("snapshot " + dataDirectory, e);
+        }
+    }
+
+    @Override
+    public Path seal(VolumeId staging, VolumeId snapshot) {
+        Path target = path(snapshot);
+        try {
+            Files.createDirectories(target.getParent());
+            dev.kopi.sys.Posix.chmod(target.getParent(), 0755);
+            // A read-only snapshot of the staging subvolume rather than a flag flip: the snapshot
+            // commits the transaction, so the published data is on disk before the catalog says so.
+            Btrfs.snapshot(path(staging), target, true);
+        } catch (IOException e) {
+            throw StorageErrors.wrap("seal snapshot " + snapshot, e);
+        }
+        destroy(staging);
+        return target;
+    }
+
+    @Override
+    public Path clone(VolumeId snapshot, VolumeId clone) {
+        Path p = path(clone);
+        try {
+            Btrfs.snapshot(path(snapshot), p, false);
+            return p;
+        } catch (IOException e) {
+            throw StorageErrors.wrap("clone " + snapshot + " to " + clone, e);
+        }
+    }
+
+    @Override
+    public void destroy(VolumeId volume) {
+        Path p = path(volume);
+        try {
+            Btrfs.deleteSubvolume(p);
+        } catch (SysException e) {
+            if (e.errno() == Errno.ENOENT) {
+                return;
+            }
+            throw StorageErrors.wrap("destroy volume " + volume, e);
+        }
+        if (volume.kind() == VolumeId.Kind.SNAPSHOT) {
+            try {
+                Files.deleteIfExists(p.getParent()); // the source's directory, once empty
+            } catch (IOException notEmpty) {
+                // other snapshots of the source remain
+            }
+        }
+    }
+
+    @Override
+    public List<VolumeId> list() {
+        List<VolumeId> out = new ArrayList<>();
+        try {
+            for (Path p : children(root.resolve(VolumeId.Kind.STAGING.dir))) {
+                add(out, p, "staging/" + p.getFileName());
+            }
+            for (Path p : children(root.resolve(VolumeId.Kind.CLONE.dir))) {
+                add(out, p, "clones/" + p.getFileName());
+            }
+            for (Path source : children(root.resolve(VolumeId.Kind.SNAPSHOT.dir))) {
+                for (Path p : children(source)) {
+                    add(out, p, "snapshots/" + source.getFileName() + "/" + p.getFileName());
+                }
+            }
+        } catch (IOException e) {
+            throw StorageErrors.wrap("list volumes in " + root, e);
+        }
+        return out;
+    }
+
+    private static void add(List<VolumeId> out, Path p, String relative) throws IOException {
+        if (Btrfs.isSubvolume(p)) {
+            VolumeId.parse(relative).ifPresent(out::add);
+        }
+    }
+
+    private static List<Path> children(Path dir) throws IOException {
+        List<Path> out = new ArrayList<>();
+        try (DirectoryStream<Path> s = Files.newDirectoryStream(dir)) {
+            s.forEach(out::add);
+        } catch (NoSuchFileException e) {
+            return out;
+        }
+        return out;
+    }
+
+    @Override
+    public Path path(VolumeId volume) {
+        return root.resolve(volume.relative());
+    }
+
+    @Override
+    public PoolUsage usage() {
+        try {
+            Statfs st = Statfs.of(root);
+            return new PoolUsage(st.sizeBytes(), st.usedBytes(), st.freeBytes());
+        } catch (IOException e) {
+            throw StorageErrors.wrap("read pool usage", e);
+        }
+    }
+}

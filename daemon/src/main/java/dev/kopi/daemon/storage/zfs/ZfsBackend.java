@@ -1,0 +1,237 @@
+package dev.kopi.daemon.storage.zfs;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.logging.Logger;
+
+import dev.kopi.daemon.KopiException;
+import dev.kopi.daemon.process.ProcessRunner;
+import dev.kopi.daemon.storage.PoolUsage;
+import dev.kopi.daemon.storage.StorageBackend;
+import dev.kopi.daemon.storage.StorageErrors;
+import dev.kopi.daemon.storage.VolumeId;
+
+/**
+ * Volumes as ZFS filesystems below a root dataset, driven through the {@code zfs} command with an
+ * argv list (so it works with OpenZFS and zfs-fuse alike). A snapshot volume is a read-only
+ * filesystem carrying one ZFS snapshot, {@code @kopi}; clones are {@code zfs clone}s of it, so a
+ * snapshot volume cannot be destroyed before its clones (ZFS enforces the order too).
+ */
+public final class ZfsBackend implements StorageBackend {
+    private static final Logger LOG = Logger.getLogger(ZfsBackend.class.getName());
+    /** The ZFS snapshot that clones of a snapshot volume are made from. */
+    static final String SEAL = "kopi";
+    /** Prefix of the ZFS snapshots Kopi takes of on-pool source datasets. */
+    static final String ORIGIN_PREFIX = "kopi-";
+    private static final Duration TIMEOUT = Duration.ofMinutes(2);
+
+    private final String root;
+    private final ProcessRunner runner;
+
+    public ZfsBackend(String root, ProcessRunner runner) {
+        this.root = root;
+        this.runner = runner;
+        String pool = root.split("/")[0];
+        if (!exists(pool)) {
+            throw KopiException.precondition("ZFS pool '" + pool + "' does not exist (or zfs is not running): "
+                    + "create it with zpool create, or set pool.path to an existing dataset");
+        }
+        if (!exists(root)) {
+            zfs("create the pool dataset " + root, "create", "-p", root);
+            LOG.info("created ZFS dataset " + root);
+        }
+        for (VolumeId.Kind k : VolumeId.Kind.values()) {
+            if (!exists(root + "/" + k.dir)) {
+                zfs("create dataset " + root + "/" + k.dir, "create", "-p", root + "/" + k.dir);
+            }
+        }
+    }
+
+    @Override
+    public String kind() {
+        return "zfs";
+    }
+
+    @Override
+    public String location() {
+        return root;
+    }
+
+    @Override
+    public Path create(VolumeId staging) {
+        zfs("create volume " + staging, "create", "-p", dataset(staging));
+        return path(staging);
+    }
+
+    @Override
+    public Optional<Path> snapshotOf(Path dataDirectory, VolumeId staging) {
+        String pool = root.split("/")[0];
+        String source = null;
+        for (String line : zfs("list datasets", "list", "-H", "-o", "name,mountpoint", "-t", "filesystem", "-r", pool)
+                .stdout().split("\n")) {
+            String[] f = line.split("\t");
+            if (f.length == 2 && Path.of(f[1]).equals(dataDirectory.normalize())) {
+                source = f[0];
+            }
+        }
+        if (source == null) {
+            return Optional.empty();
+        }
+        String origin = source + "@" + ORIGIN_PREFIX + staging.name();
+        zfs("snapshot " + source, "snapshot", origin);
+        try {
+            zfs("clone " + origin, "clone", origin, dataset(staging));
+        } catch (KopiException e) {
+            destroyQuietly(origin);
+            throw e;
+        }
+        return Optional.of(path(staging));
+    }
+
+    @Override
+    public Path seal(VolumeId staging, VolumeId snapshot) {
+        String from = dataset(staging);
+        String to = dataset(snapshot);
+        // Take the snapshot first (it is the commit point that puts the data on disk), then move
+        // the filesystem into place; the ZFS snapshot travels with it.
+        zfs("seal snapshot " + snapshot, "snapshot", from + "@" + SEAL);
+        zfs("set " + staging + " read-only", "set", "readonly=on", from);
+        zfs("publish snapshot " + snapshot, "rename", "-p", from, to);
+        return path(snapshot);
+    }
+
+    @Override
+    public Path clone(VolumeId snapshot, VolumeId clone) {
+        zfs("clone " + snapshot + " to " + clone, "clone", dataset(snapshot) + "@" + SEAL, dataset(clone));
+        return path(clone);
+    }
+
+    @Override
+    public void destroy(VolumeId volume) {
+        String ds = dataset(volume);
+        if (!exists(ds)) {
+            return;
+        }
+        String origin = property(ds, "origin");
+        // zfs-fuse and the kernel can keep a just-stopped filesystem busy for a moment.
+        KopiException last = null;
+        for (int attempt = 0; attempt < 20; attempt++) {
+            try {
+                zfs("destroy volume " + volume, "destroy", "-r", "-f", ds);
+                last = null;
+                break;
+            } catch (KopiException e) {
+                last = e;
+                if (!e.getMessage().contains("busy")) {
+                    break;
+                }
+                sleep(100L * (attempt + 1));
+            }
+        }
+        if (last != null) {
+            throw last;
+        }
+        // A staging volume cloned from an on-pool source leaves the source's kopi-* snapshot behind.
+        if (origin != null && origin.contains("@" + ORIGIN_PREFIX) && !origin.startsWith(root + "/")) {
+            destroyQuietly(origin);
+        }
+    }
+
+    @Override
+    public List<VolumeId> list() {
+        List<VolumeId> out = new ArrayList<>();
+        String prefix = root + "/";
+        for (String name : zfs("list volumes", "list", "-H", "-o", "name", "-t", "filesystem", "-r", root)
+                .stdout().split("\n")) {
+            if (name.startsWith(prefix)) {
+                VolumeId.parse(name.substring(prefix.length())).ifPresent(out::add);
+            }
+        }
+        return out;
+    }
+
+    @Override
+    public Path path(VolumeId volume) {
+        return rootMountpoint().resolve(volume.relative());
+    }
+
+    @Override
+    public PoolUsage usage() {
+        String[] v = zfs("read pool usage", "get", "-Hp", "-o", "value", "used,available", root).stdout().strip().split("\n");
+        long used = Long.parseLong(v[0].strip());
+        long free = Long.parseLong(v[1].strip());
+        return new PoolUsage(used + free, used, free);
+    }
+
+    private Path cachedMountpoint;
+
+    private synchronized Path rootMountpoint() {
+        if (cachedMountpoint == null) {
+            String mp = property(root, "mountpoint");
+            if (mp == null || !mp.startsWith("/")) {
+                throw KopiException.precondition("ZFS dataset " + root + " is not mounted (mountpoint=" + mp
+                        + "): set a mountpoint so Postgres can reach its data");
+            }
+            cachedMountpoint = Path.of(mp);
+        }
+        return cachedMountpoint;
+    }
+
+    private String dataset(VolumeId v) {
+        return root + "/" + v.relative();
+    }
+
+    private boolean exists(String dataset) {
+        return run("list", "-H", "-o", "name", dataset).ok();
+    }
+
+    /** A property's value, or null for "-" or a missing dataset. */
+    private String property(String dataset, String name) {
+        ProcessRunner.Result r = run("get", "-H", "-o", "value", name, dataset);
+        String v = r.stdout().strip();
+        return !r.ok() || v.equals("-") || v.isEmpty() ? null : v;
+    }
+
+    private void destroyQuietly(String dataset) {
+        ProcessRunner.Result r = run("destroy", dataset);
+        if (!r.ok()) {
+            LOG.warning("could not destroy " + dataset + ": " + r.describe());
+        }
+    }
+
+    private ProcessRunner.Result zfs(String action, String... args) {
+        ProcessRunner.Result r = run(args);
+        if (!r.ok()) {
+            String why = r.describe();
+            if (StorageErrors.isNoSpaceMessage(why)) {
+                throw KopiException.exhausted("pool is full while trying to " + action
+                        + ": destroy clones or snapshots, or grow the pool (" + why + ")");
+            }
+            throw KopiException.internal("cannot " + action + ": " + why, null);
+        }
+        return r;
+    }
+
+    private ProcessRunner.Result run(String... args) {
+        List<String> argv = new ArrayList<>(args.length + 1);
+        argv.add("zfs");
+        argv.addAll(List.of(args));
+        try {
+            return runner.run(argv, TIMEOUT);
+        } catch (IOException e) {
+            throw KopiException.unavailable("cannot run zfs (is ZFS installed, and zfs-fuse running?): " + e.getMessage());
+        }
+    }
+
+    private static void sleep(long ms) {
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}
