@@ -15,7 +15,8 @@ import picocli.CommandLine.ScopeType;
  * kopictl: a thin client of kopid. Each command builds one request, calls, prints.
  * Exit codes: 0 ok, 1 failure, 2 usage. Errors are one line on stderr.
  */
-@Command(name = "kopictl", mixinStandardHelpOptions = true, versionProvider = KopiCtl.Version.class,
+@Command(name = "kopictl", mixinStandardHelpOptions = true, scope = ScopeType.INHERIT,
+        versionProvider = KopiCtl.Version.class,
         description = "Clone PostgreSQL databases in milliseconds (client of kopid).",
         subcommands = {CloneCommand.class, ClonesCommand.class, DestroyCommand.class, SnapshotsCommand.class,
                 DeleteSnapshotCommand.class, SourcesCommand.class, SourceCommand.class, RefreshCommand.class,
@@ -80,20 +81,29 @@ public final class KopiCtl {
     }
 
     static String describe(Exception e, KopiCtl root) {
+        return oneLine(describeRaw(e, root));
+    }
+
+    private static String describeRaw(Exception e, KopiCtl root) {
         if (e instanceof StatusRuntimeException s) {
             Status st = s.getStatus();
-            if (st.getCode() == Status.Code.UNAVAILABLE && (st.getDescription() == null
-                    || st.getDescription().contains("io exception") || st.getCause() != null)) {
-                return "cannot reach kopid at " + root.socketPath() + " (" + (st.getCause() != null
-                        ? st.getCause().getMessage() : st.getDescription()) + "); is kopid running?";
+            // A transport failure carries its cause; kopid's own UNAVAILABLE answers do not.
+            if (st.getCode() == Status.Code.UNAVAILABLE && st.getCause() != null) {
+                return "cannot reach kopid at " + root.socketPath() + " (" + st.getCause().getMessage()
+                        + "); is kopid running?";
             }
             String d = st.getDescription();
-            return d == null || d.isEmpty() ? st.getCode().toString().toLowerCase().replace('_', ' ') : d;
+            return d == null || d.isBlank() ? st.getCode().toString().toLowerCase().replace('_', ' ') : d;
         }
         if (e instanceof CliException) {
             return e.getMessage();
         }
         return "unexpected error: " + e;
+    }
+
+    /** Errors are one line on stderr, whatever a description (say, a tool's stderr) contained. */
+    static String oneLine(String s) {
+        return s.strip().replaceAll("\\s*\\R\\s*", "; ");
     }
 
     /** Version from the jar manifest. */

@@ -56,7 +56,8 @@ final class Output {
         String[] units = {"KiB", "MiB", "GiB", "TiB"};
         double v = n;
         int u = -1;
-        while (v >= 1024 && u < units.length - 1) {
+        // 1023.96 KiB would print as "1024.0 KiB": step up once rounding would reach 1024.
+        while (v >= 1023.95 && u < units.length - 1) {
             v /= 1024;
             u++;
         }

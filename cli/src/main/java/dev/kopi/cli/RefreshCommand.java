@@ -24,6 +24,7 @@ final class RefreshCommand extends Base {
         Iterator<RefreshEvent> events = c.sources().refresh(RefreshRequest.newBuilder().setName(source).build());
         Snapshot done = null;
         String lastPhase = "";
+        String lastMessage = "";
         long lastPercentLine = -1;
         while (events.hasNext()) {
             RefreshEvent e = events.next();
@@ -35,14 +36,16 @@ final class RefreshCommand extends Base {
                 err().print("\r\033[K" + line);
                 err().flush();
             } else {
+                // Without a terminal: every new step, but byte progress only every 10%.
                 long pct = e.getBytesTotal() > 0 ? e.getBytesDone() * 10 / e.getBytesTotal() : -1;
-                if (!e.getPhase().equals(lastPhase) || pct != lastPercentLine) {
+                if (!e.getPhase().equals(lastPhase) || !e.getMessage().equals(lastMessage) || pct != lastPercentLine) {
                     err().println(line);
                     err().flush();
                 }
                 lastPercentLine = pct;
             }
             lastPhase = e.getPhase();
+            lastMessage = e.getMessage();
         }
         if (tty) {
             err().println();

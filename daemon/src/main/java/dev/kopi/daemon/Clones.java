@@ -176,8 +176,8 @@ public final class Clones {
     private void createRole(CloneRecord record, Credentials creds) {
         try (Connection c = AdminConnection.open(runDir, record.port(), record.superuser(), record.database(), 30);
              Statement st = c.createStatement()) {
-            // The role must survive only as long as the clone; no need to wait for a WAL flush.
-            st.execute("SET synchronous_commit = off");
+            // Committed durably (no synchronous_commit=off): a clone that crashes right after
+            // creation must still accept its own credentials when it is restarted.
             String attrs = pg.superuser() ? "LOGIN SUPERUSER" : "LOGIN CREATEDB CREATEROLE";
             st.execute("CREATE ROLE \"" + creds.user() + "\" " + attrs + " PASSWORD '" + creds.scramVerifier() + "'");
             if (!pg.superuser() && Integer.parseInt(record.version().split("\\.")[0]) >= 14) {

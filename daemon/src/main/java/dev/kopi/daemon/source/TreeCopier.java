@@ -38,6 +38,12 @@ public final class TreeCopier {
     /** Copies the contents of {@code from} into the existing directory {@code to}; returns bytes copied. */
     public long copy(Path from, Path to) throws IOException {
         total = sizeOf(from) + (Files.isSymbolicLink(from.resolve("pg_wal")) ? sizeOf(from.resolve("pg_wal").toRealPath()) : 0);
+        for (String skipped : SKIP_AT_ROOT) {
+            Path p = from.resolve(skipped);
+            if (Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS)) {
+                total -= Files.size(p);
+            }
+        }
         progress.report("copy", "copying " + from + " into the pool", 0, total);
         copyChildren(from, to, true);
         progress.report("copy", "copied " + from, done.get(), total);

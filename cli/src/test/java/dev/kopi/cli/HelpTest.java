@@ -1,0 +1,61 @@
+package dev.kopi.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.List;
+import java.util.Map;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+class HelpTest {
+    @Test
+    void version() {
+        CliRun r = CliRun.kopictl(Map.of(), "--version");
+
+        assertEquals(0, r.code(), r::toString);
+        assertTrue(r.out().startsWith("kopictl"), r::toString);
+        assertEquals(1, r.outLines().size(), r::toString);
+        assertEquals("", r.err());
+    }
+
+    @Test
+    void helpListsEverySubcommand() {
+        CliRun r = CliRun.kopictl(Map.of(), "--help");
+
+        assertEquals(0, r.code(), r::toString);
+        assertEquals("", r.err());
+        List<String> lines = r.outLines();
+        for (String sub : List.of("clone", "clones", "destroy", "snapshots", "delete-snapshot", "sources", "source",
+                "refresh", "status")) {
+            assertTrue(lines.stream().anyMatch(l -> l.strip().startsWith(sub + " ")),
+                    "--help lists " + sub + ":\n" + r.out());
+        }
+        assertTrue(r.out().contains("--socket"), r::toString);
+    }
+
+    @Test
+    void helpSubcommandShowsSubcommandUsage() {
+        CliRun r = CliRun.kopictl(Map.of(), "help", "clone");
+
+        assertEquals(0, r.code(), r::toString);
+        assertTrue(r.out().contains("SNAPSHOT") && r.out().contains("--name") && r.out().contains("--database"),
+                r::toString);
+    }
+
+    /** Every usage error says "see 'kopictl SUB --help'", so that must work. */
+    @ParameterizedTest
+    @ValueSource(strings = {"clone", "clones", "destroy", "snapshots", "delete-snapshot", "sources", "source",
+            "source add", "source remove", "refresh", "status"})
+    void subcommandHelpOption(String sub) {
+        String[] args = (sub + " --help").split(" ");
+
+        CliRun r = CliRun.kopictl(Map.of(), args);
+
+        assertEquals(0, r.code(), r::toString);
+        assertTrue(r.out().startsWith("Usage: kopictl " + sub), r::toString);
+        assertEquals("", r.err());
+    }
+}

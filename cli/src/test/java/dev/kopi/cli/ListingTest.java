@@ -1,0 +1,221 @@
+package dev.kopi.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.List;
+
+import org.junit.jupiter.api.Test;
+
+import com.fasterxml.jackson.databind.JsonNode;
+
+import dev.kopi.proto.v1.ListClonesRequest;
+import dev.kopi.proto.v1.ListClonesResponse;
+import dev.kopi.proto.v1.ListSnapshotsRequest;
+import dev.kopi.proto.v1.ListSnapshotsResponse;
+import dev.kopi.proto.v1.ListSourcesResponse;
+import dev.kopi.proto.v1.RefreshResult;
+import dev.kopi.proto.v1.Snapshot;
+import dev.kopi.proto.v1.Source;
+import dev.kopi.proto.v1.Status;
+
+/** clones, snapshots, sources, status: tables for people, -o json for machines. */
+class ListingTest extends FakeKopidTestBase {
+    private static final long GIB = 1024L * 1024 * 1024;
+
+    private final ListClonesResponse twoClones = ListClonesResponse.newBuilder()
+            .addClones(clone("ci-1", 6501, PASSWORD))
+            .addClones(clone("ci-2", 6502, PASSWORD + "2"))
+            .build();
+
+    @Test
+    void clonesTableHasHeaderAndOneRowPerCloneAndNoPassword() {
+        kopid.reply("ListClones", twoClones);
+
+        CliRun r = kopictl("clones");
+
+        assertEquals(0, r.code(), r::toString);
+        assertEquals("", r.err());
+        List<String> lines = r.outLines();
+        assertEquals(3, lines.size(), r::toString);
+        assertTrue(lines.get(0).startsWith("NAME"), lines.get(0));
+        for (String column : List.of("SNAPSHOT", "STATE", "PORT", "USER", "DATABASE")) {
+            assertTrue(lines.get(0).contains(column), lines.get(0));
+        }
+        assertTrue(lines.get(1).startsWith("ci-1 "), lines.get(1));
+        assertTrue(lines.get(1).contains("6501") && lines.get(1).contains("running"), lines.get(1));
+        assertTrue(lines.get(2).startsWith("ci-2 "), lines.get(2));
+        assertFalse(r.out().contains(PASSWORD), "the table must never show a password:\n" + r.out());
+        assertEquals("", kopid.requests(ListClonesRequest.class).get(0).getSnapshot());
+    }
+
+    @Test
+    void clonesFilterIsSent() {
+        kopid.reply("ListClones", ListClonesResponse.getDefaultInstance());
+
+        CliRun r = kopictl("clones", "prod");
+
+        assertEquals(0, r.code(), r::toString);
+        assertEquals(1, r.outLines().size(), "header only: " + r);
+        assertEquals("prod", kopid.requests(ListClonesRequest.class).get(0).getSnapshot());
+    }
+
+    @Test
+    void clonesJsonIncludesPasswords() {
+        kopid.reply("ListClones", twoClones);
+
+        CliRun r = kopictl("clones", "-o", "json");
+
+        assertEquals(0, r.code(), r::toString);
+        JsonNode j = r.json();
+        assertTrue(j.isArray(), r::toString);
+        assertEquals(2, j.size());
+        assertEquals(PASSWORD, j.get(0).path("password").textValue());
+        assertEquals(PASSWORD + "2", j.get(1).path("password").textValue());
+        assertTrue(j.get(1).path("port").isIntegralNumber());
+        assertEquals(6502, j.get(1).path("port").intValue());
+    }
+
+    private static final ListSnapshotsResponse SNAPSHOTS = ListSnapshotsResponse.newBuilder()
+            .addSnapshots(Snapshot.newBuilder().setName("prod@20261122T0200Z").setSource("prod")
+                    .setTag("20261122T0200Z").setCreatedAt("2026-11-22T02:00:03Z").setSizeBytes(1536)
+                    .setCloneCount(0).setPostgresVersion("15.8").setDatabase("app").setBuildMs(900))
+            .addSnapshots(Snapshot.newBuilder().setName("prod@20261123T0200Z").setSource("prod")
+                    .setTag("20261123T0200Z").setCreatedAt("2026-11-23T02:00:03Z").setSizeBytes(3 * GIB / 2)
+                    .setCloneCount(2).setPostgresVersion("15.8").setDatabase("app").setLatest(true)
+                    .setBuildMs(4200))
+            .build();
+
+    @Test
+    void snapshotsTableMarksLatestAndShowsHumanSizes() {
+        kopid.reply("ListSnapshots", SNAPSHOTS);
+
+        CliRun r = kopictl("snapshots");
+
+        assertEquals(0, r.code(), r::toString);
+        assertEquals("", r.err());
+        List<String> lines = r.outLines();
+        assertEquals(3, lines.size(), r::toString);
+        assertTrue(lines.get(0).startsWith("NAME") && lines.get(0).contains("SIZE"), lines.get(0));
+        assertTrue(lines.get(1).startsWith("prod@20261122T0200Z "), lines.get(1));
+        assertFalse(lines.get(1).contains("*"), "only the latest is marked: " + lines.get(1));
+        assertTrue(lines.get(1).contains("1.5 KiB"), lines.get(1));
+        assertTrue(lines.get(2).startsWith("prod@20261123T0200Z *"), lines.get(2));
+        assertTrue(lines.get(2).contains("1.5 GiB"), lines.get(2));
+        assertTrue(lines.get(2).contains("2026-11-23 02:00:03Z"), lines.get(2));
+        assertEquals("", kopid.requests(ListSnapshotsRequest.class).get(0).getSource());
+    }
+
+    @Test
+    void snapshotsJsonHasNumbersAndBooleans() {
+        kopid.reply("ListSnapshots", SNAPSHOTS);
+
+        CliRun r = kopictl("-o", "json", "snapshots", "prod");
+
+        assertEquals(0, r.code(), r::toString);
+        JsonNode j = r.json();
+        assertEquals(2, j.size(), r::toString);
+        JsonNode latest = j.get(1);
+        assertEquals("prod@20261123T0200Z", latest.path("name").textValue());
+        assertTrue(latest.path("sizeBytes").isIntegralNumber(), "sizeBytes: " + latest.path("sizeBytes"));
+        assertEquals(3 * GIB / 2, latest.path("sizeBytes").longValue());
+        assertTrue(latest.path("latest").isBoolean(), "latest: " + latest.path("latest"));
+        assertTrue(latest.path("latest").booleanValue());
+        assertFalse(j.get(0).path("latest").booleanValue());
+        assertTrue(latest.path("cloneCount").isIntegralNumber());
+        assertEquals("prod", kopid.requests(ListSnapshotsRequest.class).get(0).getSource());
+    }
+
+    private static final ListSourcesResponse SOURCES = ListSourcesResponse.newBuilder()
+            .addSources(Source.newBuilder().setName("fresh").setKind("datadir").setLocation("/srv/pg/fresh")
+                    .setOrigin("api"))
+            .addSources(Source.newBuilder().setName("good").setKind("datadir").setLocation("/srv/pg/good")
+                    .setOrigin("config").setSnapshotCount(3).setLatestSnapshot("good@20261123T0200Z")
+                    .setLastRefresh(RefreshResult.newBuilder().setStartedAt("2026-11-23T02:00:00.5Z")
+                            .setDurationMs(1500).setOk(true).setSnapshot("good@20261123T0200Z")))
+            .addSources(Source.newBuilder().setName("bad").setKind("datadir").setLocation("/srv/pg/bad")
+                    .setOrigin("config").setSnapshotCount(1).setLatestSnapshot("bad@20261122T0200Z")
+                    .setLastRefresh(RefreshResult.newBuilder().setStartedAt("2026-11-23T03:00:00Z")
+                            .setDurationMs(200).setOk(false).setError("data directory /srv/pg/bad is missing")))
+            .build();
+
+    @Test
+    void sourcesShowLastRefresh() {
+        kopid.reply("ListSources", SOURCES);
+
+        CliRun r = kopictl("sources");
+
+        assertEquals(0, r.code(), r::toString);
+        assertEquals("", r.err());
+        List<String> lines = r.outLines();
+        assertEquals(4, lines.size(), r::toString);
+        assertTrue(lines.get(0).startsWith("NAME") && lines.get(0).endsWith("LAST REFRESH"), lines.get(0));
+        assertTrue(lines.get(1).startsWith("fresh ") && lines.get(1).endsWith("never"), lines.get(1));
+        assertTrue(lines.get(1).contains(" - "), "no latest snapshot shows '-': " + lines.get(1));
+        assertTrue(lines.get(2).startsWith("good ") && lines.get(2).contains("ok 2026-11-23 02:00:00Z (1.5 s)"),
+                lines.get(2));
+        assertTrue(lines.get(3).startsWith("bad ")
+                && lines.get(3).endsWith("FAILED 2026-11-23 03:00:00Z: data directory /srv/pg/bad is missing"),
+                lines.get(3));
+    }
+
+    @Test
+    void sourcesJson() {
+        kopid.reply("ListSources", SOURCES);
+
+        JsonNode j = kopictl("sources", "-o", "json").json();
+
+        assertEquals(3, j.size());
+        assertTrue(j.get(0).path("lastRefresh").isMissingNode(), j::toString);
+        assertTrue(j.get(1).path("lastRefresh").path("ok").booleanValue());
+        assertEquals(1500, j.get(1).path("lastRefresh").path("durationMs").longValue());
+        assertFalse(j.get(2).path("lastRefresh").path("ok").booleanValue());
+        assertEquals("data directory /srv/pg/bad is missing", j.get(2).path("lastRefresh").path("error").textValue());
+        assertTrue(j.get(1).path("snapshotCount").isIntegralNumber());
+    }
+
+    private static final Status STATUS = Status.newBuilder()
+            .setVersion("0.1.0").setBackend("btrfs").setPool("/var/lib/kopi/pool")
+            .setPoolImage("/var/lib/kopi/pool.img").setPoolSizeBytes(20 * GIB).setPoolUsedBytes(3 * GIB / 2)
+            .setPoolFreeBytes(20 * GIB - 3 * GIB / 2).setSources(2).setSnapshots(5).setClones(3).setClonesRunning(2)
+            .setStartedAt("2026-11-23T00:00:00Z").setUptimeMs(90_000).setPorts("6500-6999").setPortsFree(497)
+            .build();
+
+    @Test
+    void statusTable() {
+        kopid.reply("GetStatus", STATUS);
+
+        CliRun r = kopictl("status");
+
+        assertEquals(0, r.code(), r::toString);
+        assertEquals("", r.err());
+        assertEquals(List.of(
+                "kopid:     0.1.0, up 1 min 30 s",
+                "pool:      btrfs /var/lib/kopi/pool (image /var/lib/kopi/pool.img)",
+                "space:     1.5 GiB used, 18.5 GiB free of 20.0 GiB",
+                "sources:   2",
+                "snapshots: 5",
+                "clones:    3 (2 running)",
+                "ports:     6500-6999 (497 free)"), r.outLines());
+    }
+
+    @Test
+    void statusJsonHasNumericByteFields() {
+        kopid.reply("GetStatus", STATUS);
+
+        CliRun r = kopictl("status", "-o", "json");
+
+        assertEquals(0, r.code(), r::toString);
+        JsonNode j = r.json();
+        assertEquals("btrfs", j.path("backend").textValue());
+        assertEquals("/var/lib/kopi/pool", j.path("pool").textValue());
+        for (String f : List.of("poolSizeBytes", "poolUsedBytes", "poolFreeBytes", "uptimeMs", "clones",
+                "clonesRunning", "snapshots", "sources", "portsFree")) {
+            assertTrue(j.path(f).isIntegralNumber(), f + " must be a JSON number: " + j.path(f));
+        }
+        assertEquals(20 * GIB, j.path("poolSizeBytes").longValue(), "beyond int range, no truncation");
+        assertEquals(3 * GIB / 2, j.path("poolUsedBytes").longValue());
+        assertEquals(3, j.path("clones").intValue());
+    }
+}

@@ -1,0 +1,147 @@
+package dev.kopi.it;
+
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A real PostgreSQL cluster standing in for production: initdb as the postgres user, started on
+ * its own loopback port when needed, with an "app" database holding tables, a foreign key and a
+ * trigger.
+ */
+final class SourceCluster implements AutoCloseable {
+    static final String BIN = "/usr/lib/postgresql/15/bin/";
+
+    final Path dataDir;
+    private final Path socketDir;
+    private Process process;
+    private int port;
+
+    private SourceCluster(Path dataDir, Path socketDir) {
+        this.dataDir = dataDir;
+        this.socketDir = socketDir;
+    }
+
+    /** initdb into {@code dataDir} (which must not exist, or be empty and owned by postgres). */
+    static SourceCluster init(Path dataDir, Path socketDir) {
+        Sh.ok(Sh.asPostgres(BIN + "initdb", "-D", dataDir.toString(), "-U", "postgres", "-A", "trust", "-E", "UTF8",
+                "--locale=C", "--no-sync"));
+        return new SourceCluster(dataDir, socketDir);
+    }
+
+    SourceCluster start() {
+        port = freePort();
+        try {
+            Files.createDirectories(socketDir);
+            Sh.ok("chown", "postgres:postgres", socketDir.toString());
+            process = new ProcessBuilder(Sh.asPostgres(BIN + "postgres", "-D", dataDir.toString(), "-c", "port=" + port,
+                    "-c", "listen_addresses=127.0.0.1", "-c", "unix_socket_directories=" + socketDir,
+                    "-c", "fsync=off", "-c", "logging_collector=off"))
+                    .redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.appendTo(dataDir.getParent().resolve(dataDir.getFileName() + ".log").toFile()))
+                    .start();
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+        long deadline = System.currentTimeMillis() + 30_000;
+        while (System.currentTimeMillis() < deadline) {
+            try {
+                List<String> pid = Files.readAllLines(dataDir.resolve("postmaster.pid"));
+                if (pid.size() > 7 && pid.get(7).strip().equals("ready")) {
+                    return this;
+                }
+            } catch (IOException notYet) {
+                // starting
+            }
+            if (!process.isAlive()) {
+                throw new IllegalStateException("source cluster " + dataDir + " did not start");
+            }
+            sleep(20);
+        }
+        throw new IllegalStateException("source cluster " + dataDir + " not ready in 30s");
+    }
+
+    void stop() {
+        if (process == null) {
+            return;
+        }
+        process.destroy(); // SIGTERM: smart shutdown; sessions here are short
+        try {
+            if (!process.waitFor(30, TimeUnit.SECONDS)) {
+                process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        process = null;
+    }
+
+    boolean running() {
+        return process != null && process.isAlive();
+    }
+
+    long pid() {
+        return process.pid();
+    }
+
+    Connection connect(String db) throws SQLException {
+        return DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + port + "/" + db + "?user=postgres");
+    }
+
+    void sql(String db, String... statements) {
+        try (Connection c = connect(db); Statement st = c.createStatement()) {
+            for (String s : statements) {
+                st.execute(s);
+            }
+        } catch (SQLException e) {
+            throw new IllegalStateException("SQL on source failed: " + e.getMessage(), e);
+        }
+    }
+
+    /** Creates database "app": 1000 customers, 5000 orders (FK to customers), an audit trigger. */
+    SourceCluster seed() {
+        sql("postgres", "CREATE DATABASE app");
+        sql("app",
+                "CREATE TABLE customers (id int PRIMARY KEY, email text UNIQUE NOT NULL, name text NOT NULL)",
+                "CREATE TABLE orders (id serial PRIMARY KEY, customer_id int NOT NULL REFERENCES customers(id), "
+                        + "amount numeric(10,2) NOT NULL CHECK (amount > 0), created_at timestamptz NOT NULL DEFAULT now())",
+                "CREATE TABLE order_audit (order_id int NOT NULL, customer_id int NOT NULL, amount numeric(10,2), "
+                        + "at timestamptz NOT NULL DEFAULT now())",
+                "CREATE FUNCTION audit_order() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+                        + "INSERT INTO order_audit(order_id, customer_id, amount) VALUES (NEW.id, NEW.customer_id, NEW.amount); "
+                        + "RETURN NEW; END $$",
+                "CREATE TRIGGER orders_audit AFTER INSERT ON orders FOR EACH ROW EXECUTE FUNCTION audit_order()",
+                "INSERT INTO customers SELECT g, 'user' || g || '@example.com', 'Customer ' || g FROM generate_series(1, 1000) g",
+                "INSERT INTO orders (customer_id, amount) SELECT 1 + (g % 1000), (g % 500) + 1 FROM generate_series(1, 5000) g",
+                "CHECKPOINT");
+        return this;
+    }
+
+    @Override
+    public void close() {
+        stop();
+    }
+
+    static int freePort() {
+        try (ServerSocket s = new ServerSocket(0)) {
+            return s.getLocalPort();
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static void sleep(long ms) {
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}
