@@ -106,9 +106,15 @@ final class ZfsPool implements Pool {
     @Override
     public void close() {
         Reaper.killPostgresUnder(mountRoot);
-        Sh.Result r = Sh.run("zpool", "destroy", "-f", zpool);
-        if (!r.ok() && Sh.run("zpool", "list", zpool).ok()) {
-            throw new IllegalStateException("cannot destroy zpool " + zpool + ": " + r.out());
+        Sh.Result r = null;
+        for (int attempt = 1; attempt <= 20 && Sh.run("zpool", "list", zpool).ok(); attempt++) {
+            r = Sh.run("zpool", "destroy", "-f", zpool);
+            if (!r.ok()) {
+                sleep(100L * attempt); // zfs-fuse: "pool is busy" right after its last user went
+            }
+        }
+        if (Sh.run("zpool", "list", zpool).ok()) {
+            throw new IllegalStateException("cannot destroy zpool " + zpool + ": " + (r == null ? "" : r.out()));
         }
     }
 

@@ -97,10 +97,13 @@ public final class ZfsBackend implements StorageBackend {
         String from = dataset(staging);
         String to = dataset(snapshot);
         // Take the snapshot first (it is the commit point that puts the data on disk), then move
-        // the filesystem into place; the ZFS snapshot travels with it.
+        // the filesystem into place; the ZFS snapshot travels with it. zfs-fuse cannot rename a
+        // mounted filesystem, so unmount, rename, mount (OpenZFS does the same internally).
         zfs("seal snapshot " + snapshot, "snapshot", from + "@" + SEAL);
         zfs("set " + staging + " read-only", "set", "readonly=on", from);
-        zfs("publish snapshot " + snapshot, "rename", "-p", from, to);
+        zfsWhenIdle("unmount " + staging, "unmount", from);
+        zfsWhenIdle("publish snapshot " + snapshot, "rename", "-p", from, to);
+        zfs("mount snapshot " + snapshot, "mount", to);
         return path(snapshot);
     }
 
@@ -117,24 +120,7 @@ public final class ZfsBackend implements StorageBackend {
             return;
         }
         String origin = property(ds, "origin");
-        // zfs-fuse and the kernel can keep a just-stopped filesystem busy for a moment.
-        KopiException last = null;
-        for (int attempt = 0; attempt < 20; attempt++) {
-            try {
-                zfs("destroy volume " + volume, "destroy", "-r", "-f", ds);
-                last = null;
-                break;
-            } catch (KopiException e) {
-                last = e;
-                if (!e.getMessage().contains("busy")) {
-                    break;
-                }
-                sleep(100L * (attempt + 1));
-            }
-        }
-        if (last != null) {
-            throw last;
-        }
+        zfsWhenIdle("destroy volume " + volume, "destroy", "-r", "-f", ds);
         // A staging volume cloned from an on-pool source leaves the source's kopi-* snapshot behind.
         if (origin != null && origin.contains("@" + ORIGIN_PREFIX) && !origin.startsWith(root + "/")) {
             destroyQuietly(origin);
@@ -200,6 +186,23 @@ public final class ZfsBackend implements StorageBackend {
         ProcessRunner.Result r = run("destroy", dataset);
         if (!r.ok()) {
             LOG.warning("could not destroy " + dataset + ": " + r.describe());
+        }
+    }
+
+    /**
+     * Like {@link #zfs}, retrying while ZFS says the dataset is busy: zfs-fuse (and the kernel)
+     * can hold a filesystem for a moment after the last process using it exited.
+     */
+    private ProcessRunner.Result zfsWhenIdle(String action, String... args) {
+        for (int attempt = 1; ; attempt++) {
+            try {
+                return zfs(action, args);
+            } catch (KopiException e) {
+                if (!e.getMessage().contains("busy") || attempt == 15) {
+                    throw e;
+                }
+                sleep(50L * attempt);
+            }
         }
     }
 
