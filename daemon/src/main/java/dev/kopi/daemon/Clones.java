@@ -15,6 +15,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.logging.Logger;
 
@@ -53,8 +57,18 @@ public final class Clones {
     private final long minFree;
     private final Clock clock;
 
-    /** Names being created or destroyed, and the snapshot each creation uses. Guarded by this. */
-    private final Map<String, String> busy = new HashMap<>();
+    /** A clone being created or destroyed. */
+    private record Pending(String snapshot, CloneView.State state) {
+    }
+
+    /** Names being created or destroyed. Guarded by this. */
+    private final Map<String, Pending> busy = new HashMap<>();
+    /** Work done alongside a clone's postgres start (recording it, hashing its password). */
+    private final ExecutorService background = Executors.newFixedThreadPool(4, r -> {
+        Thread t = new Thread(r, "kopid-clone-background");
+        t.setDaemon(true);
+        return t;
+    });
     /** Snapshots being deleted: no new clones from them. Guarded by this. */
     private final Set<String> deletingSnapshots = new HashSet<>();
 
@@ -96,28 +110,47 @@ public final class Clones {
         int port = -1;
         VolumeId volume = VolumeId.clone(name);
         boolean volumeMade = false;
+        CompletableFuture<Void> recorded = null;
         try {
             requireSpace();
             port = ports.reserve();
+            long t1 = System.nanoTime();
             Path dir = backend.clone(VolumeId.snapshot(snap.source(), snap.tag()), volume);
             volumeMade = true;
+            long t2 = System.nanoTime();
             Credentials creds = Credentials.generate();
             String database = requestedDatabase == null || requestedDatabase.isEmpty() ? snap.database() : requestedDatabase;
             CloneRecord record = new CloneRecord(name, snap.name(), port, creds.user(), creds.password(), database,
                     clock.instant().toString(), snap.version(), snap.superuser());
-            long pid = start(record, dir);
-            createRole(record, creds);
-            catalog.putClone(record);
-            long readyMs = (System.nanoTime() - t0) / 1_000_000;
-            LOG.info("clone " + name + " of " + snap.name() + " ready on port " + port + " in " + readyMs + " ms");
+            // The record must be durable before the caller gets the clone, not before postgres
+            // starts: write it while postgres starts. If kopid dies in between, reconcile finds
+            // record and volume and starts the clone (role included), so nothing is half-made.
+            recorded = CompletableFuture.runAsync(() -> catalog.putClone(record), background);
+            Started started = start(record, dir);
+            long pid = started.pid();
+            long t3 = System.nanoTime();
+            join(recorded);
+            long t4 = System.nanoTime();
+            long readyMs = (t4 - t0) / 1_000_000;
+            LOG.info("clone " + name + " of " + snap.name() + " ready on port " + port + " in " + readyMs + " ms (prepare "
+                    + ms(t1 - t0) + ", volume " + ms(t2 - t1) + ", postgres " + ms(started.postgresNanos()) + ", role "
+                    + ms(started.roleNanos()) + ", record wait " + ms(t4 - t3) + ")");
             return new CloneView(record, CloneView.State.RUNNING, "", pid, dir, pg.host(), readyMs);
         } catch (RuntimeException e) {
-            undo(name, volume, volumeMade, port);
+            undo(name, volume, volumeMade, port, recorded);
             throw e;
         } finally {
             synchronized (this) {
                 busy.remove(name);
             }
+        }
+    }
+
+    private static void join(CompletableFuture<Void> f) {
+        try {
+            f.join();
+        } catch (CompletionException e) {
+            throw e.getCause() instanceof RuntimeException r ? r : e;
         }
     }
 
@@ -137,7 +170,7 @@ public final class Clones {
         } else if (busy.containsKey(name) || catalog.clone(name).isPresent()) {
             throw KopiException.exists("clone '" + name + "' already exists; pick another --name or destroy it first");
         }
-        busy.put(name, snap.name());
+        busy.put(name, new Pending(snap.name(), CloneView.State.CREATING));
         return name;
     }
 
@@ -149,7 +182,15 @@ public final class Clones {
         }
     }
 
-    private void undo(String name, VolumeId volume, boolean volumeMade, int port) {
+    private void undo(String name, VolumeId volume, boolean volumeMade, int port, CompletableFuture<Void> recorded) {
+        if (recorded != null) {
+            try {
+                recorded.join();
+                catalog.removeClone(name);
+            } catch (RuntimeException notRecorded) {
+                // the record write failed (that may be why we are here): nothing to remove
+            }
+        }
         try {
             if (volumeMade) {
                 postmaster.stop(backend.path(volume));
@@ -165,23 +206,45 @@ public final class Clones {
         deleteQuietly(logFile(name));
     }
 
-    /** Starts the instance of an existing clone volume; used by create and by reconcile. */
-    long start(CloneRecord record, Path dir) {
+    /**
+     * Starts the instance of a clone volume and makes sure its login role exists with the
+     * recorded password; used by create and by reconcile (a clone restarted after a crash gets
+     * its role back even if the crash came before the role was created). Returns the pid.
+     */
+    record Started(long pid, long postgresNanos, long roleNanos) {
+    }
+
+    Started start(CloneRecord record, Path dir) {
         Map<String, String> settings = new HashMap<>(pg.settings());
         InstanceSpec spec = new InstanceSpec("kopi-" + record.name(), dir, record.version(), record.port(), pg.listen(),
                 runDir, Hba.forClone(record.name(), pg.listen()), logFile(record.name()), settings);
-        return postmaster.start(spec);
+        // PBKDF2 takes a few milliseconds: do it while postgres starts.
+        CompletableFuture<String> verifier = CompletableFuture.supplyAsync(
+                () -> new Credentials(record.user(), record.password()).scramVerifier(), background);
+        long t0 = System.nanoTime();
+        long pid = postmaster.start(spec);
+        long t1 = System.nanoTime();
+        try {
+            ensureRole(record, verifier.join());
+        } catch (RuntimeException e) {
+            postmaster.stop(dir);
+            throw e;
+        }
+        return new Started(pid, t1 - t0, System.nanoTime() - t1);
     }
 
-    private void createRole(CloneRecord record, Credentials creds) {
+    private void ensureRole(CloneRecord record, String verifier) {
+        String role = "\"" + record.user() + "\"";
+        String attrs = pg.superuser() ? "LOGIN SUPERUSER" : "LOGIN CREATEDB CREATEROLE";
         try (Connection c = AdminConnection.open(runDir, record.port(), record.superuser(), record.database(), 30);
              Statement st = c.createStatement()) {
-            // Committed durably (no synchronous_commit=off): a clone that crashes right after
-            // creation must still accept its own credentials when it is restarted.
-            String attrs = pg.superuser() ? "LOGIN SUPERUSER" : "LOGIN CREATEDB CREATEROLE";
-            st.execute("CREATE ROLE \"" + creds.user() + "\" " + attrs + " PASSWORD '" + creds.scramVerifier() + "'");
+            // One round trip; create or (after a restart) re-assert, so it is always as recorded.
+            st.execute("DO $kopi$ BEGIN "
+                    + "IF EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '" + record.user() + "') THEN "
+                    + "ALTER ROLE " + role + " WITH " + attrs + " PASSWORD '" + verifier + "'; "
+                    + "ELSE CREATE ROLE " + role + " " + attrs + " PASSWORD '" + verifier + "'; END IF; END $kopi$");
             if (!pg.superuser() && Integer.parseInt(record.version().split("\\.")[0]) >= 14) {
-                st.execute("GRANT pg_read_all_data, pg_write_all_data TO \"" + creds.user() + "\"");
+                st.execute("GRANT pg_read_all_data, pg_write_all_data TO " + role);
             }
         } catch (SQLException e) {
             if ("3D000".equals(e.getSQLState())) {
@@ -202,7 +265,7 @@ public final class Clones {
             if (busy.containsKey(name)) {
                 throw KopiException.precondition("clone '" + name + "' is busy being created or destroyed");
             }
-            busy.put(name, record.snapshot());
+            busy.put(name, new Pending(record.snapshot(), CloneView.State.DESTROYING));
         }
         try {
             VolumeId volume = VolumeId.clone(name);
@@ -240,12 +303,12 @@ public final class Clones {
 
     private CloneView view(CloneRecord r) {
         Path dir = backend.path(VolumeId.clone(r.name()));
-        boolean destroying;
+        Pending pending;
         synchronized (this) {
-            destroying = busy.containsKey(r.name());
+            pending = busy.get(r.name());
         }
         Optional<Long> pid = new DataDirectory(dir).runningPid();
-        CloneView.State state = destroying ? CloneView.State.DESTROYING
+        CloneView.State state = pending != null ? pending.state()
                 : pid.isPresent() ? CloneView.State.RUNNING : CloneView.State.FAILED;
         String message = state == CloneView.State.FAILED ? "instance is not running; see " + logFile(r.name()) : "";
         return new CloneView(r, state, message, pid.orElse(0L), dir, pg.host(), 0);
@@ -257,8 +320,8 @@ public final class Clones {
      */
     synchronized List<String> beginSnapshotDeletion(String snapshot) {
         List<String> dependents = new ArrayList<>(catalog.cloneNamesOf(snapshot));
-        for (Map.Entry<String, String> e : busy.entrySet()) {
-            if (e.getValue().equals(snapshot) && !dependents.contains(e.getKey())) {
+        for (Map.Entry<String, Pending> e : busy.entrySet()) {
+            if (e.getValue().snapshot().equals(snapshot) && !dependents.contains(e.getKey())) {
                 dependents.add(e.getKey());
             }
         }
@@ -292,6 +355,10 @@ public final class Clones {
             b.append(NAME_ALPHABET.charAt(ThreadLocalRandom.current().nextInt(NAME_ALPHABET.length())));
         }
         return b.toString();
+    }
+
+    private static long ms(long nanos) {
+        return nanos / 1_000_000;
     }
 
     static String mib(long bytes) {

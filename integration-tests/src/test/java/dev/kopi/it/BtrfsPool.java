@@ -17,9 +17,15 @@ final class BtrfsPool implements Pool {
     private final RunDir run;
     private final Path mount;
     private final Path image;
+    private final String size;
 
     BtrfsPool(RunDir run) {
+        this(run, "1G");
+    }
+
+    BtrfsPool(RunDir run, String size) {
         this.run = run;
+        this.size = size;
         this.mount = run.resolve("pool");
         this.image = run.resolve("pool.img");
     }
@@ -31,7 +37,7 @@ final class BtrfsPool implements Pool {
 
     @Override
     public String yaml() {
-        return "pool:\n  path: " + mount + "\n  image: " + image + "\n  size: 1G\n  min_free: 32M\n";
+        return "pool:\n  path: " + mount + "\n  image: " + image + "\n  size: " + size + "\n  min_free: 32M\n";
     }
 
     @Override

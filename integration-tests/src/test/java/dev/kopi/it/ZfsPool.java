@@ -13,12 +13,16 @@ final class ZfsPool implements Pool {
     private final Path mountRoot;
 
     ZfsPool(RunDir run) {
+        this(run, 1L << 30);
+    }
+
+    ZfsPool(RunDir run, long vdevBytes) {
         ensureZfsRunning();
         this.zpool = run.zpoolName();
         this.mountRoot = run.resolve("zfs");
         Path vdev = run.resolve("zpool.img");
         try (RandomAccessFile f = new RandomAccessFile(vdev.toFile(), "rw")) {
-            f.setLength(1L << 30);
+            f.setLength(vdevBytes);
         } catch (IOException e) {
             throw new IllegalStateException(e);
         }
