@@ -319,12 +319,14 @@ public final class Clones {
      * being created); no new clone of it can start until {@link #endSnapshotDeletion}.
      */
     synchronized List<String> beginSnapshotDeletion(String snapshot) {
-        List<String> dependents = new ArrayList<>(catalog.cloneNamesOf(snapshot));
         for (Map.Entry<String, Pending> e : busy.entrySet()) {
-            if (e.getValue().snapshot().equals(snapshot) && !dependents.contains(e.getKey())) {
-                dependents.add(e.getKey());
+            // Not even --force can take a snapshot from under a clone that is still being made.
+            if (e.getValue().snapshot().equals(snapshot) && e.getValue().state() == CloneView.State.CREATING) {
+                throw KopiException.precondition("clone '" + e.getKey() + "' is being created from snapshot " + snapshot
+                        + "; try again in a moment");
             }
         }
+        List<String> dependents = new ArrayList<>(catalog.cloneNamesOf(snapshot));
         deletingSnapshots.add(snapshot);
         return dependents;
     }

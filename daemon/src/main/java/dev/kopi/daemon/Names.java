@@ -39,10 +39,18 @@ public final class Names {
     /** Keeps error messages on one line and short, whatever was sent. */
     static String printable(String s) {
         StringBuilder b = new StringBuilder();
-        for (int i = 0; i < s.length() && b.length() < 80; i++) {
-            char c = s.charAt(i);
-            b.append(c < 0x20 || c == 0x7f ? '?' : c);
+        int shown = 0;
+        for (int i = 0; i < s.length() && shown < 80; shown++) {
+            int cp = s.codePointAt(i);
+            i += Character.charCount(cp);
+            boolean control = Character.getType(cp) == Character.CONTROL // C0, DEL, C1 (incl. NEL)
+                    || cp == 0x2028 || cp == 0x2029; // line and paragraph separators
+            if (control) {
+                b.append('?');
+            } else {
+                b.appendCodePoint(cp); // whole code points: never half a surrogate pair
+            }
         }
-        return s.length() > 80 ? b + "..." : b.toString();
+        return s.codePointCount(0, s.length()) > 80 ? b + "..." : b.toString();
     }
 }

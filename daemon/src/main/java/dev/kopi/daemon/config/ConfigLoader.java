@@ -37,6 +37,8 @@ public final class ConfigLoader {
      * STATE/run/[sXXXXXXXX/].s.PGSQL.PORT.lock.
      */
     private static final int MAX_STATE_PATH = 64;
+    /** sun_path is 108 bytes including the terminating NUL. */
+    private static final int MAX_SOCKET_PATH = 107;
 
     private final String origin;
 
@@ -64,7 +66,10 @@ public final class ConfigLoader {
     public static Config parse(String yaml, String origin) {
         JsonNode root;
         try {
-            root = new ObjectMapper(new YAMLFactory()).readTree(yaml);
+            // A repeated key would silently replace the earlier one (a second "pool:" drops the first).
+            YAMLFactory yamlFactory = new YAMLFactory();
+            yamlFactory.enable(com.fasterxml.jackson.core.JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
+            root = new ObjectMapper(yamlFactory).readTree(yaml);
         } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
             throw KopiException.invalid("config " + origin + " is not valid YAML: " + e.getOriginalMessage());
         }
@@ -78,11 +83,14 @@ public final class ConfigLoader {
         Section root = new Section(rootNode, "");
         root.keys(Set.of("socket", "socket_group", "state", "pool", "postgres", "sources"));
         Path socket = root.path("socket", DEFAULT_SOCKET);
+        if (bytes(socket) > MAX_SOCKET_PATH) {
+            throw bad("socket", "path is longer than " + MAX_SOCKET_PATH + " bytes, the limit for Unix socket paths");
+        }
         String socketGroup = root.text("socket_group", null);
         Path state = root.path("state", DEFAULT_STATE);
-        if (state.toString().length() > MAX_STATE_PATH) {
+        if (bytes(state) > MAX_STATE_PATH) {
             throw bad("state", "path is longer than " + MAX_STATE_PATH
-                    + " characters; instance sockets live under it and Unix socket paths are short");
+                    + " bytes; instance sockets live under it and Unix socket paths are short");
         }
         return new Config(socket, socketGroup, state, pool(root.child("pool"), state), postgres(root.child("postgres")),
                 sources(rootNode.path("sources")));
@@ -132,8 +140,9 @@ public final class ConfigLoader {
         if (!pm.matches()) {
             throw bad("postgres.ports", "'" + ports + "' is not a range like 6500-6999");
         }
-        int first = Integer.parseInt(pm.group(1));
-        int last = Integer.parseInt(pm.group(2));
+        // At most 5 digits each, so parsing cannot overflow.
+        int first = pm.group(1).length() > 5 ? Integer.MAX_VALUE : Integer.parseInt(pm.group(1));
+        int last = pm.group(2).length() > 5 ? Integer.MAX_VALUE : Integer.parseInt(pm.group(2));
         if (first < 1024 || last > 65535 || first > last) {
             throw bad("postgres.ports", "'" + ports + "' must be FIRST-LAST within 1024-65535");
         }
@@ -148,10 +157,17 @@ public final class ConfigLoader {
         String binaries = n.text("binaries", "/usr/lib/postgresql/{version}/bin");
         boolean superuser = n.bool("superuser", true);
         Map<String, String> settings = new LinkedHashMap<>();
-        for (Iterator<Map.Entry<String, JsonNode>> it = n.node.path("settings").fields(); it.hasNext(); ) {
+        JsonNode settingsNode = n.node.path("settings");
+        if (!settingsNode.isMissingNode() && !settingsNode.isNull() && !settingsNode.isObject()) {
+            throw bad("postgres.settings", "must be a mapping of setting names to values, e.g. shared_buffers: 32MB");
+        }
+        for (Iterator<Map.Entry<String, JsonNode>> it = settingsNode.fields(); it.hasNext(); ) {
             Map.Entry<String, JsonNode> e = it.next();
             if (!e.getKey().matches("[a-z_][a-z0-9_.]*")) {
                 throw bad("postgres.settings", "'" + e.getKey() + "' is not a setting name");
+            }
+            if (!e.getValue().isValueNode() || e.getValue().isNull()) {
+                throw bad("postgres.settings." + e.getKey(), "must be a single value");
             }
             settings.put(e.getKey(), e.getValue().asText());
         }
@@ -264,7 +280,6 @@ public final class ConfigLoader {
             if (!m.matches()) {
                 throw bad(prefix + key, "'" + v + "' is not a size (use e.g. 512M, 20G)");
             }
-            long base = Long.parseLong(m.group(1));
             int shift = switch (m.group(2).toUpperCase(Locale.ROOT)) {
                 case "K" -> 10;
                 case "M" -> 20;
@@ -272,7 +287,15 @@ public final class ConfigLoader {
                 case "T" -> 40;
                 default -> 0;
             };
-            return base << shift;
+            try {
+                long base = Long.parseLong(m.group(1));
+                if (base > Long.MAX_VALUE >> shift) {
+                    throw new ArithmeticException("overflow");
+                }
+                return base << shift;
+            } catch (NumberFormatException | ArithmeticException e) {
+                throw bad(prefix + key, "'" + v + "' is too large");
+            }
         }
 
         Duration duration(String key, String dflt) {
@@ -281,14 +304,24 @@ public final class ConfigLoader {
             if (!m.matches()) {
                 throw bad(prefix + key, "'" + v + "' is not a duration (use e.g. 500ms, 30s, 5m)");
             }
-            long x = Long.parseLong(m.group(1));
-            return switch (m.group(2)) {
-                case "ms" -> Duration.ofMillis(x);
-                case "s" -> Duration.ofSeconds(x);
-                case "m" -> Duration.ofMinutes(x);
-                default -> Duration.ofHours(x);
-            };
+            try {
+                long x = Long.parseLong(m.group(1));
+                Duration d = switch (m.group(2)) {
+                    case "ms" -> Duration.ofMillis(x);
+                    case "s" -> Duration.ofSeconds(x);
+                    case "m" -> Duration.ofMinutes(x);
+                    default -> Duration.ofHours(x);
+                };
+                d.toMillis(); // must fit in milliseconds, as every use of it does
+                return d;
+            } catch (NumberFormatException | ArithmeticException e) {
+                throw bad(prefix + key, "'" + v + "' is too large");
+            }
         }
+    }
+
+    private static int bytes(Path p) {
+        return p.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
     }
 
     private KopiException bad(String key, String problem) {

@@ -1,0 +1,137 @@
+package dev.kopi.daemon;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.List;
+import java.util.Map;
+
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import dev.kopi.daemon.catalog.Catalog;
+import dev.kopi.daemon.catalog.CatalogStore;
+import dev.kopi.daemon.catalog.RefreshRecord;
+import dev.kopi.daemon.catalog.SnapshotRecord;
+import dev.kopi.daemon.config.SourceConfig;
+import dev.kopi.daemon.postgres.OsUser;
+import dev.kopi.daemon.postgres.PgBinaries;
+import dev.kopi.daemon.postgres.Postmaster;
+import dev.kopi.daemon.process.ForbiddenProcessRunner;
+import dev.kopi.daemon.source.Progress;
+import dev.kopi.daemon.source.Refresher;
+import dev.kopi.daemon.source.Source;
+import dev.kopi.daemon.storage.FakeStorageBackend;
+
+class SourcesTest {
+    private static final Instant NOW = Instant.parse("2026-11-23T05:00:00Z");
+
+    @TempDir
+    Path tmp;
+    private Catalog catalog;
+    private FakeStorageBackend backend;
+    private ForbiddenProcessRunner runner;
+    private Sources sources;
+    private Path datadir;
+
+    @BeforeEach
+    void setUp() throws Exception {
+        catalog = new Catalog(new CatalogStore(tmp.resolve("catalog.json")));
+        backend = new FakeStorageBackend(tmp.resolve("pool"));
+        runner = new ForbiddenProcessRunner();
+        Postmaster postmaster = new Postmaster(runner, new PgBinaries(tmp.resolve("no-pg/{version}/bin").toString()),
+                new OsUser("postgres", 101, 104), Duration.ofSeconds(1), Duration.ofSeconds(1));
+        Clock clock = Clock.fixed(NOW, ZoneOffset.UTC);
+        Refresher refresher = new Refresher(backend, postmaster, catalog, runner, tmp.resolve("run"),
+                tmp.resolve("logs"), clock);
+        Map<String, SourceConfig> configured = Map.of("cfg", new SourceConfig("cfg", tmp.resolve("cfg-data"), null));
+        sources = new Sources(configured, catalog, refresher, clock);
+        datadir = Files.createDirectories(tmp.resolve("pg/16/main"));
+        Files.writeString(datadir.resolve("PG_VERSION"), "16\n");
+    }
+
+    @Test
+    void addRecordsAnApiSource() {
+        Source s = sources.add("shop", datadir.toString());
+        assertEquals("api", s.origin());
+        assertEquals(datadir, s.datadir());
+        assertEquals(NOW.toString(), catalog.source("shop").orElseThrow().createdAt());
+        assertEquals(List.of("cfg", "shop"), sources.list().stream().map(v -> v.source().name()).toList());
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"", "relative/dir", "/a/../b", "/a/./b"})
+    void addRefusesDataDirectoriesThatAreNotAbsoluteAndNormalized(String dir) {
+        KopiException e = assertThrows(KopiException.class, () -> sources.add("shop", dir));
+        assertEquals(KopiException.Kind.INVALID_ARGUMENT, e.kind());
+        assertTrue(catalog.sources().isEmpty());
+    }
+
+    @Test
+    void addRefusesMissingDirectoriesAndNonDataDirectories() throws Exception {
+        assertEquals(KopiException.Kind.FAILED_PRECONDITION, assertThrows(KopiException.class,
+                () -> sources.add("shop", tmp.resolve("missing").toString())).kind());
+        Path plain = Files.createDirectories(tmp.resolve("plain"));
+        assertEquals(KopiException.Kind.FAILED_PRECONDITION, assertThrows(KopiException.class,
+                () -> sources.add("shop", plain.toString())).kind());
+    }
+
+    @Test
+    void addRefusesTakenNames() {
+        sources.add("shop", datadir.toString());
+        assertEquals(KopiException.Kind.ALREADY_EXISTS,
+                assertThrows(KopiException.class, () -> sources.add("shop", datadir.toString())).kind());
+        assertEquals(KopiException.Kind.ALREADY_EXISTS,
+                assertThrows(KopiException.class, () -> sources.add("cfg", datadir.toString())).kind());
+    }
+
+    @Test
+    void configSourcesCannotBeRemovedThroughTheApi() {
+        KopiException e = assertThrows(KopiException.class, () -> sources.remove("cfg"));
+        assertEquals(KopiException.Kind.FAILED_PRECONDITION, e.kind());
+    }
+
+    @Test
+    void sourceWithSnapshotsCannotBeRemoved() {
+        sources.add("shop", datadir.toString());
+        catalog.putSnapshot(new SnapshotRecord("shop", "t1", "2026-11-23T02:00:00Z", "16", "postgres", "app", 1, 1));
+        assertEquals(KopiException.Kind.FAILED_PRECONDITION,
+                assertThrows(KopiException.class, () -> sources.remove("shop")).kind());
+        catalog.removeSnapshot("shop@t1");
+        sources.remove("shop");
+        assertTrue(catalog.source("shop").isEmpty());
+    }
+
+    @Test
+    void unknownSourceIsNotFound() {
+        assertEquals(KopiException.Kind.NOT_FOUND, assertThrows(KopiException.class, () -> sources.get("nope")).kind());
+    }
+
+    @Test
+    void failedRefreshIsRecordedAndNoLongerMarkedRunning() {
+        KopiException e = assertThrows(KopiException.class, () -> sources.refresh("cfg", Progress.NONE));
+        assertEquals(KopiException.Kind.FAILED_PRECONDITION, e.kind());
+
+        RefreshRecord r = catalog.refresh("cfg").orElseThrow();
+        assertFalse(r.ok());
+        assertEquals(e.getMessage(), r.error());
+        assertEquals(NOW.toString(), r.startedAt());
+        assertFalse(sources.get("cfg").refreshing());
+        assertTrue(backend.list().isEmpty());
+        assertTrue(runner.calls().isEmpty());
+        assertEquals(KopiException.Kind.FAILED_PRECONDITION,
+                assertThrows(KopiException.class, () -> sources.refresh("cfg", Progress.NONE)).kind(),
+                "a second refresh is not refused as already running");
+    }
+}
