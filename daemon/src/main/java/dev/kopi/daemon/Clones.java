@@ -126,7 +126,7 @@ public final class Clones {
             // starts: write it while postgres starts. If kopid dies in between, reconcile finds
             // record and volume and starts the clone (role included), so nothing is half-made.
             recorded = CompletableFuture.runAsync(() -> catalog.putClone(record), background);
-            Started started = start(record, dir);
+            Started started = start(record, dir, true);
             long pid = started.pid();
             long t3 = System.nanoTime();
             join(recorded);
@@ -215,6 +215,10 @@ public final class Clones {
     }
 
     Started start(CloneRecord record, Path dir) {
+        return start(record, dir, false);
+    }
+
+    private Started start(CloneRecord record, Path dir, boolean fresh) {
         Map<String, String> settings = new HashMap<>(pg.settings());
         InstanceSpec spec = new InstanceSpec("kopi-" + record.name(), dir, record.version(), record.port(), pg.listen(),
                 runDir, Hba.forClone(record.name(), pg.listen()), logFile(record.name()), settings);
@@ -225,7 +229,7 @@ public final class Clones {
         long pid = postmaster.start(spec);
         long t1 = System.nanoTime();
         try {
-            ensureRole(record, verifier.join());
+            ensureRole(record, verifier.join(), fresh);
         } catch (RuntimeException e) {
             postmaster.stop(dir);
             throw e;
@@ -233,16 +237,26 @@ public final class Clones {
         return new Started(pid, t1 - t0, System.nanoTime() - t1);
     }
 
-    private void ensureRole(CloneRecord record, String verifier) {
+    /**
+     * Creates the clone's role, or (after a restart) re-asserts it; plain statements, so a fresh
+     * backend need not load PL/pgSQL. The commit is synchronous: the role must survive a crash.
+     */
+    private void ensureRole(CloneRecord record, String verifier, boolean fresh) {
         String role = "\"" + record.user() + "\"";
-        String attrs = pg.superuser() ? "LOGIN SUPERUSER" : "LOGIN CREATEDB CREATEROLE";
+        String attrs = (pg.superuser() ? "LOGIN SUPERUSER" : "LOGIN CREATEDB CREATEROLE") + " PASSWORD '" + verifier + "'";
+        String create = "CREATE ROLE " + role + " " + attrs;
+        String alter = "ALTER ROLE " + role + " WITH " + attrs;
         try (Connection c = AdminConnection.open(runDir, record.port(), record.superuser(), record.database(), 30);
              Statement st = c.createStatement()) {
-            // One round trip; create or (after a restart) re-assert, so it is always as recorded.
-            st.execute("DO $kopi$ BEGIN "
-                    + "IF EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '" + record.user() + "') THEN "
-                    + "ALTER ROLE " + role + " WITH " + attrs + " PASSWORD '" + verifier + "'; "
-                    + "ELSE CREATE ROLE " + role + " " + attrs + " PASSWORD '" + verifier + "'; END IF; END $kopi$");
+            try {
+                st.execute(fresh ? create : alter);
+            } catch (SQLException e) {
+                // 42710: the role exists already (create); 42704: it does not exist yet (alter).
+                if (!(fresh ? "42710" : "42704").equals(e.getSQLState())) {
+                    throw e;
+                }
+                st.execute(fresh ? alter : create);
+            }
             if (!pg.superuser() && Integer.parseInt(record.version().split("\\.")[0]) >= 14) {
                 st.execute("GRANT pg_read_all_data, pg_write_all_data TO " + role);
             }
