@@ -200,8 +200,8 @@ public final class Clones {
             LOG.warning("could not undo clone " + name + " (reconcile removes it on the next start): " + e.getMessage());
         }
         if (port > 0) {
+            removeSocketDir(port);
             ports.release(port);
-            deleteQuietly(hbaFile(port));
         }
         deleteQuietly(logFile(name));
     }
@@ -220,8 +220,9 @@ public final class Clones {
 
     private Started start(CloneRecord record, Path dir, boolean fresh) {
         Map<String, String> settings = new HashMap<>(pg.settings());
+        Path sockets = prepareSocketDir(record.port());
         InstanceSpec spec = new InstanceSpec("kopi-" + record.name(), dir, record.version(), record.port(), pg.listen(),
-                runDir, Hba.forClone(record.name(), pg.listen()), logFile(record.name()), settings);
+                sockets, Hba.forClone(record.name(), pg.listen()), logFile(record.name()), settings);
         // PBKDF2 takes a few milliseconds: do it while postgres starts.
         CompletableFuture<String> verifier = CompletableFuture.supplyAsync(
                 () -> new Credentials(record.user(), record.password()).scramVerifier(), background);
@@ -246,7 +247,8 @@ public final class Clones {
         String attrs = (pg.superuser() ? "LOGIN SUPERUSER" : "LOGIN CREATEDB CREATEROLE") + " PASSWORD '" + verifier + "'";
         String create = "CREATE ROLE " + role + " " + attrs;
         String alter = "ALTER ROLE " + role + " WITH " + attrs;
-        try (Connection c = AdminConnection.open(runDir, record.port(), record.superuser(), record.database(), 30);
+        try (Connection c = AdminConnection.open(socketDir(record.port()), record.port(), record.superuser(),
+                record.database(), 30);
              Statement st = c.createStatement()) {
             try {
                 st.execute(fresh ? create : alter);
@@ -286,8 +288,8 @@ public final class Clones {
             postmaster.stop(backend.path(volume));
             backend.destroy(volume);
             catalog.removeClone(name);
+            removeSocketDir(record.port());
             ports.release(record.port());
-            deleteQuietly(hbaFile(record.port()));
             deleteQuietly(logFile(name));
             LOG.info("destroyed clone " + name);
         } finally {
@@ -353,8 +355,40 @@ public final class Clones {
         return logDir.resolve(clone + ".log");
     }
 
-    private Path hbaFile(int port) {
-        return runDir.resolve(".kopi-hba-" + port + ".conf");
+    /**
+     * Each clone's own socket directory, named by its port (a clone name could be too long for a
+     * Unix socket path): the socket, its lock file and the generated pg_hba.conf. Private to the
+     * postgres user, like the run directory around it.
+     */
+    Path socketDir(int port) {
+        return runDir.resolve(Integer.toString(port));
+    }
+
+    private Path prepareSocketDir(int port) {
+        Path d = socketDir(port);
+        try {
+            Files.createDirectories(d);
+            dev.kopi.sys.Posix.chown(d, postmaster.user().uid(), postmaster.user().gid());
+            dev.kopi.sys.Posix.chmod(d, 0700);
+            return d;
+        } catch (IOException e) {
+            throw KopiException.internal("cannot prepare socket directory " + d + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Removes a clone's socket directory once its instance is gone. */
+    private void removeSocketDir(int port) {
+        Path d = socketDir(port);
+        try (var entries = Files.list(d)) {
+            for (Path p : (Iterable<Path>) entries::iterator) {
+                Files.deleteIfExists(p);
+            }
+            Files.deleteIfExists(d);
+        } catch (java.nio.file.NoSuchFileException gone) {
+            // nothing to remove
+        } catch (IOException e) {
+            LOG.fine("could not remove " + d + ": " + e.getMessage());
+        }
     }
 
     private static void deleteQuietly(Path p) {

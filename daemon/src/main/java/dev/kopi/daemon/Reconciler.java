@@ -118,9 +118,38 @@ public final class Reconciler {
                 LOG.warning("clone " + c.name() + " could not be restarted (it stays, marked failed): " + e.getMessage());
             }
         }
+        removeStaleRuntimeFiles();
         Report r = new Report(removed, goneSnapshots.size() + goneClones.size(), adopted, restarted, failed);
         LOG.info("reconciled: " + r);
         return r;
+    }
+
+    /**
+     * Socket directories of staging instances (always gone after reconcile) and of ports no
+     * recorded clone uses are debris of an interrupted operation. Sockets of running instances
+     * are never touched: only whole directories that belong to nobody are removed.
+     */
+    private void removeStaleRuntimeFiles() {
+        Path run = clones.socketDir(0).getParent();
+        Set<String> inUse = new HashSet<>();
+        catalog.clones().forEach(c -> inUse.add(Integer.toString(c.port())));
+        try (var entries = Files.list(run)) {
+            for (Path p : (Iterable<Path>) entries::iterator) {
+                String n = p.getFileName().toString();
+                boolean stagingDir = n.matches("s[0-9a-f]{8}");
+                boolean orphanPortDir = n.matches("\\d+") && !inUse.contains(n);
+                if (Files.isDirectory(p) && (stagingDir || orphanPortDir)) {
+                    try (var inner = Files.list(p)) {
+                        for (Path f : (Iterable<Path>) inner::iterator) {
+                            Files.deleteIfExists(f);
+                        }
+                    }
+                    Files.deleteIfExists(p);
+                }
+            }
+        } catch (IOException e) {
+            LOG.fine("could not clean " + run + ": " + e.getMessage());
+        }
     }
 
     private int remove(VolumeId v) {

@@ -225,6 +225,13 @@ abstract class KopiFlowsIT {
             assertEquals(postgresUid, ((Number) Files.getAttribute(dir, "unix:uid")).intValue());
             // the API socket is 0660, not world-writable
             assertEquals("rw-rw----", PosixFilePermissions.toString(Files.getPosixFilePermissions(kopid.socket)));
+            // each clone has its own socket directory, private to the postgres user
+            Path sockets = kopid.state.resolve("run").resolve(Integer.toString(a.getPort()));
+            assertTrue(Files.exists(sockets.resolve(".s.PGSQL." + a.getPort())), "socket in " + sockets);
+            assertEquals("rwx------", PosixFilePermissions.toString(Files.getPosixFilePermissions(sockets)));
+            assertEquals(postgresUid, ((Number) Files.getAttribute(sockets, "unix:uid")).intValue());
+            assertFalse(Files.exists(kopid.state.resolve("run").resolve(Integer.toString(b.getPort()))
+                    .resolve(".s.PGSQL." + a.getPort())));
         } finally {
             destroyQuietly("sec-a", "sec-b");
         }
@@ -247,6 +254,7 @@ abstract class KopiFlowsIT {
             assertEquals(0, d.code(), d.err());
             assertEquals("destroyed list-a\n", d.out());
             assertFalse(pool.exists("clones/list-a"), "volume gone");
+            assertFalse(Files.exists(kopid.state.resolve("run").resolve(Integer.toString(a.getPort()))), "socket dir gone");
             assertFalse(ProcessHandle.of(a.getPid()).map(ProcessHandle::isAlive).orElse(false), "postgres gone");
             assertFalse(kopid.cli("clones").out().contains("list-a"));
             Kopid.Cli again = kopid.cli("destroy", "list-a");
@@ -463,6 +471,9 @@ abstract class KopiFlowsIT {
             pool.createBehindKopisBack("staging/demo-deadbeef");
             pool.createBehindKopisBack("clones/orphan");
             addGhostCloneRecord();
+            Path staleStagingSockets = Files.createDirectories(kopid.state.resolve("run/sdeadbeef"));
+            Path stalePortDir = Files.createDirectories(kopid.state.resolve("run/1999"));
+            Files.writeString(stalePortDir.resolve(".kopi-hba-1999.conf"), "local all all trust\n");
 
             kopid.start();
             List<Clone> clones = kopid.clones().listClones(ListClonesRequest.getDefaultInstance()).getClonesList();
@@ -473,6 +484,8 @@ abstract class KopiFlowsIT {
             assertFalse(names.contains("orphan"));
             assertFalse(pool.exists("staging/demo-deadbeef"), "staging debris removed");
             assertFalse(pool.exists("clones/orphan"), "unrecorded clone volume removed");
+            assertFalse(Files.exists(staleStagingSockets), "stale staging socket dir removed");
+            assertFalse(Files.exists(stalePortDir), "socket dir of no clone removed");
             for (Clone c : clones) {
                 if (names.contains(c.getName()) && List.of("survivor", "restarted").contains(c.getName())) {
                     assertEquals(CloneState.CLONE_STATE_RUNNING, c.getState(), c.getName() + ": " + c.getMessage());
