@@ -132,9 +132,10 @@ public final class Clones {
             join(recorded);
             long t4 = System.nanoTime();
             long readyMs = (t4 - t0) / 1_000_000;
-            LOG.info("clone " + name + " of " + snap.name() + " ready on port " + port + " in " + readyMs + " ms (prepare "
-                    + ms(t1 - t0) + ", volume " + ms(t2 - t1) + ", postgres " + ms(started.postgresNanos()) + ", role "
-                    + ms(started.roleNanos()) + ", record wait " + ms(t4 - t3) + ")");
+            String line = "clone " + name + " of " + snap.name() + " ready on port " + port + " in " + readyMs
+                    + " ms (prepare " + ms(t1 - t0) + ", volume " + ms(t2 - t1) + ", postgres "
+                    + ms(started.postgresNanos()) + ", role " + ms(started.roleNanos()) + ", record wait " + ms(t4 - t3) + ")";
+            background.execute(() -> LOG.info(line)); // a synchronous log write costs the caller up to ms
             return new CloneView(record, CloneView.State.RUNNING, "", pid, dir, pg.host(), readyMs);
         } catch (RuntimeException e) {
             undo(name, volume, volumeMade, port, recorded);

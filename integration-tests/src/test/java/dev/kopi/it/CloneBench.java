@@ -158,6 +158,9 @@ public final class CloneBench {
             for (int i = 0; i < clones; i++) {
                 destroy(kopid, "c" + i);
             }
+            log(String.format(Locale.ROOT, "%s client p50 breakdown: reply %.1f ms, JDBC connect (TCP + SCRAM) %.1f ms, "
+                    + "first query %.1f ms", backend, median(phases, 0), median(phases, 1), median(phases, 2)));
+            phases.clear();
             return new BackendResult(new Series("client", client), new Series("daemon", daemon), cold, refresh, perClone);
         } finally {
             if (kopid != null) {
@@ -169,19 +172,34 @@ public final class CloneBench {
         }
     }
 
+    /** Where the client's time went, per clone: reply, JDBC connect (TCP + SCRAM), first query. */
+    private final List<double[]> phases = new ArrayList<>();
+
     /** Clone request to first query answered, over a new JDBC connection, in ms. */
-    private static double cloneOnce(Kopid kopid, String name, List<Double> readyMs) throws Exception {
+    private double cloneOnce(Kopid kopid, String name, List<Double> readyMs) throws Exception {
         long t = System.nanoTime();
         Clone c = kopid.clones().createClone(CreateCloneRequest.newBuilder().setSnapshot("bench").setName(name).build());
-        try (Connection conn = DriverManager.getConnection(c.getJdbcUrl()); Statement st = conn.createStatement();
-             ResultSet rs = st.executeQuery("SELECT count(*) FROM pgbench_branches")) {
-            rs.next();
+        long replied = System.nanoTime();
+        long connected;
+        try (Connection conn = DriverManager.getConnection(c.getJdbcUrl()); Statement st = conn.createStatement()) {
+            connected = System.nanoTime();
+            try (ResultSet rs = st.executeQuery("SELECT count(*) FROM pgbench_branches")) {
+                rs.next();
+            }
         }
-        double ms = (System.nanoTime() - t) / 1e6;
+        long answered = System.nanoTime();
+        double ms = (answered - t) / 1e6;
         if (readyMs != null) {
             readyMs.add((double) c.getReadyMs());
+            phases.add(new double[] {(replied - t) / 1e6, (connected - replied) / 1e6, (answered - connected) / 1e6});
         }
         return ms;
+    }
+
+    private static double median(List<double[]> rows, int column) {
+        List<Double> v = new ArrayList<>();
+        rows.forEach(r -> v.add(r[column]));
+        return new Series("", v).p(0.5);
     }
 
     private static void destroy(Kopid kopid, String name) {
