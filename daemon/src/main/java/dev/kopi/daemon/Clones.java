@@ -32,6 +32,7 @@ import dev.kopi.daemon.postgres.DataDirectory;
 import dev.kopi.daemon.postgres.Hba;
 import dev.kopi.daemon.postgres.InstanceSpec;
 import dev.kopi.daemon.postgres.PortAllocator;
+import dev.kopi.daemon.postgres.RuntimeDirs;
 import dev.kopi.daemon.postgres.Postmaster;
 import dev.kopi.daemon.storage.PoolUsage;
 import dev.kopi.daemon.storage.StorageBackend;
@@ -52,8 +53,7 @@ public final class Clones {
     private final Postmaster postmaster;
     private final PortAllocator ports;
     private final PostgresConfig pg;
-    private final Path runDir;
-    private final Path logDir;
+    private final RuntimeDirs runtime;
     private final long minFree;
     private final Clock clock;
 
@@ -73,14 +73,13 @@ public final class Clones {
     private final Set<String> deletingSnapshots = new HashSet<>();
 
     public Clones(Catalog catalog, StorageBackend backend, Postmaster postmaster, PortAllocator ports,
-                  PostgresConfig pg, Path runDir, Path logDir, long minFree, Clock clock) {
+                  PostgresConfig pg, RuntimeDirs runtime, long minFree, Clock clock) {
         this.catalog = catalog;
         this.backend = backend;
         this.postmaster = postmaster;
         this.ports = ports;
         this.pg = pg;
-        this.runDir = runDir;
-        this.logDir = logDir;
+        this.runtime = runtime;
         this.minFree = minFree;
         this.clock = clock;
     }
@@ -102,8 +101,10 @@ public final class Clones {
         if (requestedName != null && !requestedName.isEmpty()) {
             Names.require("clone", requestedName);
         }
-        if (requestedDatabase != null && !requestedDatabase.isEmpty() && !requestedDatabase.matches("[^\\x00-\\x1f/]{1,63}")) {
-            throw KopiException.invalid("database name '" + Names.printable(requestedDatabase) + "' is not valid");
+        if (requestedDatabase != null && !requestedDatabase.isEmpty()
+                && !requestedDatabase.matches("[A-Za-z0-9_][A-Za-z0-9_$.-]{0,62}")) {
+            throw KopiException.invalid("database name '" + Names.printable(requestedDatabase)
+                    + "' is not valid: use 1-63 characters from A-Z, a-z, 0-9, '_', '$', '.', '-'");
         }
         SnapshotRecord snap = SnapshotLookup.resolve(catalog, ref);
         String name = reserve(requestedName, snap);
@@ -201,10 +202,11 @@ public final class Clones {
             LOG.warning("could not undo clone " + name + " (reconcile removes it on the next start): " + e.getMessage());
         }
         if (port > 0) {
-            removeSocketDir(port);
+            runtime.removeSocketDir(runtime.socketDir(port));
+            runtime.deleteQuietly(runtime.hbaFile(Integer.toString(port)));
             ports.release(port);
         }
-        deleteQuietly(logFile(name));
+        runtime.deleteQuietly(runtime.logFile(name));
     }
 
     /**
@@ -221,9 +223,11 @@ public final class Clones {
 
     private Started start(CloneRecord record, Path dir, boolean fresh) {
         Map<String, String> settings = new HashMap<>(pg.settings());
-        Path sockets = prepareSocketDir(record.port());
+        Path sockets = runtime.createSocketDir(runtime.socketDir(record.port()), postmaster.user());
+        Path hbaFile = runtime.hbaFile(Integer.toString(record.port()));
+        runtime.writeHba(hbaFile, Hba.forClone(record.name(), pg.listen()));
         InstanceSpec spec = new InstanceSpec("kopi-" + record.name(), dir, record.version(), record.port(), pg.listen(),
-                sockets, Hba.forClone(record.name(), pg.listen()), logFile(record.name()), settings);
+                sockets, hbaFile, runtime.logFile(record.name()), settings);
         // PBKDF2 takes a few milliseconds: do it while postgres starts.
         CompletableFuture<String> verifier = CompletableFuture.supplyAsync(
                 () -> new Credentials(record.user(), record.password()).scramVerifier(), background);
@@ -248,7 +252,7 @@ public final class Clones {
         String attrs = (pg.superuser() ? "LOGIN SUPERUSER" : "LOGIN CREATEDB CREATEROLE") + " PASSWORD '" + verifier + "'";
         String create = "CREATE ROLE " + role + " " + attrs;
         String alter = "ALTER ROLE " + role + " WITH " + attrs;
-        try (Connection c = AdminConnection.open(socketDir(record.port()), record.port(), record.superuser(),
+        try (Connection c = AdminConnection.open(runtime.socketDir(record.port()), record.port(), record.superuser(),
                 record.database(), 30);
              Statement st = c.createStatement()) {
             try {
@@ -289,9 +293,10 @@ public final class Clones {
             postmaster.stop(backend.path(volume));
             backend.destroy(volume);
             catalog.removeClone(name);
-            removeSocketDir(record.port());
+            runtime.removeSocketDir(runtime.socketDir(record.port()));
+            runtime.deleteQuietly(runtime.hbaFile(Integer.toString(record.port())));
             ports.release(record.port());
-            deleteQuietly(logFile(name));
+            runtime.deleteQuietly(runtime.logFile(name));
             LOG.info("destroyed clone " + name);
         } finally {
             synchronized (this) {
@@ -327,7 +332,7 @@ public final class Clones {
         Optional<Long> pid = new DataDirectory(dir).runningPid();
         CloneView.State state = pending != null ? pending.state()
                 : pid.isPresent() ? CloneView.State.RUNNING : CloneView.State.FAILED;
-        String message = state == CloneView.State.FAILED ? "instance is not running; see " + logFile(r.name()) : "";
+        String message = state == CloneView.State.FAILED ? "instance is not running; see " + runtime.logFile(r.name()) : "";
         return new CloneView(r, state, message, pid.orElse(0L), dir, pg.host(), 0);
     }
 
@@ -352,52 +357,9 @@ public final class Clones {
         deletingSnapshots.remove(snapshot);
     }
 
-    Path logFile(String clone) {
-        return logDir.resolve(clone + ".log");
-    }
-
-    /**
-     * Each clone's own socket directory, named by its port (a clone name could be too long for a
-     * Unix socket path): the socket, its lock file and the generated pg_hba.conf. Private to the
-     * postgres user, like the run directory around it.
-     */
-    Path socketDir(int port) {
-        return runDir.resolve(Integer.toString(port));
-    }
-
-    private Path prepareSocketDir(int port) {
-        Path d = socketDir(port);
-        try {
-            Files.createDirectories(d);
-            dev.kopi.sys.Posix.chown(d, postmaster.user().uid(), postmaster.user().gid());
-            dev.kopi.sys.Posix.chmod(d, 0700);
-            return d;
-        } catch (IOException e) {
-            throw KopiException.internal("cannot prepare socket directory " + d + ": " + e.getMessage(), e);
-        }
-    }
-
-    /** Removes a clone's socket directory once its instance is gone. */
-    private void removeSocketDir(int port) {
-        Path d = socketDir(port);
-        try (var entries = Files.list(d)) {
-            for (Path p : (Iterable<Path>) entries::iterator) {
-                Files.deleteIfExists(p);
-            }
-            Files.deleteIfExists(d);
-        } catch (java.nio.file.NoSuchFileException gone) {
-            // nothing to remove
-        } catch (IOException e) {
-            LOG.fine("could not remove " + d + ": " + e.getMessage());
-        }
-    }
-
-    private static void deleteQuietly(Path p) {
-        try {
-            Files.deleteIfExists(p);
-        } catch (IOException e) {
-            LOG.fine("could not delete " + p + ": " + e.getMessage());
-        }
+    /** Where the clones' instances keep runtime files (for reconcile). */
+    RuntimeDirs runtime() {
+        return runtime;
     }
 
     private static String random(int n) {

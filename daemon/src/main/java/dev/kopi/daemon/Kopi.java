@@ -2,7 +2,6 @@ package dev.kopi.daemon;
 
 import java.io.IOException;
 import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Instant;
 
@@ -13,6 +12,7 @@ import dev.kopi.daemon.postgres.OsUser;
 import dev.kopi.daemon.postgres.PgBinaries;
 import dev.kopi.daemon.postgres.PortAllocator;
 import dev.kopi.daemon.postgres.Postmaster;
+import dev.kopi.daemon.postgres.RuntimeDirs;
 import dev.kopi.daemon.process.ProcessRunner;
 import dev.kopi.daemon.source.Refresher;
 import dev.kopi.daemon.storage.PoolUsage;
@@ -48,31 +48,28 @@ public final class Kopi {
     /** Opens the pool and catalog, then reconciles them with what runs. */
     public static Kopi open(Config config, ProcessRunner runner, Clock clock) {
         OsUser user = OsUser.lookup(config.postgres().user());
-        prepareDirectories(config, user);
+        prepareStateDirectory(config);
+        RuntimeDirs runtime = new RuntimeDirs(config.state());
+        runtime.prepare();
         StorageBackend backend = Pools.open(config.pool(), runner);
         Catalog catalog = new Catalog(new CatalogStore(config.catalogFile()));
         Postmaster postmaster = new Postmaster(runner, new PgBinaries(config.postgres().binaries()), user,
                 config.postgres().startTimeout(), config.postgres().stopTimeout());
         PortAllocator ports = Clones.portAllocator(config.postgres());
-        Clones clones = new Clones(catalog, backend, postmaster, ports, config.postgres(), config.runDir(),
-                config.logDir(), config.pool().minFree(), clock);
+        Clones clones = new Clones(catalog, backend, postmaster, ports, config.postgres(), runtime,
+                config.pool().minFree(), clock);
         Snapshots snapshots = new Snapshots(catalog, backend, clones);
-        Refresher refresher = new Refresher(backend, postmaster, catalog, runner, config.runDir(), config.logDir(), clock);
+        Refresher refresher = new Refresher(backend, postmaster, catalog, runner, runtime, clock);
         Sources sources = new Sources(config.sources(), catalog, refresher, clock);
         Reconciler.Report report = new Reconciler(catalog, backend, postmaster, clones, ports).run();
         return new Kopi(config, backend, catalog, ports, clones, snapshots, sources, report, clock.instant());
     }
 
-    private static void prepareDirectories(Config config, OsUser user) {
+    private static void prepareStateDirectory(Config config) {
         try {
             Files.createDirectories(config.state());
-            Posix.chmod(config.state(), 0755); // postgres must traverse it to reach run/
-            Files.createDirectories(config.logDir());
-            Posix.chmod(config.logDir(), 0700);
-            Path run = config.runDir();
-            Files.createDirectories(run);
-            Posix.chown(run, user.uid(), user.gid());
-            Posix.chmod(run, 0700); // instance sockets and hba files: postgres and root only
+            Posix.chown(config.state(), 0, 0);
+            Posix.chmod(config.state(), 0755); // postgres must traverse it to reach run/ and hba/
         } catch (IOException e) {
             throw KopiException.internal("cannot prepare state directory " + config.state() + ": " + e.getMessage(), e);
         }

@@ -80,6 +80,7 @@ public final class Reconciler {
         }
 
         Set<VolumeId> present = new HashSet<>(volumes);
+        requireSomeRecordedVolume(present);
         List<String> goneSnapshots = new ArrayList<>();
         for (SnapshotRecord s : catalog.snapshots()) {
             if (!present.contains(VolumeId.snapshot(s.source(), s.tag()))) {
@@ -118,37 +119,27 @@ public final class Reconciler {
                 LOG.warning("clone " + c.name() + " could not be restarted (it stays, marked failed): " + e.getMessage());
             }
         }
-        removeStaleRuntimeFiles();
+        Set<Integer> portsInUse = new HashSet<>();
+        catalog.clones().forEach(c -> portsInUse.add(c.port()));
+        clones.runtime().removeStale(portsInUse);
         Report r = new Report(removed, goneSnapshots.size() + goneClones.size(), adopted, restarted, failed);
         LOG.info("reconciled: " + r);
         return r;
     }
 
     /**
-     * Socket directories of staging instances (always gone after reconcile) and of ports no
-     * recorded clone uses are debris of an interrupted operation. Sockets of running instances
-     * are never touched: only whole directories that belong to nobody are removed.
+     * A catalog with records of which not one volume is in the pool almost certainly means the
+     * wrong pool (or none) is mounted: refuse to forget everything rather than do it silently.
      */
-    private void removeStaleRuntimeFiles() {
-        Path run = clones.socketDir(0).getParent();
-        Set<String> inUse = new HashSet<>();
-        catalog.clones().forEach(c -> inUse.add(Integer.toString(c.port())));
-        try (var entries = Files.list(run)) {
-            for (Path p : (Iterable<Path>) entries::iterator) {
-                String n = p.getFileName().toString();
-                boolean stagingDir = n.matches("s[0-9a-f]{8}");
-                boolean orphanPortDir = n.matches("\\d+") && !inUse.contains(n);
-                if (Files.isDirectory(p) && (stagingDir || orphanPortDir)) {
-                    try (var inner = Files.list(p)) {
-                        for (Path f : (Iterable<Path>) inner::iterator) {
-                            Files.deleteIfExists(f);
-                        }
-                    }
-                    Files.deleteIfExists(p);
-                }
-            }
-        } catch (IOException e) {
-            LOG.fine("could not clean " + run + ": " + e.getMessage());
+    private void requireSomeRecordedVolume(Set<VolumeId> present) {
+        List<VolumeId> recorded = new ArrayList<>();
+        catalog.snapshots().forEach(s -> recorded.add(VolumeId.snapshot(s.source(), s.tag())));
+        catalog.clones().forEach(c -> recorded.add(VolumeId.clone(c.name())));
+        if (!recorded.isEmpty() && recorded.stream().noneMatch(present::contains)) {
+            throw KopiException.precondition("the catalog records " + catalog.snapshots().size() + " snapshot(s) and "
+                    + catalog.clones().size() + " clone(s), but none of their volumes is in the pool at "
+                    + backend.location() + ": is the right pool mounted? kopid will not forget them; fix the pool, "
+                    + "or move the catalog file away to start over");
         }
     }
 

@@ -18,6 +18,7 @@ import dev.kopi.daemon.config.PostgresConfig;
 import dev.kopi.daemon.postgres.FreePorts;
 import dev.kopi.daemon.postgres.OsUser;
 import dev.kopi.daemon.postgres.PgBinaries;
+import dev.kopi.daemon.postgres.RuntimeDirs;
 import dev.kopi.daemon.postgres.PortAllocator;
 import dev.kopi.daemon.postgres.Postmaster;
 import dev.kopi.daemon.process.ForbiddenProcessRunner;
@@ -53,7 +54,8 @@ final class CloneFixture {
         ports = new PortAllocator(firstPort, firstPort + PORTS - 1, InetAddress.getLoopbackAddress());
         runDir = Files.createDirectories(root.resolve("run"));
         logDir = Files.createDirectories(root.resolve("logs"));
-        clones = new Clones(catalog, backend, postmaster, ports, pg, runDir, logDir, MIN_FREE,
+        Files.createDirectories(root.resolve("hba"));
+        clones = new Clones(catalog, backend, postmaster, ports, pg, new RuntimeDirs(root), MIN_FREE,
                 Clock.fixed(Instant.parse("2026-11-23T04:00:00Z"), ZoneOffset.UTC));
     }
 

@@ -2,6 +2,7 @@ package dev.kopi.daemon;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
@@ -29,6 +30,7 @@ import dev.kopi.daemon.config.PostgresConfig;
 import dev.kopi.daemon.postgres.DataDirectory;
 import dev.kopi.daemon.postgres.OsUser;
 import dev.kopi.daemon.postgres.PgBinaries;
+import dev.kopi.daemon.postgres.RuntimeDirs;
 import dev.kopi.daemon.postgres.PortAllocator;
 import dev.kopi.daemon.postgres.Postmaster;
 import dev.kopi.daemon.process.ForbiddenProcessRunner;
@@ -56,9 +58,10 @@ class ReconcilerTest {
                 new OsUser("postgres", 101, 104), Duration.ofSeconds(1), Duration.ofSeconds(1));
         PostgresConfig pg = ConfigLoader.defaults().postgres();
         ports = new PortAllocator(pg.portFirst(), pg.portLast(), InetAddress.getLoopbackAddress());
-        Path runDir = Files.createDirectories(tmp.resolve("run"));
-        Path logDir = Files.createDirectories(tmp.resolve("logs"));
-        Clones clones = new Clones(catalog, backend, postmaster, ports, pg, runDir, logDir, 0,
+        for (String d : new String[] {"run", "hba", "logs"}) {
+            Files.createDirectories(tmp.resolve(d));
+        }
+        Clones clones = new Clones(catalog, backend, postmaster, ports, pg, new RuntimeDirs(tmp), 0,
                 Clock.fixed(Instant.parse("2026-11-23T04:00:00Z"), ZoneOffset.UTC));
         reconciler = new Reconciler(catalog, backend, postmaster, clones, ports);
     }
@@ -171,6 +174,21 @@ class ReconcilerTest {
         assertEquals(List.of(SNAP), backend.list());
         assertEquals(List.of(snapshotRecord(SNAP)), reopenedCatalog().snapshots());
         assertTrue(runner.calls().isEmpty());
+    }
+
+    @Test
+    void refusesToForgetEverythingWhenNoRecordedVolumeIsInThePool() {
+        catalog.putSnapshot(snapshotRecord(SNAP));
+        catalog.putClone(cloneRecord("c1", SNAP_NAME, 6501));
+        backend.add(VolumeId.staging("prod-0a1b2c3d")); // the pool holds something, but none of ours
+
+        KopiException e = assertThrows(KopiException.class, () -> reconciler.run());
+
+        assertEquals(KopiException.Kind.FAILED_PRECONDITION, e.kind());
+        assertTrue(e.getMessage().contains("is the right pool mounted"), e.getMessage());
+        assertEquals(1, catalog.snapshots().size(), "nothing forgotten");
+        assertEquals(1, catalog.clones().size());
+        assertEquals(1, new Catalog(new CatalogStore(tmp.resolve("catalog.json"))).clones().size(), "nor on disk");
     }
 
     @Test

@@ -27,6 +27,7 @@ import dev.kopi.daemon.catalog.SnapshotRecord;
 import dev.kopi.daemon.config.SourceConfig;
 import dev.kopi.daemon.postgres.OsUser;
 import dev.kopi.daemon.postgres.PgBinaries;
+import dev.kopi.daemon.postgres.RuntimeDirs;
 import dev.kopi.daemon.postgres.Postmaster;
 import dev.kopi.daemon.process.ForbiddenProcessRunner;
 import dev.kopi.daemon.source.Progress;
@@ -53,8 +54,10 @@ class SourcesTest {
         Postmaster postmaster = new Postmaster(runner, new PgBinaries(tmp.resolve("no-pg/{version}/bin").toString()),
                 new OsUser("postgres", 101, 104), Duration.ofSeconds(1), Duration.ofSeconds(1));
         Clock clock = Clock.fixed(NOW, ZoneOffset.UTC);
-        Refresher refresher = new Refresher(backend, postmaster, catalog, runner, tmp.resolve("run"),
-                tmp.resolve("logs"), clock);
+        for (String d : new String[] {"run", "hba", "logs"}) {
+            Files.createDirectories(tmp.resolve(d));
+        }
+        Refresher refresher = new Refresher(backend, postmaster, catalog, runner, new RuntimeDirs(tmp), clock);
         Map<String, SourceConfig> configured = Map.of("cfg", new SourceConfig("cfg", tmp.resolve("cfg-data"), null));
         sources = new Sources(configured, catalog, refresher, clock);
         datadir = Files.createDirectories(tmp.resolve("pg/16/main"));

@@ -38,6 +38,8 @@ public interface LibC {
 
     @SaveError int fallocate(int fd, int mode, long offset, long len);
 
+    @SaveError @ssize_t long read(int fd, @jnr.ffi.annotations.Out byte[] buf, @size_t long count);
+
     String strerror(@In int errnum);
 
     // open(2) flags (x86_64 and aarch64 share these values).
@@ -49,5 +51,6 @@ public interface LibC {
     int O_TRUNC = 01000;
     int O_DIRECTORY = 0200000;
     int O_NOFOLLOW = 0400000;
+    int O_NONBLOCK = 04000;
     int O_CLOEXEC = 02000000;
 }

@@ -20,12 +20,4 @@ public record Config(Path socket, String socketGroup, Path state, PoolConfig poo
         return state.resolve("catalog.json");
     }
 
-    public Path logDir() {
-        return state.resolve("logs");
-    }
-
-    /** Unix socket directories and hba files of instances; owned by the postgres user. */
-    public Path runDir() {
-        return state.resolve("run");
-    }
 }

@@ -1,5 +1,7 @@
 package dev.kopi.daemon.postgres;
 
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -25,6 +27,9 @@ public final class AdminConnection {
         p.setProperty("ApplicationName", "kopid");
         p.setProperty("socketFactory", "org.newsclub.net.unix.AFUNIXSocketFactory$FactoryArg");
         p.setProperty("socketFactoryArg", socketDir.resolve(".s.PGSQL." + port).toString());
-        return DriverManager.getConnection("jdbc:postgresql://localhost:" + port + "/" + database, p);
+        // The database name must not be able to add URL parameters (which pgjdbc prefers over
+        // these properties): encode it, '?', '&', '=', '%' and '/' included.
+        String db = URLEncoder.encode(database, StandardCharsets.UTF_8);
+        return DriverManager.getConnection("jdbc:postgresql://localhost:" + port + "/" + db, p);
     }
 }

@@ -1,6 +1,7 @@
 package dev.kopi.daemon.postgres;
 
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -11,6 +12,9 @@ import java.util.List;
 import java.util.Optional;
 
 import dev.kopi.daemon.KopiException;
+import dev.kopi.sys.Errno;
+import dev.kopi.sys.SmallFile;
+import dev.kopi.sys.SysException;
 
 /**
  * A PostgreSQL data directory on disk: its version, whether a postmaster runs on it, and what it
@@ -33,17 +37,22 @@ public final class DataDirectory {
 
     /** The major version from PG_VERSION; FAILED_PRECONDITION when this is not a data directory. */
     public String version() {
+        byte[] raw;
         try {
-            String v = Files.readString(dir.resolve("PG_VERSION")).strip();
-            if (!v.matches("\\d+(\\.\\d+)?")) {
-                throw KopiException.precondition(dir + "/PG_VERSION does not hold a version: '" + v + "'");
+            // The directory may belong to someone else: no symlinks, no FIFOs, a few bytes at most.
+            raw = SmallFile.read(dir.resolve("PG_VERSION"), 16);
+        } catch (SysException e) {
+            if (e.errno() == Errno.ENOENT) {
+                throw KopiException.precondition(dir + " is not a PostgreSQL data directory (it has no PG_VERSION)");
             }
-            return v;
-        } catch (NoSuchFileException e) {
-            throw KopiException.precondition(dir + " is not a PostgreSQL data directory (it has no PG_VERSION)");
-        } catch (IOException e) {
-            throw KopiException.precondition("cannot read " + dir + "/PG_VERSION: " + e.getMessage());
+            throw KopiException.precondition(dir + "/PG_VERSION is not a readable regular file (errno " + e.errno() + ")");
         }
+        String v = new String(raw, StandardCharsets.US_ASCII).strip();
+        if (!v.matches("\\d+(\\.\\d+)?")) {
+            // Never echo the content: it is not ours to show.
+            throw KopiException.precondition(dir + "/PG_VERSION does not hold a PostgreSQL version");
+        }
+        return v;
     }
 
     /** The postmaster running on this directory, if any (checked against the live process, not just the pid file). */
@@ -70,8 +79,10 @@ public final class DataDirectory {
     /** postmaster.pid's lines, or none when there is no such file. */
     public List<String> pidFile() {
         try {
-            return Files.readAllLines(dir.resolve("postmaster.pid"));
-        } catch (IOException e) {
+            // Written by the postgres user, read by root: no symlinks, no FIFOs, bounded.
+            byte[] raw = SmallFile.read(dir.resolve("postmaster.pid"), 4096);
+            return List.of(new String(raw, StandardCharsets.UTF_8).split("\n", -1));
+        } catch (SysException e) {
             return List.of();
         }
     }

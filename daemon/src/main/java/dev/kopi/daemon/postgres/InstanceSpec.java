@@ -12,10 +12,10 @@ import java.util.Map;
  * @param port      TCP port, and the number in the Unix socket's name
  * @param listen    listen_addresses; empty for Unix socket only
  * @param socketDir unix_socket_directories (private to the postgres user)
- * @param hba       the pg_hba.conf content to use
+ * @param hbaFile   the pg_hba.conf to use (written by the caller, outside the data directory)
  * @param logFile   where the server's stderr goes
  * @param settings  further -c settings
  */
 public record InstanceSpec(String label, Path dataDir, String version, int port, String listen, Path socketDir,
-                           String hba, Path logFile, Map<String, String> settings) {
+                           Path hbaFile, Path logFile, Map<String, String> settings) {
 }

@@ -56,14 +56,6 @@ public final class Postmaster {
      */
     public long start(InstanceSpec spec) {
         Path postgres = binaries.tool(spec.version(), "postgres");
-        Path hbaFile = spec.socketDir().resolve(".kopi-hba-" + spec.port() + ".conf");
-        try {
-            Files.writeString(hbaFile, spec.hba());
-            Posix.chown(hbaFile, user.uid(), user.gid());
-            Posix.chmod(hbaFile, 0600);
-        } catch (IOException e) {
-            throw KopiException.internal("cannot write " + hbaFile + ": " + e.getMessage(), e);
-        }
         List<String> argv = new ArrayList<>();
         argv.add(postgres.toString());
         argv.add("-D");
@@ -72,7 +64,7 @@ public final class Postmaster {
         setting(argv, "listen_addresses", spec.listen());
         setting(argv, "unix_socket_directories", spec.socketDir().toString());
         setting(argv, "unix_socket_permissions", "0700");
-        setting(argv, "hba_file", hbaFile.toString());
+        setting(argv, "hba_file", spec.hbaFile().toString());
         // A clone must never ship WAL to the source's archive, nor log into the source's log dir.
         setting(argv, "archive_mode", "off");
         setting(argv, "logging_collector", "off");

@@ -50,7 +50,11 @@ public final class GrpcServer implements AutoCloseable {
     }
 
     public static GrpcServer start(Path socket, String group, List<BindableService> services) throws IOException {
-        Files.createDirectories(socket.getParent());
+        if (!Files.exists(socket.getParent())) {
+            Files.createDirectories(socket.getParent());
+            // kopid's umask makes it 0700; the socket's group must be able to reach the socket.
+            Posix.chmod(socket.getParent(), 0755);
+        }
         if (Files.exists(socket)) {
             if (answers(socket)) {
                 throw KopiException.precondition("another kopid is already serving " + socket);

@@ -1,7 +1,6 @@
 package dev.kopi.daemon.source;
 
 import java.io.IOException;
-import java.nio.file.DirectoryStream;
 import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -35,6 +34,7 @@ import dev.kopi.daemon.postgres.Hba;
 import dev.kopi.daemon.postgres.InstanceSpec;
 import dev.kopi.daemon.postgres.OsUser;
 import dev.kopi.daemon.postgres.Postmaster;
+import dev.kopi.daemon.postgres.RuntimeDirs;
 import dev.kopi.daemon.process.ProcessRunner;
 import dev.kopi.daemon.storage.StorageBackend;
 import dev.kopi.daemon.storage.StorageErrors;
@@ -59,18 +59,16 @@ public final class Refresher {
     private final Postmaster postmaster;
     private final Catalog catalog;
     private final ProcessRunner runner;
-    private final Path runDir;
-    private final Path logDir;
+    private final RuntimeDirs runtime;
     private final Clock clock;
 
     public Refresher(StorageBackend backend, Postmaster postmaster, Catalog catalog, ProcessRunner runner,
-                     Path runDir, Path logDir, Clock clock) {
+                     RuntimeDirs runtime, Clock clock) {
         this.backend = backend;
         this.postmaster = postmaster;
         this.catalog = catalog;
         this.runner = runner;
-        this.runDir = runDir;
-        this.logDir = logDir;
+        this.runtime = runtime;
         this.clock = clock;
     }
 
@@ -97,7 +95,8 @@ public final class Refresher {
 
         String tag = newTag(source.name());
         String id = HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextInt());
-        VolumeId staging = VolumeId.staging(source.name() + "-" + id);
+        String prefix = source.name().length() > 54 ? source.name().substring(0, 54) : source.name();
+        VolumeId staging = VolumeId.staging(prefix + "-" + id); // at most 63 characters
         VolumeId target = VolumeId.snapshot(source.name(), tag);
         boolean stagingMade = false;
         boolean sealed = false;
@@ -129,8 +128,9 @@ public final class Refresher {
                     : "starting once to verify, then shutting down cleanly", 0, 0);
             Facts facts = verify(source, id, stagingPath, version, originalOwner);
             progress.report("publish", "publishing " + target.name() + "@" + tag, 0, 0);
-            backend.seal(staging, target);
+            // From here the target may exist even if seal fails half-way: clean it up as well.
             sealed = true;
+            backend.seal(staging, target);
             SnapshotRecord record = new SnapshotRecord(source.name(), tag, clock.instant().toString(), version,
                     facts.superuser(), facts.database(), facts.sizeBytes(), (System.nanoTime() - t0) / 1_000_000);
             catalog.putSnapshot(record);
@@ -148,12 +148,12 @@ public final class Refresher {
 
     private void cleanup(VolumeId staging, boolean stagingMade, VolumeId target, boolean sealed) {
         try {
-            if (stagingMade && !sealed) {
+            if (stagingMade) {
                 postmaster.stop(backend.path(staging));
-                backend.destroy(staging);
+                backend.destroy(staging); // a no-op when seal got as far as consuming it
             }
             if (sealed) {
-                backend.destroy(target);
+                backend.destroy(target); // never published: the catalog write is the last step
             }
         } catch (RuntimeException e) {
             // Reconcile on the next start removes whatever is left; the original error matters more.
@@ -165,8 +165,9 @@ public final class Refresher {
     private String newTag(String source) {
         String base = TAG.format(clock.instant());
         String tag = base;
+        java.util.List<VolumeId> volumes = backend.list(); // on ZFS an unmounted volume has no path on disk
         for (int i = 2; catalog.snapshot(source + "@" + tag).isPresent()
-                || Files.exists(backend.path(VolumeId.snapshot(source, tag))); i++) {
+                || volumes.contains(VolumeId.snapshot(source, tag)); i++) {
             tag = base + "-" + i;
         }
         return tag;
@@ -234,13 +235,12 @@ public final class Refresher {
      */
     private Facts verify(Source source, String id, Path dir, String version, String originalOwner)
             throws IOException {
-        Path socketDir = runDir.resolve("s" + id);
-        Files.createDirectories(socketDir);
-        Posix.chown(socketDir, postmaster.user().uid(), postmaster.user().gid());
-        Posix.chmod(socketDir, 0700);
-        Path log = logDir.resolve("refresh-" + source.name() + ".log");
+        Path socketDir = runtime.createSocketDir(runtime.stagingSocketDir(id), postmaster.user());
+        Path hbaFile = runtime.hbaFile("s" + id);
+        runtime.writeHba(hbaFile, Hba.forStaging());
+        Path log = runtime.logFile("refresh-" + source.name());
         InstanceSpec spec = new InstanceSpec("kopi-refresh-" + source.name(), dir, version, STAGING_PORT, "",
-                socketDir, Hba.forStaging(), log, Map.of());
+                socketDir, hbaFile, log, Map.of());
         try {
             postmaster.start(spec);
             Facts facts = inspect(source, socketDir, originalOwner);
@@ -253,7 +253,8 @@ public final class Refresher {
             return facts;
         } finally {
             postmaster.stop(dir);
-            deleteTree(socketDir);
+            runtime.removeSocketDir(socketDir);
+            runtime.deleteQuietly(hbaFile);
         }
     }
 
@@ -357,17 +358,6 @@ public final class Refresher {
 
     static int majorOf(String version) {
         return Integer.parseInt(version.split("\\.")[0]);
-    }
-
-    private static void deleteTree(Path dir) {
-        try (DirectoryStream<Path> s = Files.newDirectoryStream(dir)) {
-            for (Path p : s) {
-                Files.deleteIfExists(p);
-            }
-            Files.deleteIfExists(dir);
-        } catch (IOException e) {
-            LOG.fine("could not remove " + dir + ": " + e.getMessage());
-        }
     }
 
     /** For tests: the instant a tag would carry. */

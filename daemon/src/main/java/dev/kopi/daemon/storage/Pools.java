@@ -3,6 +3,7 @@ package dev.kopi.daemon.storage;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Optional;
 
 import dev.kopi.daemon.KopiException;
 import dev.kopi.daemon.config.PoolConfig;
@@ -11,6 +12,7 @@ import dev.kopi.daemon.storage.btrfs.BtrfsBackend;
 import dev.kopi.daemon.storage.btrfs.EmbeddedPool;
 import dev.kopi.daemon.storage.zfs.ZfsBackend;
 import dev.kopi.sys.Btrfs;
+import dev.kopi.sys.LoopDevices;
 import dev.kopi.sys.Mounts;
 import dev.kopi.sys.Statfs;
 
@@ -21,8 +23,9 @@ public final class Pools {
 
     /**
      * ZFS when configured or when {@code path} is a dataset name. Otherwise Btrfs: the mount at
-     * {@code path}, or the Btrfs directory {@code path} itself, or else the embedded loop-file
-     * pool, created on first start.
+     * {@code path}; else the embedded image, whenever it exists (after a reboot its mount point
+     * is an empty directory, which on a Btrfs root would otherwise pass for a pool); else the
+     * Btrfs directory {@code path} itself; else a new embedded pool.
      */
     public static StorageBackend open(PoolConfig config, ProcessRunner runner) {
         if (config.isZfs()) {
@@ -30,18 +33,25 @@ public final class Pools {
         }
         Path path = Path.of(config.path());
         try {
-            boolean mounted = Mounts.at(path).isPresent();
-            boolean onBtrfs = Files.isDirectory(path) && Statfs.of(path).type() == Btrfs.SUPER_MAGIC;
-            if (!mounted && !onBtrfs) {
-                EmbeddedPool.ensureMounted(path, config.image(), config.size(), runner);
-            } else if (mounted && !onBtrfs) {
-                throw KopiException.precondition("pool path " + path + " is mounted but not Btrfs; "
-                        + "set pool.backend, or point pool.path at a Btrfs mount or an unused directory");
+            Optional<Mounts.Mount> mount = Mounts.at(path);
+            if (mount.isPresent()) {
+                if (!mount.get().fsType().equals("btrfs")) {
+                    throw KopiException.precondition("pool path " + path + " is a " + mount.get().fsType()
+                            + " mount, not Btrfs; set pool.backend, or point pool.path at a Btrfs mount or an unused directory");
+                }
+                boolean embedded = LoopDevices.findByBackingFile(config.image())
+                        .map(d -> d.toString().equals(mount.get().source())).orElse(false);
+                return new BtrfsBackend(path, embedded ? config.image() : null);
             }
+            boolean onBtrfs = Files.isDirectory(path) && Statfs.of(path).type() == Btrfs.SUPER_MAGIC;
+            if (Files.exists(config.image()) || !onBtrfs) {
+                EmbeddedPool.ensureMounted(path, config.image(), config.size(), runner);
+                return new BtrfsBackend(path, config.image());
+            }
+            return new BtrfsBackend(path, null);
         } catch (IOException e) {
             throw StorageErrors.wrap("open the pool at " + path, e);
         }
-        return new BtrfsBackend(path);
     }
 
     /** Whether {@code config} uses the embedded loop-file pool right now. */

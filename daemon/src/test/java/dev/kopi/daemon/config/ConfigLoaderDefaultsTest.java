@@ -1,5 +1,7 @@
 package dev.kopi.daemon.config;
 
+import dev.kopi.daemon.postgres.RuntimeDirs;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -21,8 +23,10 @@ class ConfigLoaderDefaultsTest {
         assertEquals(Path.of("/var/lib/kopi"), config.state());
         assertNull(config.socketGroup());
         assertEquals(Path.of("/var/lib/kopi/catalog.json"), config.catalogFile());
-        assertEquals(Path.of("/var/lib/kopi/logs"), config.logDir());
-        assertEquals(Path.of("/var/lib/kopi/run"), config.runDir());
+        RuntimeDirs runtime = new RuntimeDirs(config.state());
+        assertEquals(Path.of("/var/lib/kopi/logs/c.log"), runtime.logFile("c"));
+        assertEquals(Path.of("/var/lib/kopi/run/6500"), runtime.socketDir(6500));
+        assertEquals(Path.of("/var/lib/kopi/hba/6500.conf"), runtime.hbaFile("6500"));
     }
 
     @Test

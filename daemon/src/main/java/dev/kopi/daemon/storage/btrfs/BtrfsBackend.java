@@ -25,9 +25,13 @@ import dev.kopi.sys.SysException;
  */
 public final class BtrfsBackend implements StorageBackend {
     private final Path root;
+    /** The loop-file image behind an embedded pool, or null. */
+    private final Path image;
 
-    public BtrfsBackend(Path root) {
+    /** A pool at {@code root}; {@code image} is the sparse file behind an embedded pool, else null. */
+    public BtrfsBackend(Path root, Path image) {
         this.root = root;
+        this.image = image;
         try {
             if (Statfs.of(root).type() != Btrfs.SUPER_MAGIC) {
                 throw KopiException.precondition("pool " + root + " is not on a Btrfs filesystem");
@@ -176,7 +180,13 @@ public final class BtrfsBackend implements StorageBackend {
     public PoolUsage usage() {
         try {
             Statfs st = Statfs.of(root);
-            return new PoolUsage(st.sizeBytes(), st.usedBytes(), st.freeBytes());
+            long free = st.freeBytes();
+            if (image != null) {
+                // A sparse image grows into the filesystem that holds it: when that one fills up,
+                // Btrfs inside sees I/O errors, not ENOSPC. Count its free space too.
+                free = Math.min(free, Statfs.of(image.toAbsolutePath().getParent()).freeBytes());
+            }
+            return new PoolUsage(st.sizeBytes(), st.usedBytes(), free);
         } catch (IOException e) {
             throw StorageErrors.wrap("read pool usage", e);
         }

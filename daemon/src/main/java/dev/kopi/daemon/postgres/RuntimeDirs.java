@@ -1,0 +1,158 @@
+package dev.kopi.daemon.postgres;
+
+import java.io.IOException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.Set;
+import java.util.logging.Logger;
+
+import dev.kopi.daemon.KopiException;
+import dev.kopi.sys.Posix;
+
+/**
+ * Where instances keep their runtime files, below kopid's state directory, and the rules that
+ * keep root safe there. kopid runs as root and instances as the postgres user, who can be made
+ * to run anything a clone's superuser asks; so root never writes, chmods or lists through a path
+ * that user could have planted:
+ * <ul>
+ * <li>{@code run/} is root's (0711). Root creates each instance's socket directory in it,
+ * {@code run/PORT/} for a clone, {@code run/sID/} for a staging instance, then hands it to the
+ * postgres user (0700): the postgres user can fill it but never replace it.</li>
+ * <li>{@code hba/} is root's (0755): the generated pg_hba.conf files, 0644, readable by postgres.</li>
+ * <li>{@code logs/} is root's (0700): what each instance writes to stderr.</li>
+ * </ul>
+ */
+public final class RuntimeDirs {
+    private static final Logger LOG = Logger.getLogger(RuntimeDirs.class.getName());
+
+    private final Path run;
+    private final Path hba;
+    private final Path logs;
+
+    public RuntimeDirs(Path state) {
+        this.run = state.resolve("run");
+        this.hba = state.resolve("hba");
+        this.logs = state.resolve("logs");
+    }
+
+    /** Creates the three directories, or brings existing ones back to root ownership and their modes. */
+    public void prepare() {
+        try {
+            for (Path d : new Path[] {run, hba, logs}) {
+                if (Files.isSymbolicLink(d)) {
+                    throw KopiException.precondition(d + " is a symbolic link; kopid keeps runtime files only in "
+                            + "directories of its own");
+                }
+                Files.createDirectories(d);
+                Posix.chown(d, 0, 0);
+            }
+            Posix.chmod(run, 0711);
+            Posix.chmod(hba, 0755);
+            Posix.chmod(logs, 0700);
+        } catch (IOException e) {
+            throw KopiException.internal("cannot prepare runtime directories below " + run.getParent() + ": "
+                    + e.getMessage(), e);
+        }
+    }
+
+    /** A clone's socket directory, named by its port (clone names can be too long for a socket path). */
+    public Path socketDir(int port) {
+        return run.resolve(Integer.toString(port));
+    }
+
+    /** A staging instance's socket directory. */
+    public Path stagingSocketDir(String id) {
+        return run.resolve("s" + id);
+    }
+
+    /** Creates (as root, in root's run/) a socket directory and hands it to {@code user}, mode 0700. */
+    public Path createSocketDir(Path dir, OsUser user) {
+        try {
+            if (!Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
+                Files.deleteIfExists(dir); // not a directory: debris of ours, never the postgres user's
+                Files.createDirectory(dir);
+            }
+            Posix.chown(dir, user.uid(), user.gid());
+            Posix.chmod(dir, 0700);
+            return dir;
+        } catch (IOException e) {
+            throw KopiException.internal("cannot prepare socket directory " + dir + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Removes a socket directory and what the instance left in it. Entries are unlinked, never
+     * followed; anything unexpected (a subdirectory) makes the removal stop and be logged.
+     */
+    public void removeSocketDir(Path dir) {
+        try (DirectoryStream<Path> entries = Files.newDirectoryStream(dir)) {
+            for (Path p : entries) {
+                Files.deleteIfExists(p);
+            }
+            Files.deleteIfExists(dir);
+        } catch (NoSuchFileException gone) {
+            // nothing to remove
+        } catch (IOException e) {
+            LOG.warning("could not remove " + dir + ": " + e.getMessage());
+        }
+    }
+
+    /** The pg_hba.conf of the instance known by {@code key} (a port, or "sID" for staging). */
+    public Path hbaFile(String key) {
+        return hba.resolve(key + ".conf");
+    }
+
+    /** Writes an hba file, root's, 0644: the postgres user reads it, cannot change it. */
+    public void writeHba(Path file, String content) {
+        try {
+            Files.writeString(file, content, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
+                    StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS);
+            Posix.chmod(file, 0644);
+        } catch (IOException e) {
+            throw KopiException.internal("cannot write " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    public void deleteQuietly(Path file) {
+        try {
+            Files.deleteIfExists(file);
+        } catch (IOException e) {
+            LOG.fine("could not delete " + file + ": " + e.getMessage());
+        }
+    }
+
+    public Path logFile(String name) {
+        return logs.resolve(name + ".log");
+    }
+
+    /**
+     * Removes runtime files of instances that no longer exist: staging socket directories and
+     * hba files (no staging instance survives a restart) and those of ports no clone uses.
+     */
+    public void removeStale(Set<Integer> portsInUse) {
+        try (DirectoryStream<Path> entries = Files.newDirectoryStream(run)) {
+            for (Path p : entries) {
+                String n = p.getFileName().toString();
+                if (n.matches("s[0-9a-f]{8}") || n.matches("\\d{1,5}") && !portsInUse.contains(Integer.parseInt(n))) {
+                    removeSocketDir(p);
+                }
+            }
+        } catch (IOException e) {
+            LOG.fine("could not clean " + run + ": " + e.getMessage());
+        }
+        try (DirectoryStream<Path> entries = Files.newDirectoryStream(hba)) {
+            for (Path p : entries) {
+                String n = p.getFileName().toString().replaceFirst("\\.conf$", "");
+                if (!n.matches("\\d{1,5}") || !portsInUse.contains(Integer.parseInt(n))) {
+                    deleteQuietly(p);
+                }
+            }
+        } catch (IOException e) {
+            LOG.fine("could not clean " + hba + ": " + e.getMessage());
+        }
+    }
+}
