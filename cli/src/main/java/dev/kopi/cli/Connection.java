@@ -33,20 +33,24 @@ final class Connection implements AutoCloseable {
                 .build();
     }
 
+    /** Generous, but a kopid that hangs must not hang its callers forever. */
+    private static final long DEADLINE_MINUTES = 10;
+
     CloneServiceGrpc.CloneServiceBlockingStub clones() {
-        return CloneServiceGrpc.newBlockingStub(channel);
+        return CloneServiceGrpc.newBlockingStub(channel).withDeadlineAfter(DEADLINE_MINUTES, TimeUnit.MINUTES);
     }
 
     SnapshotServiceGrpc.SnapshotServiceBlockingStub snapshots() {
-        return SnapshotServiceGrpc.newBlockingStub(channel);
+        return SnapshotServiceGrpc.newBlockingStub(channel).withDeadlineAfter(DEADLINE_MINUTES, TimeUnit.MINUTES);
     }
 
+    /** No deadline: a refresh of a large source takes as long as it takes, and streams progress. */
     SourceServiceGrpc.SourceServiceBlockingStub sources() {
         return SourceServiceGrpc.newBlockingStub(channel);
     }
 
     StatusServiceGrpc.StatusServiceBlockingStub status() {
-        return StatusServiceGrpc.newBlockingStub(channel);
+        return StatusServiceGrpc.newBlockingStub(channel).withDeadlineAfter(DEADLINE_MINUTES, TimeUnit.MINUTES);
     }
 
     @Override

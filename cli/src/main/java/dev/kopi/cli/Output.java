@@ -29,7 +29,9 @@ final class Output {
         int[] w = new int[header.size()];
         List<List<String>> all = new ArrayList<>();
         all.add(header.stream().map(h -> h.toUpperCase(Locale.ROOT)).toList());
-        all.addAll(rows);
+        for (List<String> r : rows) {
+            all.add(r.stream().map(Output::cell).toList());
+        }
         for (List<String> r : all) {
             for (int i = 0; i < w.length; i++) {
                 w[i] = Math.max(w[i], r.get(i).length());
@@ -46,6 +48,14 @@ final class Output {
             }
             out.println(b.toString().stripTrailing());
         }
+    }
+
+    /** A table cell on one line, with no control characters (which could drive the terminal). */
+    static String cell(String s) {
+        StringBuilder b = new StringBuilder(s.length());
+        s.codePoints().forEach(cp -> b.appendCodePoint(Character.getType(cp) == Character.CONTROL
+                || cp == 0x2028 || cp == 0x2029 ? '?' : cp));
+        return b.toString();
     }
 
     /** 1536 -> "1.5 KiB". */

@@ -36,6 +36,16 @@ public final class Names {
         return value;
     }
 
+    /** Whether {@code s} holds characters that could break a terminal or a log line. */
+    public static boolean hasControlCharacters(String s) {
+        return s.codePoints().anyMatch(Names::isControl);
+    }
+
+    private static boolean isControl(int cp) {
+        return Character.getType(cp) == Character.CONTROL // C0, DEL, C1 (incl. NEL)
+                || cp == 0x2028 || cp == 0x2029; // line and paragraph separators
+    }
+
     /** Keeps error messages on one line and short, whatever was sent. */
     static String printable(String s) {
         StringBuilder b = new StringBuilder();
@@ -43,9 +53,7 @@ public final class Names {
         for (int i = 0; i < s.length() && shown < 80; shown++) {
             int cp = s.codePointAt(i);
             i += Character.charCount(cp);
-            boolean control = Character.getType(cp) == Character.CONTROL // C0, DEL, C1 (incl. NEL)
-                    || cp == 0x2028 || cp == 0x2029; // line and paragraph separators
-            if (control) {
+            if (isControl(cp)) {
                 b.append('?');
             } else {
                 b.appendCodePoint(cp); // whole code points: never half a surrogate pair

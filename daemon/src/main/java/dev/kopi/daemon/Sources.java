@@ -85,7 +85,7 @@ public final class Sources {
             throw KopiException.invalid("source " + name + ": give a data directory (--datadir PATH)");
         }
         Path dir = Path.of(datadir);
-        if (!dir.isAbsolute() || !dir.normalize().equals(dir) || datadir.indexOf('\0') >= 0) {
+        if (!dir.isAbsolute() || !dir.normalize().equals(dir) || Names.hasControlCharacters(datadir)) {
             throw KopiException.invalid("source " + name + ": data directory must be an absolute, normalized path, got '"
                     + Names.printable(datadir) + "'");
         }
@@ -108,20 +108,25 @@ public final class Sources {
         if (s.origin().equals("config")) {
             throw KopiException.precondition("source '" + name + "' is defined in kopid's config file; remove it there");
         }
-        if (refreshing.containsKey(name)) {
+        // Hold the source's refresh slot while removing it, so no refresh can start meanwhile.
+        if (refreshing.putIfAbsent(name, clock.instant()) != null) {
             throw KopiException.precondition("source '" + name + "' is being refreshed; wait for it to finish");
         }
-        int snaps = SnapshotLookup.ofSource(catalog, name).size();
-        if (snaps > 0) {
-            throw KopiException.precondition("source '" + name + "' still has " + snaps
-                    + " snapshot(s); delete them first ('kopictl snapshots " + name + "')");
+        try {
+            int snaps = SnapshotLookup.ofSource(catalog, name).size();
+            if (snaps > 0) {
+                throw KopiException.precondition("source '" + name + "' still has " + snaps
+                        + " snapshot(s); delete them first ('kopictl snapshots " + name + "')");
+            }
+            catalog.removeSource(name);
+        } finally {
+            refreshing.remove(name);
         }
-        catalog.removeSource(name);
     }
 
     /** Builds and publishes a new snapshot of {@code name}, reporting progress as it goes. */
     public SnapshotRecord refresh(String name, Progress progress) {
-        Source source = find(name);
+        find(name);
         Instant started = clock.instant();
         Instant other = refreshing.putIfAbsent(name, started);
         if (other != null) {
@@ -129,6 +134,7 @@ public final class Sources {
         }
         long t0 = System.nanoTime();
         try {
+            Source source = find(name); // again, now that nobody can remove it under us
             SnapshotRecord snap = refresher.refresh(source, progress);
             catalog.putRefresh(new RefreshRecord(name, started.toString(), (System.nanoTime() - t0) / 1_000_000, true,
                     "", snap.name()));

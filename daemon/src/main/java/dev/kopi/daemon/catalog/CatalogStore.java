@@ -56,12 +56,13 @@ public final class CatalogStore {
         Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
         try {
             byte[] bytes = json.writeValueAsBytes(state);
-            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-                    StandardOpenOption.TRUNCATE_EXISTING)) {
+            Files.deleteIfExists(tmp);
+            // Holds clone passwords: root only from its first byte, whatever the umask.
+            try (FileChannel ch = FileChannel.open(tmp, java.util.Set.of(StandardOpenOption.CREATE_NEW,
+                    StandardOpenOption.WRITE), PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")))) {
                 ch.write(java.nio.ByteBuffer.wrap(bytes));
                 ch.force(true);
             }
-            // Holds clone passwords: root only, whatever the umask.
             Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rw-------"));
             Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
             try (FileChannel dir = FileChannel.open(file.getParent(), StandardOpenOption.READ)) {

@@ -40,6 +40,11 @@ public final class ConfigLoader {
     /** sun_path is 108 bytes including the terminating NUL. */
     private static final int MAX_SOCKET_PATH = 107;
 
+    /** Settings kopid passes to every clone itself: isolation and safety depend on them. */
+    private static final Set<String> KOPI_OWNED_SETTINGS = Set.of("port", "listen_addresses",
+            "unix_socket_directories", "unix_socket_permissions", "unix_socket_group", "hba_file", "data_directory",
+            "config_file", "archive_mode", "logging_collector", "cluster_name");
+
     private final String origin;
 
     private ConfigLoader(String origin) {
@@ -165,6 +170,10 @@ public final class ConfigLoader {
             Map.Entry<String, JsonNode> e = it.next();
             if (!e.getKey().matches("[a-z_][a-z0-9_.]*")) {
                 throw bad("postgres.settings", "'" + e.getKey() + "' is not a setting name");
+            }
+            if (KOPI_OWNED_SETTINGS.contains(e.getKey())) {
+                throw bad("postgres.settings." + e.getKey(), "is set by kopid for every clone and cannot be overridden"
+                        + (e.getKey().equals("listen_addresses") ? " (use postgres.listen)" : ""));
             }
             if (!e.getValue().isValueNode() || e.getValue().isNull()) {
                 throw bad("postgres.settings." + e.getKey(), "must be a single value");

@@ -81,18 +81,29 @@ public final class Postmaster {
         }
         DataDirectory dd = new DataDirectory(spec.dataDir());
         long deadline = System.nanoTime() + startTimeout.toNanos();
-        while (System.nanoTime() < deadline) {
-            if (!process.isAlive()) {
-                throw startFailed(spec, "exited with code " + process.exitValue(), logStart);
+        boolean ready = false;
+        try {
+            while (System.nanoTime() < deadline) {
+                if (!process.isAlive()) {
+                    throw startFailed(spec, "exited with code " + process.exitValue(), logStart);
+                }
+                if (dd.ready() && dd.runningPid().map(p -> p == process.pid()).orElse(false)) {
+                    ready = true;
+                    return process.pid();
+                }
+                pause(2);
             }
-            if (dd.ready() && dd.runningPid().map(p -> p == process.pid()).orElse(false)) {
-                return process.pid();
+            throw KopiException.unavailable("postgres for " + spec.label() + " did not become ready within "
+                    + startTimeout.toSeconds() + "s (postgres.start_timeout): " + logTail(spec.logFile(), logStart));
+        } finally {
+            if (!ready) {
+                // Timed out, failed or interrupted: leave nothing running, pid file or not.
+                stop(spec.dataDir());
+                if (process.isAlive()) {
+                    process.destroyForcibly();
+                }
             }
-            pause(2);
         }
-        stop(spec.dataDir());
-        throw KopiException.unavailable("postgres for " + spec.label() + " did not become ready within "
-                + startTimeout.toSeconds() + "s (postgres.start_timeout): " + logTail(spec.logFile(), logStart));
     }
 
     private static void setting(List<String> argv, String name, String value) {
@@ -108,6 +119,10 @@ public final class Postmaster {
         }
         if (StorageErrors.isNoSpaceMessage(tail)) {
             return KopiException.exhausted("pool is full: " + message);
+        }
+        if (tail.contains("could not map anonymous shared memory") || tail.contains("out of memory")
+                || tail.contains("could not fork") || tail.contains("could not create semaphores")) {
+            return KopiException.exhausted("not enough memory or processes for another instance: " + message);
         }
         return KopiException.precondition(message);
     }

@@ -122,7 +122,8 @@ class CatalogTest {
     void failedWriteIsInternalAndLeavesMemoryAndDiskUnchanged() throws Exception {
         catalog.putSource(Records.source("kept"));
         String onDisk = Files.readString(file);
-        Files.createDirectory(file.resolveSibling("catalog.json.tmp"));
+        // A non-empty directory where the temp file goes: it can be neither removed nor replaced.
+        Files.writeString(Files.createDirectory(file.resolveSibling("catalog.json.tmp")).resolve("x"), "x");
 
         KopiException e = assertThrows(KopiException.class, () -> catalog.putSource(Records.source("lost")));
         assertEquals(KopiException.Kind.INTERNAL, e.kind());

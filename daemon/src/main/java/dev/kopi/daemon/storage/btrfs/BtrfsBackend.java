@@ -123,7 +123,16 @@ public final class BtrfsBackend implements StorageBackend {
             if (e.errno() == Errno.ENOENT) {
                 return;
             }
-            throw StorageErrors.wrap("destroy volume " + volume, e);
+            if (e.errno() != Errno.ENOTEMPTY) {
+                throw StorageErrors.wrap("destroy volume " + volume, e);
+            }
+            // Someone made subvolumes inside it (any user can): remove those first, deepest first.
+            try {
+                deleteNested(p);
+                Btrfs.deleteSubvolume(p);
+            } catch (IOException again) {
+                throw StorageErrors.wrap("destroy volume " + volume, again);
+            }
         }
         if (volume.kind() == VolumeId.Kind.SNAPSHOT) {
             try {
@@ -131,6 +140,24 @@ public final class BtrfsBackend implements StorageBackend {
             } catch (IOException notEmpty) {
                 // other snapshots of the source remain
             }
+        }
+    }
+
+    private static void deleteNested(Path volume) throws IOException {
+        List<Path> nested = new ArrayList<>();
+        Files.walkFileTree(volume, new java.nio.file.SimpleFileVisitor<>() {
+            @Override
+            public java.nio.file.FileVisitResult preVisitDirectory(Path dir,
+                    java.nio.file.attribute.BasicFileAttributes attrs) throws IOException {
+                if (!dir.equals(volume) && Btrfs.isSubvolume(dir)) {
+                    nested.add(dir);
+                }
+                return java.nio.file.FileVisitResult.CONTINUE;
+            }
+        });
+        nested.sort(java.util.Comparator.comparingInt(Path::getNameCount).reversed());
+        for (Path n : nested) {
+            Btrfs.deleteSubvolume(n);
         }
     }
 

@@ -63,23 +63,27 @@ public final class EmbeddedPool {
         }
     }
 
+    /** Formats a new image under a temporary name and renames it: an image that exists is complete. */
     private static void create(Path image, long size, ProcessRunner runner) throws IOException {
         Files.createDirectories(image.toAbsolutePath().getParent());
-        try (RandomAccessFile f = new RandomAccessFile(image.toFile(), "rw")) {
+        Path tmp = image.resolveSibling(image.getFileName() + ".new");
+        Files.deleteIfExists(tmp); // a half-made one from a kopid killed while formatting
+        try (RandomAccessFile f = new RandomAccessFile(tmp.toFile(), "rw")) {
             f.setLength(size); // sparse: takes no space until written
         }
         ProcessRunner.Result r;
         try {
-            r = runner.run(List.of("mkfs.btrfs", "-q", "-L", "kopi", image.toString()), Duration.ofMinutes(2));
+            r = runner.run(List.of("mkfs.btrfs", "-q", "-L", "kopi", tmp.toString()), Duration.ofMinutes(2));
         } catch (IOException e) {
-            Files.deleteIfExists(image);
+            Files.deleteIfExists(tmp);
             throw KopiException.precondition("cannot run mkfs.btrfs to create the embedded pool (install btrfs-progs): "
                     + e.getMessage());
         }
         if (!r.ok()) {
-            Files.deleteIfExists(image);
+            Files.deleteIfExists(tmp);
             throw KopiException.internal("cannot format the embedded pool " + image + ": " + r.describe(), null);
         }
+        Files.move(tmp, image, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
     }
 
     /** Unmounts the pool; the loop device detaches itself (autoclear). */

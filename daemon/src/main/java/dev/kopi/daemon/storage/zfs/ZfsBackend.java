@@ -49,6 +49,25 @@ public final class ZfsBackend implements StorageBackend {
                 zfs("create dataset " + root + "/" + k.dir, "create", "-p", root + "/" + k.dir);
             }
         }
+        removeUnusedOrigins(pool);
+    }
+
+    /**
+     * A kopid killed between snapshotting an on-pool source and cloning that snapshot leaves a
+     * {@code @kopi-*} snapshot on the user's dataset with no clone: remove those.
+     */
+    private void removeUnusedOrigins(String pool) {
+        ProcessRunner.Result r = run("list", "-H", "-o", "name,clones", "-t", "snapshot", "-r", pool);
+        if (!r.ok()) {
+            return;
+        }
+        for (String line : r.stdout().split("\n")) {
+            String[] f = line.split("\t");
+            if (f.length == 2 && f[0].contains("@" + ORIGIN_PREFIX) && !f[0].startsWith(root + "/")
+                    && (f[1].isBlank() || f[1].equals("-"))) {
+                destroyQuietly(f[0]);
+            }
+        }
     }
 
     @Override
@@ -214,6 +233,9 @@ public final class ZfsBackend implements StorageBackend {
                 throw KopiException.exhausted("pool is full while trying to " + action
                         + ": destroy clones or snapshots, or grow the pool (" + why + ")");
             }
+            if (why.contains("dataset already exists")) {
+                throw KopiException.exists("cannot " + action + ": " + why);
+            }
             throw KopiException.internal("cannot " + action + ": " + why, null);
         }
         return r;
@@ -226,6 +248,9 @@ public final class ZfsBackend implements StorageBackend {
         try {
             return runner.run(argv, TIMEOUT);
         } catch (IOException e) {
+            if (e.getMessage() != null && e.getMessage().contains("did not finish")) {
+                throw KopiException.unavailable("zfs " + args[0] + " did not answer in time (" + e.getMessage() + ")");
+            }
             throw KopiException.unavailable("cannot run zfs (is ZFS installed, and zfs-fuse running?): " + e.getMessage());
         }
     }
