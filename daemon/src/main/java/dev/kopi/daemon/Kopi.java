@@ -4,6 +4,8 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.time.Clock;
 import java.time.Instant;
+import java.nio.file.Path;
+import java.util.List;
 
 import dev.kopi.daemon.catalog.Catalog;
 import dev.kopi.daemon.catalog.CatalogStore;
@@ -18,6 +20,7 @@ import dev.kopi.daemon.source.Refresher;
 import dev.kopi.daemon.storage.PoolUsage;
 import dev.kopi.daemon.storage.Pools;
 import dev.kopi.daemon.storage.StorageBackend;
+import dev.kopi.daemon.storage.VolumeId;
 import dev.kopi.sys.Posix;
 
 /** The daemon's object graph, built once from a validated {@link Config}. */
@@ -60,7 +63,11 @@ public final class Kopi {
                 config.pool().minFree(), clock);
         Snapshots snapshots = new Snapshots(catalog, backend, clones);
         Refresher refresher = new Refresher(backend, postmaster, catalog, runner, runtime, clock);
-        Sources sources = new Sources(config.sources(), catalog, refresher, clock);
+        // The directories of Kopi's own volumes: clones/, staging/ and snapshots/ (SOURCE/TAG below it).
+        List<Path> managed = List.of(backend.path(VolumeId.clone("x")).getParent(),
+                backend.path(VolumeId.staging("x")).getParent(),
+                backend.path(VolumeId.snapshot("x", "x")).getParent().getParent());
+        Sources sources = new Sources(config.sources(), catalog, refresher, clock, managed);
         Reconciler.Report report = new Reconciler(catalog, backend, postmaster, clones, ports).run();
         return new Kopi(config, backend, catalog, ports, clones, snapshots, sources, report, clock.instant());
     }

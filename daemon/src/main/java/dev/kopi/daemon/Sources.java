@@ -29,12 +29,16 @@ public final class Sources {
     private final Refresher refresher;
     private final Clock clock;
     private final ConcurrentHashMap<String, Instant> refreshing = new ConcurrentHashMap<>();
+    /** Directories holding Kopi's own volumes: never a source (that would clone someone's clone). */
+    private final List<Path> managed;
 
-    public Sources(Map<String, SourceConfig> configured, Catalog catalog, Refresher refresher, Clock clock) {
+    public Sources(Map<String, SourceConfig> configured, Catalog catalog, Refresher refresher, Clock clock,
+                   List<Path> managed) {
         this.configured = configured;
         this.catalog = catalog;
         this.refresher = refresher;
         this.clock = clock;
+        this.managed = List.copyOf(managed);
     }
 
     /** A source with what callers want to know about it. */
@@ -88,6 +92,12 @@ public final class Sources {
         if (!dir.isAbsolute() || !dir.normalize().equals(dir) || Names.hasControlCharacters(datadir)) {
             throw KopiException.invalid("source " + name + ": data directory must be an absolute, normalized path, got '"
                     + Names.printable(datadir) + "'");
+        }
+        for (Path m : managed) {
+            if (dir.startsWith(m)) {
+                throw KopiException.invalid("source " + name + ": " + dir + " is inside Kopi's own volumes (" + m
+                        + "); make a snapshot of a clone with a source of its own data directory instead");
+            }
         }
         DataDirectory dd = new DataDirectory(dir);
         if (!dd.exists()) {

@@ -59,9 +59,25 @@ class SourcesTest {
         }
         Refresher refresher = new Refresher(backend, postmaster, catalog, runner, new RuntimeDirs(tmp), clock);
         Map<String, SourceConfig> configured = Map.of("cfg", new SourceConfig("cfg", tmp.resolve("cfg-data"), null));
-        sources = new Sources(configured, catalog, refresher, clock);
+        sources = new Sources(configured, catalog, refresher, clock, List.of(tmp.resolve("pool/clones")));
         datadir = Files.createDirectories(tmp.resolve("pg/16/main"));
         Files.writeString(datadir.resolve("PG_VERSION"), "16\n");
+    }
+
+    @Test
+    void aDataDirectoryInsideKopisOwnVolumesIsRefused() throws Exception {
+        Path inside = Files.createDirectories(tmp.resolve("pool/clones/alice"));
+        Files.writeString(inside.resolve("PG_VERSION"), "16\n");
+        KopiException e = assertThrows(KopiException.class, () -> sources.add("sneaky", inside.toString()));
+        assertEquals(KopiException.Kind.INVALID_ARGUMENT, e.kind());
+        assertTrue(e.getMessage().contains("inside Kopi's own volumes"), e.getMessage());
+        assertTrue(catalog.sources().isEmpty());
+    }
+
+    @Test
+    void controlCharactersInADataDirectoryAreRefused() {
+        KopiException e = assertThrows(KopiException.class, () -> sources.add("esc", "/srv/\u001b[2Jpg"));
+        assertEquals(KopiException.Kind.INVALID_ARGUMENT, e.kind());
     }
 
     @Test

@@ -232,6 +232,18 @@ abstract class KopiFlowsIT {
             assertEquals(postgresUid, ((Number) Files.getAttribute(sockets, "unix:uid")).intValue());
             assertFalse(Files.exists(kopid.state.resolve("run").resolve(Integer.toString(b.getPort()))
                     .resolve(".s.PGSQL." + a.getPort())));
+            // runtime files live in root's directories; the hba file is root's, readable, SCRAM only
+            Path run = kopid.state.resolve("run");
+            assertEquals("rwx--x--x", PosixFilePermissions.toString(Files.getPosixFilePermissions(run)));
+            assertEquals(0, ((Number) Files.getAttribute(run, "unix:uid")).intValue());
+            Path hba = kopid.state.resolve("hba").resolve(a.getPort() + ".conf");
+            assertEquals("rw-r--r--", PosixFilePermissions.toString(Files.getPosixFilePermissions(hba)));
+            assertEquals(0, ((Number) Files.getAttribute(hba, "unix:uid")).intValue());
+            for (String line : Files.readAllLines(hba)) {
+                if (line.startsWith("host")) {
+                    assertTrue(line.endsWith("scram-sha-256") && !line.contains("0.0.0.0/0"), line);
+                }
+            }
         } finally {
             destroyQuietly("sec-a", "sec-b");
         }

@@ -200,6 +200,7 @@ public final class Refresher {
             // Only reachable for a stopped source snapshotted natively: its WAL lives elsewhere.
             Path wal = dir.resolve("pg_wal");
             Path real = wal.toRealPath();
+            TreeCopier.requireSameOwner(original, real);
             Files.delete(wal);
             Files.createDirectory(wal);
             new TreeCopier(postmaster.user(), Progress.NONE).copy(real, wal);

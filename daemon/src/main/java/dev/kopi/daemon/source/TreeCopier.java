@@ -61,6 +61,7 @@ public final class TreeCopier {
                 PosixFileAttributes a = Files.readAttributes(src, PosixFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
                 if (a.isSymbolicLink() && root && name.equals("pg_wal")) {
                     Path real = src.toRealPath();
+                    requireSameOwner(fromDir, real);
                     makeDirectory(dst, Files.readAttributes(real, PosixFileAttributes.class));
                     copyChildren(real, dst, false);
                 } else if (a.isSymbolicLink()) {
@@ -75,6 +76,19 @@ public final class TreeCopier {
                 }
                 // sockets, fifos and devices have no place in a data directory: skipped
             }
+        }
+    }
+
+    /**
+     * kopid copies as root: a linked pg_wal is followed only into a directory owned by whoever owns
+     * the data directory, so a source cannot make root copy some other user's files into a clone.
+     */
+    static void requireSameOwner(Path dataDir, Path walTarget) throws IOException {
+        Object dirOwner = Files.getAttribute(dataDir, "unix:uid", LinkOption.NOFOLLOW_LINKS);
+        Object walOwner = Files.getAttribute(walTarget, "unix:uid", LinkOption.NOFOLLOW_LINKS);
+        if (!dirOwner.equals(walOwner)) {
+            throw dev.kopi.daemon.KopiException.precondition(dataDir + "/pg_wal links to " + walTarget
+                    + ", which belongs to another user than the data directory; refusing to copy it");
         }
     }
 
