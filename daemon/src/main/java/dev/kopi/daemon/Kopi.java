@@ -20,6 +20,7 @@ import dev.kopi.daemon.source.Refresher;
 import dev.kopi.daemon.storage.PoolUsage;
 import dev.kopi.daemon.storage.Pools;
 import dev.kopi.daemon.storage.StorageBackend;
+import dev.kopi.daemon.storage.btrfs.BtrfsBackend;
 import dev.kopi.daemon.storage.VolumeId;
 import dev.kopi.sys.Posix;
 
@@ -107,7 +108,7 @@ public final class Kopi {
         PoolUsage usage = backend.usage();
         int running = (int) clones.list(null).stream().filter(c -> c.state() == CloneView.State.RUNNING).count();
         return new Status(version(), backend.kind(), backend.location(),
-                Pools.isEmbedded(config.pool()) ? config.pool().image().toString() : "", usage,
+                backend instanceof BtrfsBackend b && b.image() != null ? b.image().toString() : "", usage,
                 sources.list().size(), catalog.snapshots().size(), catalog.clones().size(), running, startedAt,
                 config.postgres().ports(), ports.free());
     }

@@ -53,15 +53,4 @@ public final class Pools {
             throw StorageErrors.wrap("open the pool at " + path, e);
         }
     }
-
-    /** Whether {@code config} uses the embedded loop-file pool right now. */
-    public static boolean isEmbedded(PoolConfig config) {
-        try {
-            return !config.isZfs() && Mounts.at(Path.of(config.path()))
-                    .map(m -> m.source().startsWith("/dev/loop")).orElse(false)
-                    && dev.kopi.sys.LoopDevices.findByBackingFile(config.image()).isPresent();
-        } catch (IOException e) {
-            return false;
-        }
-    }
 }

@@ -47,6 +47,11 @@ public final class BtrfsBackend implements StorageBackend {
         }
     }
 
+    /** The loop-file image behind an embedded pool, or null for a pool on a real device. */
+    public Path image() {
+        return image;
+    }
+
     @Override
     public String kind() {
         return "btrfs";
