@@ -88,7 +88,13 @@ public final class Sources {
         if (datadir == null || datadir.isEmpty()) {
             throw KopiException.invalid("source " + name + ": give a data directory (--datadir PATH)");
         }
-        Path dir = Path.of(datadir);
+        Path dir;
+        try {
+            dir = Path.of(datadir);
+        } catch (java.nio.file.InvalidPathException e) {
+            throw KopiException.invalid("source " + name + ": '" + Names.printable(datadir) + "' cannot be used as a path by"
+                    + " this kopid (" + e.getReason() + "; start kopid with a UTF-8 locale, e.g. LANG=C.UTF-8)");
+        }
         if (!dir.isAbsolute() || !dir.normalize().equals(dir) || Names.hasControlCharacters(datadir)) {
             throw KopiException.invalid("source " + name + ": data directory must be an absolute, normalized path, got '"
                     + Names.printable(datadir) + "'");

@@ -29,6 +29,19 @@ public final class ConfigLoader {
     public static final Path DEFAULT_SOCKET = Path.of("/run/kopi/kopi.sock");
     public static final Path DEFAULT_STATE = Path.of("/var/lib/kopi");
 
+    /**
+     * A path from the file. Under a non-UTF-8 locale (a bare cron or CI environment) the JVM
+     * cannot encode non-ASCII file names: say so instead of failing with a stack trace.
+     */
+    private Path pathOf(String key, String v) {
+        try {
+            return Path.of(v).normalize();
+        } catch (java.nio.file.InvalidPathException e) {
+            throw bad(key, "'" + v + "' cannot be used as a path here (" + e.getReason()
+                    + "; run kopid with a UTF-8 locale, e.g. LANG=C.UTF-8, for non-ASCII paths)");
+        }
+    }
+
     private static final Pattern SIZE = Pattern.compile("(\\d+)\\s*([KMGT]?)(i?B)?", Pattern.CASE_INSENSITIVE);
     private static final Pattern DURATION = Pattern.compile("(\\d+)(ms|s|m|h)");
     private static final Pattern PORTS = Pattern.compile("(\\d+)\\s*-\\s*(\\d+)");
@@ -215,7 +228,7 @@ public final class ConfigLoader {
             if (!datadir.startsWith("/")) {
                 throw bad(prefix + "datadir", "must be an absolute path, got '" + datadir + "'");
             }
-            out.put(name, new SourceConfig(name, Path.of(datadir).normalize(), s.text("superuser", null)));
+            out.put(name, new SourceConfig(name, pathOf("sources." + name + ".datadir", datadir), s.text("superuser", null)));
         }
         return Map.copyOf(out);
     }
@@ -280,7 +293,7 @@ public final class ConfigLoader {
             if (!v.startsWith("/")) {
                 throw bad(prefix + key, "must be an absolute path, got '" + v + "'");
             }
-            return Path.of(v).normalize();
+            return pathOf(prefix + key, v);
         }
 
         long size(String key, String dflt) {
