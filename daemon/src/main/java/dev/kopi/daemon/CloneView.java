@@ -3,6 +3,8 @@ package dev.kopi.daemon;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
 
 import dev.kopi.daemon.catalog.CloneRecord;
 
@@ -16,11 +18,18 @@ import dev.kopi.daemon.catalog.CloneRecord;
  * @param path    its data directory
  * @param host    host for connection strings
  * @param readyMs request-to-ready time, on create only (else 0)
+ * @param lastActive the last time a client session was seen, or the clone was made or reset
+ * @param idleTimeout the idle timeout in force for it (zero = never reaped for idleness)
+ * @param usedBytes bytes it wrote beyond its snapshot; -1 when the pool cannot tell
  */
 public record CloneView(CloneRecord record, State state, String message, long pid, Path path, String host,
-                        long readyMs) {
+                        long readyMs, Instant lastActive, Duration idleTimeout, long usedBytes) {
+    public CloneView(CloneRecord record, State state, String message, long pid, Path path, String host, long readyMs) {
+        this(record, state, message, pid, path, host, readyMs, null, Duration.ZERO, -1);
+    }
+
     /** Lifecycle as reported to callers. */
-    public enum State { CREATING, RUNNING, FAILED, DESTROYING }
+    public enum State { CREATING, RUNNING, FAILED, DESTROYING, RESETTING }
 
     public String uri() {
         return "postgresql://" + record.user() + ":" + record.password() + "@" + hostForUri() + ":" + record.port()

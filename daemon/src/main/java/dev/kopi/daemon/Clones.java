@@ -7,16 +7,21 @@ import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.sql.ResultSet;
 import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ThreadLocalRandom;
@@ -25,6 +30,7 @@ import java.util.logging.Logger;
 import dev.kopi.daemon.catalog.Catalog;
 import dev.kopi.daemon.catalog.CloneRecord;
 import dev.kopi.daemon.catalog.SnapshotRecord;
+import dev.kopi.daemon.config.ClonePolicy;
 import dev.kopi.daemon.config.PostgresConfig;
 import dev.kopi.daemon.postgres.AdminConnection;
 import dev.kopi.daemon.postgres.Credentials;
@@ -35,6 +41,7 @@ import dev.kopi.daemon.postgres.PortAllocator;
 import dev.kopi.daemon.postgres.RuntimeDirs;
 import dev.kopi.daemon.postgres.Postmaster;
 import dev.kopi.daemon.storage.PoolUsage;
+import dev.kopi.daemon.storage.SpaceUsage;
 import dev.kopi.daemon.storage.StorageBackend;
 import dev.kopi.daemon.storage.VolumeId;
 
@@ -55,7 +62,11 @@ public final class Clones {
     private final PostgresConfig pg;
     private final RuntimeDirs runtime;
     private final long minFree;
+    private final ClonePolicy policy;
+    private final Events events;
     private final Clock clock;
+    /** When each clone last had a client session (or was made, reset or adopted). In memory only: a restart restarts the idle clock, which errs towards keeping clones. */
+    private final Map<String, Instant> lastActive = new ConcurrentHashMap<>();
 
     /** A clone being created or destroyed. */
     private record Pending(String snapshot, CloneView.State state) {
@@ -74,6 +85,12 @@ public final class Clones {
 
     public Clones(Catalog catalog, StorageBackend backend, Postmaster postmaster, PortAllocator ports,
                   PostgresConfig pg, RuntimeDirs runtime, long minFree, Clock clock) {
+        this(catalog, backend, postmaster, ports, pg, runtime, minFree, ClonePolicy.DEFAULTS, new Events(clock), clock);
+    }
+
+    public Clones(Catalog catalog, StorageBackend backend, Postmaster postmaster, PortAllocator ports,
+                  PostgresConfig pg, RuntimeDirs runtime, long minFree, ClonePolicy policy, Events events,
+                  Clock clock) {
         this.catalog = catalog;
         this.backend = backend;
         this.postmaster = postmaster;
@@ -81,7 +98,17 @@ public final class Clones {
         this.pg = pg;
         this.runtime = runtime;
         this.minFree = minFree;
+        this.policy = policy;
+        this.events = events;
         this.clock = clock;
+    }
+
+    /**
+     * What a caller may ask of a new clone's lifetime: durations as typed ({@code 2h}; {@code 0}
+     * for never; empty for the configured default) and protection.
+     */
+    public record Options(String ttl, String idleTimeout, boolean protect) {
+        public static final Options DEFAULTS = new Options("", "", false);
     }
 
     public static PortAllocator portAllocator(PostgresConfig pg) {
@@ -96,7 +123,15 @@ public final class Clones {
     }
 
     public CloneView create(String snapshotText, String requestedName, String requestedDatabase) {
+        return create(snapshotText, requestedName, requestedDatabase, Options.DEFAULTS);
+    }
+
+    public CloneView create(String snapshotText, String requestedName, String requestedDatabase, Options options) {
         long t0 = System.nanoTime();
+        Duration ttl = options.ttl() == null || options.ttl().isEmpty() ? policy.ttl()
+                : Durations.parseArgument("ttl", options.ttl());
+        Duration idle = options.idleTimeout() == null || options.idleTimeout().isEmpty() ? policy.idleTimeout()
+                : Durations.parseArgument("idle timeout", options.idleTimeout());
         SnapshotRef ref = SnapshotRef.parse(snapshotText);
         if (requestedName != null && !requestedName.isEmpty()) {
             Names.require("clone", requestedName);
@@ -121,8 +156,12 @@ public final class Clones {
             long t2 = System.nanoTime();
             Credentials creds = Credentials.generate();
             String database = requestedDatabase == null || requestedDatabase.isEmpty() ? snap.database() : requestedDatabase;
+            Instant now = clock.instant();
             CloneRecord record = new CloneRecord(name, snap.name(), port, creds.user(), creds.password(), database,
-                    clock.instant().toString(), snap.version(), snap.superuser());
+                    now.toString(), snap.version(), snap.superuser())
+                    .withExpiry(ttl.isZero() ? null : now.plus(ttl))
+                    .withIdleTimeout(idle)
+                    .withProtect(options.protect());
             // The record must be durable before the caller gets the clone, not before postgres
             // starts: write it while postgres starts. If kopid dies in between, reconcile finds
             // record and volume and starts the clone (role included), so nothing is half-made.
@@ -136,8 +175,13 @@ public final class Clones {
             String line = "clone " + name + " of " + snap.name() + " ready on port " + port + " in " + readyMs
                     + " ms (prepare " + ms(t1 - t0) + ", volume " + ms(t2 - t1) + ", postgres "
                     + ms(started.postgresNanos()) + ", role " + ms(started.roleNanos()) + ", record wait " + ms(t4 - t3) + ")";
-            background.execute(() -> LOG.info(line)); // a synchronous log write costs the caller up to ms
-            return new CloneView(record, CloneView.State.RUNNING, "", pid, dir, pg.host(), readyMs);
+            lastActive.put(name, clock.instant());
+            background.execute(() -> {
+                LOG.info(line); // a synchronous log write costs the caller up to ms
+                events.publish(Events.CLONE_CREATED, name, "", "from " + snap.name() + " on port " + record.port());
+            });
+            return new CloneView(record, CloneView.State.RUNNING, "", pid, dir, pg.host(), readyMs,
+                    lastActive.get(name), idleTimeout(record), -1);
         } catch (RuntimeException e) {
             undo(name, volume, volumeMade, port, recorded);
             throw e;
@@ -162,6 +206,13 @@ public final class Clones {
         }
         if (catalog.snapshot(snap.name()).isEmpty()) {
             throw KopiException.notFound("snapshot " + snap.name() + " was just deleted");
+        }
+        if (policy.max() > 0) {
+            long creating = busy.values().stream().filter(p -> p.state() == CloneView.State.CREATING).count();
+            if (catalog.clones().size() + creating >= policy.max()) {
+                throw KopiException.exhausted("clone limit reached: " + (catalog.clones().size() + creating)
+                        + " clones exist and clones.max is " + policy.max() + "; destroy some ('kopictl clones')");
+            }
         }
         String name = requested;
         if (name == null || name.isEmpty()) {
@@ -276,8 +327,13 @@ public final class Clones {
         }
     }
 
-    /** Stops the clone's instance and destroys its volume and record. */
+    /** Stops the clone's instance and destroys its volume and record, at a user's request. */
     public void destroy(String name) {
+        destroy(name, "user");
+    }
+
+    /** Destroys a clone; {@code reason} (user, ttl, idle, snapshot-deleted) goes into the event. */
+    void destroy(String name, String reason) {
         Names.require("clone", name);
         CloneRecord record;
         synchronized (this) {
@@ -297,7 +353,10 @@ public final class Clones {
             runtime.deleteQuietly(runtime.hbaFile(Integer.toString(record.port())));
             ports.release(record.port());
             runtime.deleteQuietly(runtime.logFile(name));
-            LOG.info("destroyed clone " + name);
+            lastActive.remove(name);
+            LOG.info("destroyed clone " + name + " (" + reason + ")");
+            events.publish(Events.CLONE_DESTROYED, name, reason, "was on port " + record.port() + ", from "
+                    + record.snapshot());
         } finally {
             synchronized (this) {
                 busy.remove(name);
@@ -314,16 +373,21 @@ public final class Clones {
 
     public List<CloneView> list(String snapshotFilter) {
         List<CloneView> out = new ArrayList<>();
+        Map<VolumeId, SpaceUsage> usage = backend.volumeUsage();
         for (CloneRecord r : catalog.clones()) {
             if (snapshotFilter == null || snapshotFilter.isEmpty() || r.snapshot().equals(snapshotFilter)
                     || r.snapshot().startsWith(snapshotFilter + "@")) {
-                out.add(view(r));
+                out.add(view(r, usage));
             }
         }
         return out;
     }
 
     private CloneView view(CloneRecord r) {
+        return view(r, backend.volumeUsage());
+    }
+
+    private CloneView view(CloneRecord r, Map<VolumeId, SpaceUsage> usage) {
         Path dir = backend.path(VolumeId.clone(r.name()));
         Pending pending;
         synchronized (this) {
@@ -333,7 +397,232 @@ public final class Clones {
         CloneView.State state = pending != null ? pending.state()
                 : pid.isPresent() ? CloneView.State.RUNNING : CloneView.State.FAILED;
         String message = state == CloneView.State.FAILED ? "instance is not running; see " + runtime.logFile(r.name()) : "";
-        return new CloneView(r, state, message, pid.orElse(0L), dir, pg.host(), 0);
+        SpaceUsage used = usage.get(VolumeId.clone(r.name()));
+        return new CloneView(r, state, message, pid.orElse(0L), dir, pg.host(), 0, lastActive(r),
+                idleTimeout(r), used == null ? -1 : used.exclusive());
+    }
+
+    /** The idle timeout in force for a clone: its own, else the configured default. */
+    Duration idleTimeout(CloneRecord r) {
+        return r.idleTimeoutSeconds() == null ? policy.idleTimeout() : Duration.ofSeconds(r.idleTimeoutSeconds());
+    }
+
+    /** When the clone last had a session, as far as this daemon run knows (its start at the earliest). */
+    Instant lastActive(CloneRecord r) {
+        return lastActive.computeIfAbsent(r.name(), n -> clock.instant());
+    }
+
+    /** Notes that the clone has client sessions now. */
+    void touch(String name, Instant at) {
+        lastActive.put(name, at);
+    }
+
+    ClonePolicy policy() {
+        return policy;
+    }
+
+    Events events() {
+        return events;
+    }
+
+    synchronized boolean isBusy(String name) {
+        return busy.containsKey(name);
+    }
+
+    // ------------------------------------------------------------------ lifetime
+
+    /** Moves the expiry of a clone that has one further out by {@code byText}. */
+    public CloneView extend(String name, String byText) {
+        Names.require("clone", name);
+        Duration by = Durations.parseArgument("extension", byText);
+        if (by.isZero()) {
+            throw KopiException.invalid("extension: give a positive duration such as 1h");
+        }
+        synchronized (this) {
+            CloneRecord r = existing(name);
+            if (r.expiry() == null) {
+                throw KopiException.precondition("clone '" + name + "' has no TTL and never expires; nothing to extend");
+            }
+            Instant base = r.expiry().isBefore(clock.instant()) ? clock.instant() : r.expiry();
+            CloneRecord next = r.withExpiry(base.plus(by));
+            catalog.putClone(next);
+            LOG.info("clone " + name + " now expires at " + next.expiresAt());
+            return view(next);
+        }
+    }
+
+    /** Exempts a clone from expiry and idle reaping, or ends that. */
+    public CloneView protect(String name, boolean on) {
+        Names.require("clone", name);
+        synchronized (this) {
+            CloneRecord next = existing(name).withProtect(on);
+            catalog.putClone(next);
+            LOG.info("clone " + name + (on ? " protected" : " no longer protected"));
+            return view(next);
+        }
+    }
+
+    private CloneRecord existing(String name) {
+        return catalog.clone(name).orElseThrow(() -> KopiException.notFound("clone '" + name
+                + "' does not exist ('kopictl clones' lists them)"));
+    }
+
+    // ------------------------------------------------------------------ reset
+
+    /**
+     * Throws away a clone's changes: stops its instance, replaces its volume with a fresh clone of
+     * a snapshot (its own, {@code to}, or with {@code latest} the newest of its source) and starts
+     * it again with the same name, port and credentials.
+     */
+    public CloneView reset(String name, String to, boolean latest) {
+        long t0 = System.nanoTime();
+        Names.require("clone", name);
+        CloneRecord record;
+        SnapshotRecord target;
+        synchronized (this) {
+            record = existing(name);
+            if (busy.containsKey(name)) {
+                throw KopiException.precondition("clone '" + name + "' is busy being created, reset or destroyed");
+            }
+            SnapshotRef current = SnapshotRef.parse(record.snapshot());
+            SnapshotRef ref = to != null && !to.isEmpty() ? SnapshotRef.parse(to)
+                    : latest ? SnapshotRef.parse(current.source()) : current;
+            target = SnapshotLookup.resolve(catalog, ref);
+            if (deletingSnapshots.contains(target.name())) {
+                throw KopiException.precondition("snapshot " + target.name() + " is being deleted");
+            }
+            busy.put(name, new Pending(target.name(), CloneView.State.RESETTING));
+        }
+        VolumeId volume = VolumeId.clone(name);
+        try {
+            requireSpace();
+            postmaster.stop(backend.path(volume));
+            backend.destroy(volume);
+            Path dir;
+            try {
+                dir = backend.clone(VolumeId.snapshot(target.source(), target.tag()), volume);
+            } catch (RuntimeException e) {
+                // Keep the clone usable: fall back to a fresh copy of the snapshot it had.
+                restoreAfterFailedReset(record);
+                throw e;
+            }
+            Instant now = clock.instant();
+            CloneRecord next = record.reset(target.name(), target.version(), target.superuser(), now);
+            catalog.putClone(next);
+            Started started = start(next, dir, true);
+            lastActive.put(name, now);
+            long ms = (System.nanoTime() - t0) / 1_000_000;
+            LOG.info("reset clone " + name + " to " + target.name() + " in " + ms + " ms");
+            events.publish(Events.CLONE_RESET, name, "", "to " + target.name() + " in " + ms + " ms");
+            return new CloneView(next, CloneView.State.RUNNING, "", started.pid(), dir, pg.host(), ms,
+                    now, idleTimeout(next), -1);
+        } finally {
+            synchronized (this) {
+                busy.remove(name);
+            }
+        }
+    }
+
+    private void restoreAfterFailedReset(CloneRecord record) {
+        try {
+            SnapshotRecord own = SnapshotLookup.resolve(catalog, SnapshotRef.parse(record.snapshot()));
+            Path dir = backend.clone(VolumeId.snapshot(own.source(), own.tag()), VolumeId.clone(record.name()));
+            start(record, dir, true);
+        } catch (RuntimeException e) {
+            LOG.warning("clone " + record.name() + " could not be restored after a failed reset (it shows as FAILED; "
+                    + "destroy it): " + e.getMessage());
+        }
+    }
+
+    // ------------------------------------------------------------------ activity
+
+    /** Whether the clone's postmaster runs. */
+    boolean running(CloneRecord r) {
+        return new DataDirectory(backend.path(VolumeId.clone(r.name()))).runningPid().isPresent();
+    }
+
+    /** Asks the clone's instance for a checkpoint, so a snapshot of it has little WAL to replay. */
+    void checkpoint(CloneRecord r) {
+        if (!running(r)) {
+            return; // a stopped clone was shut down (cleanly or not): recovery handles either
+        }
+        try (Connection c = AdminConnection.open(runtime.socketDir(r.port()), r.port(), r.superuser(), r.database(), 10);
+             Statement st = c.createStatement()) {
+            st.execute("CHECKPOINT");
+        } catch (SQLException e) {
+            LOG.info("checkpoint of clone " + r.name() + " skipped: " + e.getMessage());
+        }
+    }
+
+    /**
+     * Client sessions on the clone's instance now (kopid's own connection not counted); empty
+     * when that cannot be learned in time, which callers must treat as "maybe in use".
+     */
+    OptionalInt sessions(CloneRecord r) {
+        try (Connection c = AdminConnection.open(runtime.socketDir(r.port()), r.port(), r.superuser(), r.database(), 5);
+             Statement st = c.createStatement()) {
+            st.setQueryTimeout(5);
+            try (ResultSet rs = st.executeQuery("SELECT count(*) FROM pg_stat_activity WHERE backend_type = "
+                    + "'client backend' AND pid <> pg_backend_pid() "
+                    // kopid's own connections come over the private Unix socket; a TCP client that
+                    // calls itself kopid still counts.
+                    + "AND NOT (application_name = 'kopid' AND client_addr IS NULL)")) {
+                rs.next();
+                return OptionalInt.of(rs.getInt(1));
+            }
+        } catch (SQLException e) {
+            return OptionalInt.empty();
+        }
+    }
+
+    /**
+     * Destroys an idle clone unless a session arrives at the last moment: its pg_hba.conf is
+     * first closed to TCP clients and reloaded, sessions are counted once more, and only then is
+     * it destroyed; if one turned up, the file is restored and the clone lives on.
+     */
+    boolean reapIdle(CloneRecord r) {
+        synchronized (this) {
+            if (busy.containsKey(r.name()) || catalog.clone(r.name()).map(CloneRecord::protect).orElse(true)) {
+                return false;
+            }
+            busy.put(r.name(), new Pending(r.snapshot(), CloneView.State.DESTROYING));
+        }
+        Path hbaFile = runtime.hbaFile(Integer.toString(r.port()));
+        boolean destroy = false;
+        try {
+            runtime.writeHba(hbaFile, Hba.closed(r.name()));
+            reload(r);
+            OptionalInt now = sessions(r);
+            destroy = now.isPresent() && now.getAsInt() == 0
+                    || now.isEmpty() && new DataDirectory(backend.path(VolumeId.clone(r.name()))).runningPid().isEmpty();
+            if (!destroy) {
+                runtime.writeHba(hbaFile, Hba.forClone(r.name(), pg.listen()));
+                reload(r);
+                touch(r.name(), clock.instant());
+            }
+        } finally {
+            synchronized (this) {
+                busy.remove(r.name());
+            }
+        }
+        if (destroy) {
+            destroy(r.name(), "idle");
+        }
+        return destroy;
+    }
+
+    private void reload(CloneRecord r) {
+        try (Connection c = AdminConnection.open(runtime.socketDir(r.port()), r.port(), r.superuser(), r.database(), 5);
+             Statement st = c.createStatement()) {
+            st.setQueryTimeout(5);
+            st.execute("SELECT pg_reload_conf()");
+            // The postmaster rereads the file when it handles SIGHUP, a moment after this returns.
+            Thread.sleep(150);
+        } catch (SQLException e) {
+            LOG.fine("reload of " + r.name() + " failed: " + e.getMessage());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     /**
@@ -343,7 +632,8 @@ public final class Clones {
     synchronized List<String> beginSnapshotDeletion(String snapshot) {
         for (Map.Entry<String, Pending> e : busy.entrySet()) {
             // Not even --force can take a snapshot from under a clone that is still being made.
-            if (e.getValue().snapshot().equals(snapshot) && e.getValue().state() == CloneView.State.CREATING) {
+            if (e.getValue().snapshot().equals(snapshot) && (e.getValue().state() == CloneView.State.CREATING
+                    || e.getValue().state() == CloneView.State.RESETTING)) {
                 throw KopiException.precondition("clone '" + e.getKey() + "' is being created from snapshot " + snapshot
                         + "; try again in a moment");
             }

@@ -34,10 +34,13 @@ public final class Kopi {
     private final Snapshots snapshots;
     private final Sources sources;
     private final Reconciler.Report reconciled;
+    private final Events events;
+    private final Reaper reaper;
     private final Instant startedAt;
 
     private Kopi(Config config, StorageBackend backend, Catalog catalog, PortAllocator ports, Clones clones,
-                 Snapshots snapshots, Sources sources, Reconciler.Report reconciled, Instant startedAt) {
+                 Snapshots snapshots, Sources sources, Reconciler.Report reconciled, Events events, Reaper reaper,
+                 Instant startedAt) {
         this.config = config;
         this.backend = backend;
         this.catalog = catalog;
@@ -46,6 +49,8 @@ public final class Kopi {
         this.snapshots = snapshots;
         this.sources = sources;
         this.reconciled = reconciled;
+        this.events = events;
+        this.reaper = reaper;
         this.startedAt = startedAt;
     }
 
@@ -60,17 +65,20 @@ public final class Kopi {
         Postmaster postmaster = new Postmaster(runner, new PgBinaries(config.postgres().binaries()), user,
                 config.postgres().startTimeout(), config.postgres().stopTimeout());
         PortAllocator ports = Clones.portAllocator(config.postgres());
+        Events events = new Events(clock);
         Clones clones = new Clones(catalog, backend, postmaster, ports, config.postgres(), runtime,
-                config.pool().minFree(), clock);
-        Snapshots snapshots = new Snapshots(catalog, backend, clones);
+                config.pool().minFree(), config.clones(), events, clock);
         Refresher refresher = new Refresher(backend, postmaster, catalog, runner, runtime, clock);
         // The directories of Kopi's own volumes: clones/, staging/ and snapshots/ (SOURCE/TAG below it).
         List<Path> managed = List.of(backend.path(VolumeId.clone("x")).getParent(),
                 backend.path(VolumeId.staging("x")).getParent(),
                 backend.path(VolumeId.snapshot("x", "x")).getParent().getParent());
-        Sources sources = new Sources(config.sources(), catalog, refresher, clock, managed);
+        Sources sources = new Sources(config.sources(), catalog, refresher, clock, managed, events);
+        Snapshots snapshots = new Snapshots(catalog, backend, clones, refresher, sources::isSource, events);
         Reconciler.Report report = new Reconciler(catalog, backend, postmaster, clones, ports).run();
-        return new Kopi(config, backend, catalog, ports, clones, snapshots, sources, report, clock.instant());
+        Reaper reaper = new Reaper(catalog, clones, clock).start();
+        return new Kopi(config, backend, catalog, ports, clones, snapshots, sources, report, events, reaper,
+                clock.instant());
     }
 
     private static void prepareStateDirectory(Config config) {
@@ -95,22 +103,36 @@ public final class Kopi {
         return sources;
     }
 
+    public Events events() {
+        return events;
+    }
+
     public Reconciler.Report reconciled() {
         return reconciled;
     }
 
     /** What `kopictl status` shows. */
     public record Status(String version, String backend, String pool, String image, PoolUsage usage, int sources,
-                         int snapshots, int clones, int clonesRunning, Instant startedAt, String ports, int portsFree) {
+                         int snapshots, int clones, int clonesRunning, Instant startedAt, String ports, int portsFree,
+                         int clonesMax, long minFree, String accounting, long clonesUsed) {
     }
 
     public Status status() {
         PoolUsage usage = backend.usage();
-        int running = (int) clones.list(null).stream().filter(c -> c.state() == CloneView.State.RUNNING).count();
+        List<CloneView> all = clones.list(null);
+        int running = (int) all.stream().filter(c -> c.state() == CloneView.State.RUNNING).count();
+        long used = all.stream().anyMatch(c -> c.usedBytes() < 0) ? -1
+                : all.stream().mapToLong(CloneView::usedBytes).sum();
         return new Status(version(), backend.kind(), backend.location(),
                 backend instanceof BtrfsBackend b && b.image() != null ? b.image().toString() : "", usage,
                 sources.list().size(), catalog.snapshots().size(), catalog.clones().size(), running, startedAt,
-                config.postgres().ports(), ports.free());
+                config.postgres().ports(), ports.free(), config.clones().max(), config.pool().minFree(),
+                backend.accounting(), used);
+    }
+
+    /** Stops the reaper (clones keep running). */
+    public void close() {
+        reaper.close();
     }
 
     public static String version() {

@@ -14,6 +14,7 @@ import dev.kopi.daemon.config.Config;
 import dev.kopi.daemon.config.ConfigLoader;
 import dev.kopi.daemon.process.SystemProcessRunner;
 import dev.kopi.daemon.rpc.CloneRpc;
+import dev.kopi.daemon.rpc.EventRpc;
 import dev.kopi.daemon.rpc.GrpcServer;
 import dev.kopi.daemon.rpc.SnapshotRpc;
 import dev.kopi.daemon.rpc.SourceRpc;
@@ -72,13 +73,15 @@ public final class Kopid implements Callable<Integer> {
         try {
             kopi = Kopi.open(cfg, new SystemProcessRunner(), Clock.systemUTC());
             server = GrpcServer.start(cfg.socket(), cfg.socketGroup(), List.of(new CloneRpc(kopi.clones()),
-                    new SnapshotRpc(kopi.snapshots()), new SourceRpc(kopi.sources()), new StatusRpc(kopi)));
+                    new SnapshotRpc(kopi.snapshots()), new SourceRpc(kopi.sources()), new StatusRpc(kopi),
+                    new EventRpc(kopi.events())));
         } catch (KopiException e) {
             System.err.println("kopid: " + e.getMessage());
             return 1;
         }
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             LOG.info("stopping (clones keep running)");
+            kopi.close();
             server.close();
         }, "kopid-shutdown"));
         Kopi.Status s = kopi.status();

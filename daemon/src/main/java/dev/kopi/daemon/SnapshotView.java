@@ -8,6 +8,12 @@ import dev.kopi.daemon.catalog.SnapshotRecord;
  * @param record     the persisted record
  * @param cloneCount clones made from it that still exist
  * @param latest     whether the source name alone resolves to it
+ * @param childCount snapshots taken of its clones (whose parent it is)
+ * @param referencedBytes bytes on the pool it refers to; -1 when the pool cannot tell
  */
-public record SnapshotView(SnapshotRecord record, int cloneCount, boolean latest) {
+public record SnapshotView(SnapshotRecord record, int cloneCount, boolean latest, int childCount,
+                           long referencedBytes) {
+    public SnapshotView(SnapshotRecord record, int cloneCount, boolean latest) {
+        this(record, cloneCount, latest, 0, -1);
+    }
 }

@@ -32,8 +32,16 @@ public final class Sources {
     /** Directories holding Kopi's own volumes: never a source (that would clone someone's clone). */
     private final List<Path> managed;
 
+    private final Events events;
+
     public Sources(Map<String, SourceConfig> configured, Catalog catalog, Refresher refresher, Clock clock,
                    List<Path> managed) {
+        this(configured, catalog, refresher, clock, managed, new Events(clock));
+    }
+
+    public Sources(Map<String, SourceConfig> configured, Catalog catalog, Refresher refresher, Clock clock,
+                   List<Path> managed, Events events) {
+        this.events = events;
         this.configured = configured;
         this.catalog = catalog;
         this.refresher = refresher;
@@ -52,6 +60,11 @@ public final class Sources {
             out.add(view(s));
         }
         return out;
+    }
+
+    /** Whether {@code name} is a source (from the config file or the API). */
+    public boolean isSource(String name) {
+        return configured.containsKey(name) || catalog.source(name).isPresent();
     }
 
     public SourceView get(String name) {
@@ -114,6 +127,9 @@ public final class Sources {
             if (configured.containsKey(name) || catalog.source(name).isPresent()) {
                 throw KopiException.exists("source '" + name + "' already exists");
             }
+            if (!SnapshotLookup.ofSource(catalog, name).isEmpty()) {
+                throw KopiException.exists("'" + name + "' names snapshots taken of clones; pick another source name");
+            }
             catalog.putSource(new SourceRecord(name, Source.DATADIR, dir.toString(), null, clock.instant().toString()));
         }
         return find(name);
@@ -152,8 +168,10 @@ public final class Sources {
         try {
             Source source = find(name); // again, now that nobody can remove it under us
             SnapshotRecord snap = refresher.refresh(source, progress);
-            catalog.putRefresh(new RefreshRecord(name, started.toString(), (System.nanoTime() - t0) / 1_000_000, true,
-                    "", snap.name()));
+            long ms = (System.nanoTime() - t0) / 1_000_000;
+            catalog.putRefresh(new RefreshRecord(name, started.toString(), ms, true, "", snap.name()));
+            events.publish(Events.SNAPSHOT_CREATED, snap.name(), "refresh", "of source " + name);
+            events.publish(Events.REFRESH_OK, name, "", snap.name() + " in " + ms + " ms");
             return snap;
         } catch (RuntimeException e) {
             try {
@@ -162,6 +180,7 @@ public final class Sources {
             } catch (RuntimeException ignored) {
                 // the refresh error is what the caller needs to see
             }
+            events.publish(Events.REFRESH_FAILED, name, "", String.valueOf(e.getMessage()));
             throw e;
         } finally {
             refreshing.remove(name);

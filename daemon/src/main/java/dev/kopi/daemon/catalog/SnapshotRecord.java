@@ -1,5 +1,7 @@
 package dev.kopi.daemon.catalog;
 
+import com.fasterxml.jackson.annotation.JsonCreator;
+
 import dev.kopi.daemon.SnapshotRef;
 
 /**
@@ -13,9 +15,29 @@ import dev.kopi.daemon.SnapshotRef;
  * @param database  default database for clones
  * @param sizeBytes total size of its databases
  * @param buildMs   how long preparing it took
+ * @param parent    for a snapshot taken of a clone: the snapshot that clone came from; else null
+ * @param fromClone for a snapshot taken of a clone: that clone; else null
+ * @param message   free text given when it was taken; may be null
  */
 public record SnapshotRecord(String source, String tag, String createdAt, String version, String superuser,
-                             String database, long sizeBytes, long buildMs) {
+                             String database, long sizeBytes, long buildMs, String parent, String fromClone,
+                             String message) {
+    @JsonCreator
+    public SnapshotRecord {
+    }
+
+    /** A snapshot of a source (no lineage). */
+    public SnapshotRecord(String source, String tag, String createdAt, String version, String superuser,
+                          String database, long sizeBytes, long buildMs) {
+        this(source, tag, createdAt, version, superuser, database, sizeBytes, buildMs, null, null, null);
+    }
+
+    /** The same snapshot, taken of {@code clone} which was made from {@code parentSnapshot}. */
+    public SnapshotRecord branchedFrom(String parentSnapshot, String clone, String text) {
+        return new SnapshotRecord(source, tag, createdAt, version, superuser, database, sizeBytes, buildMs,
+                parentSnapshot, clone, text);
+    }
+
     public String name() {
         return SnapshotRef.name(source, tag);
     }

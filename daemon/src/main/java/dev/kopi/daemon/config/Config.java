@@ -11,10 +11,11 @@ import java.util.Map;
  * @param state       where the catalog, instance logs and runtime files live
  * @param pool        the copy-on-write storage
  * @param postgres    how clone instances run
+ * @param clones      clone lifetimes and limits
  * @param sources     sources defined in the file, by name
  */
 public record Config(Path socket, String socketGroup, Path state, PoolConfig pool, PostgresConfig postgres,
-                     Map<String, SourceConfig> sources) {
+                     ClonePolicy clones, Map<String, SourceConfig> sources) {
 
     public Path catalogFile() {
         return state.resolve("catalog.json");

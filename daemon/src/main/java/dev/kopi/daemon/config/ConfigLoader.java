@@ -18,6 +18,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.MissingNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 
+import dev.kopi.daemon.Durations;
 import dev.kopi.daemon.KopiException;
 import dev.kopi.daemon.Names;
 
@@ -43,7 +44,6 @@ public final class ConfigLoader {
     }
 
     private static final Pattern SIZE = Pattern.compile("(\\d+)\\s*([KMGT]?)(i?B)?", Pattern.CASE_INSENSITIVE);
-    private static final Pattern DURATION = Pattern.compile("(\\d+)(ms|s|m|h)");
     private static final Pattern PORTS = Pattern.compile("(\\d+)\\s*-\\s*(\\d+)");
     /**
      * Unix socket paths are limited to 107 bytes, and instance sockets live at
@@ -99,7 +99,7 @@ public final class ConfigLoader {
 
     private Config build(JsonNode rootNode) {
         Section root = new Section(rootNode, "");
-        root.keys(Set.of("socket", "socket_group", "state", "pool", "postgres", "sources"));
+        root.keys(Set.of("socket", "socket_group", "state", "pool", "postgres", "clones", "sources"));
         Path socket = root.path("socket", DEFAULT_SOCKET);
         if (bytes(socket) > MAX_SOCKET_PATH) {
             throw bad("socket", "path is longer than " + MAX_SOCKET_PATH + " bytes, the limit for Unix socket paths");
@@ -111,7 +111,7 @@ public final class ConfigLoader {
                     + " bytes; instance sockets live under it and Unix socket paths are short");
         }
         return new Config(socket, socketGroup, state, pool(root.child("pool"), state), postgres(root.child("postgres")),
-                sources(rootNode.path("sources")));
+                clones(root.child("clones")), sources(rootNode.path("sources")));
     }
 
     private PoolConfig pool(Section n, Path state) {
@@ -141,6 +141,22 @@ public final class ConfigLoader {
         }
         long minFree = n.size("min_free", "64M");
         return new PoolConfig(backend, path, image, size, minFree);
+    }
+
+    private ClonePolicy clones(Section n) {
+        n.keys(Set.of("ttl", "idle_timeout", "max", "check_interval"));
+        ClonePolicy d = ClonePolicy.DEFAULTS;
+        Duration ttl = n.duration("ttl", Durations.format(d.ttl()));
+        Duration idle = n.duration("idle_timeout", Durations.format(d.idleTimeout()));
+        long max = n.count("max", 0);
+        if (max > 100_000) {
+            throw bad("clones.max", "must be at most 100000 (0 for no limit)");
+        }
+        Duration check = n.duration("check_interval", Durations.format(d.checkInterval()));
+        if (check.toMillis() < 100 || check.compareTo(Duration.ofMinutes(10)) > 0) {
+            throw bad("clones.check_interval", "must be between 100ms and 10m");
+        }
+        return new ClonePolicy(ttl, idle, (int) max, check);
     }
 
     private PostgresConfig postgres(Section n) {
@@ -193,8 +209,16 @@ public final class ConfigLoader {
             }
             settings.put(e.getKey(), e.getValue().asText());
         }
+        Duration start = n.duration("start_timeout", "60s");
+        if (start.toMillis() < 100 || start.compareTo(Duration.ofHours(1)) > 0) {
+            throw bad("postgres.start_timeout", "must be between 100ms and 1h");
+        }
+        Duration stop = n.duration("stop_timeout", "10s");
+        if (stop.toMillis() < 100 || stop.compareTo(Duration.ofHours(1)) > 0) {
+            throw bad("postgres.stop_timeout", "must be between 100ms and 1h");
+        }
         return new PostgresConfig(user, first, last, listen, host, binaries, superuser, Map.copyOf(settings),
-                n.duration("start_timeout", "60s"), n.duration("stop_timeout", "10s"));
+                start, stop);
     }
 
     private static String defaultHost(String listen) {
@@ -296,6 +320,14 @@ public final class ConfigLoader {
             return pathOf(prefix + key, v);
         }
 
+        long count(String key, long dflt) {
+            String v = text(key, Long.toString(dflt));
+            if (!v.matches("\\d{1,9}")) {
+                throw bad(prefix + key, "'" + v + "' is not a whole number");
+            }
+            return Long.parseLong(v);
+        }
+
         long size(String key, String dflt) {
             String v = text(key, dflt);
             Matcher m = SIZE.matcher(v);
@@ -322,22 +354,10 @@ public final class ConfigLoader {
 
         Duration duration(String key, String dflt) {
             String v = text(key, dflt);
-            Matcher m = DURATION.matcher(v);
-            if (!m.matches()) {
-                throw bad(prefix + key, "'" + v + "' is not a duration (use e.g. 500ms, 30s, 5m)");
-            }
             try {
-                long x = Long.parseLong(m.group(1));
-                Duration d = switch (m.group(2)) {
-                    case "ms" -> Duration.ofMillis(x);
-                    case "s" -> Duration.ofSeconds(x);
-                    case "m" -> Duration.ofMinutes(x);
-                    default -> Duration.ofHours(x);
-                };
-                d.toMillis(); // must fit in milliseconds, as every use of it does
-                return d;
-            } catch (NumberFormatException | ArithmeticException e) {
-                throw bad(prefix + key, "'" + v + "' is too large");
+                return Durations.parse(v);
+            } catch (IllegalArgumentException e) {
+                throw bad(prefix + key, e.getMessage());
             }
         }
     }

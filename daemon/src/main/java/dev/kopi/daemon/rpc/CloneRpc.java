@@ -6,6 +6,9 @@ import dev.kopi.proto.v1.CloneServiceGrpc;
 import dev.kopi.proto.v1.CreateCloneRequest;
 import dev.kopi.proto.v1.DestroyCloneRequest;
 import dev.kopi.proto.v1.DestroyCloneResponse;
+import dev.kopi.proto.v1.ExtendCloneRequest;
+import dev.kopi.proto.v1.ProtectCloneRequest;
+import dev.kopi.proto.v1.ResetCloneRequest;
 import dev.kopi.proto.v1.GetCloneRequest;
 import dev.kopi.proto.v1.ListClonesRequest;
 import dev.kopi.proto.v1.ListClonesResponse;
@@ -21,7 +24,8 @@ public final class CloneRpc extends CloneServiceGrpc.CloneServiceImplBase {
 
     @Override
     public void createClone(CreateCloneRequest req, StreamObserver<Clone> out) {
-        Rpc.unary(out, () -> Protos.clone(clones.create(req.getSnapshot(), req.getName(), req.getDatabase())));
+        Rpc.unary(out, () -> Protos.clone(clones.create(req.getSnapshot(), req.getName(), req.getDatabase(),
+                new Clones.Options(req.getTtl(), req.getIdleTimeout(), req.getProtect()))));
     }
 
     @Override
@@ -44,5 +48,20 @@ public final class CloneRpc extends CloneServiceGrpc.CloneServiceImplBase {
             clones.destroy(req.getName());
             return DestroyCloneResponse.newBuilder().setName(req.getName()).build();
         });
+    }
+
+    @Override
+    public void resetClone(ResetCloneRequest req, StreamObserver<Clone> out) {
+        Rpc.unary(out, () -> Protos.clone(clones.reset(req.getName(), req.getTo(), req.getLatest())));
+    }
+
+    @Override
+    public void extendClone(ExtendCloneRequest req, StreamObserver<Clone> out) {
+        Rpc.unary(out, () -> Protos.clone(clones.extend(req.getName(), req.getBy())));
+    }
+
+    @Override
+    public void protectClone(ProtectCloneRequest req, StreamObserver<Clone> out) {
+        Rpc.unary(out, () -> Protos.clone(clones.protect(req.getName(), req.getProtect())));
     }
 }

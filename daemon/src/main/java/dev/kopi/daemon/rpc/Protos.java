@@ -1,6 +1,7 @@
 package dev.kopi.daemon.rpc;
 
 import dev.kopi.daemon.CloneView;
+import dev.kopi.daemon.Events;
 import dev.kopi.daemon.Kopi;
 import dev.kopi.daemon.SnapshotView;
 import dev.kopi.daemon.Sources;
@@ -8,6 +9,7 @@ import dev.kopi.daemon.catalog.RefreshRecord;
 import dev.kopi.daemon.catalog.SnapshotRecord;
 import dev.kopi.proto.v1.Clone;
 import dev.kopi.proto.v1.CloneState;
+import dev.kopi.proto.v1.Event;
 import dev.kopi.proto.v1.RefreshResult;
 import dev.kopi.proto.v1.Snapshot;
 import dev.kopi.proto.v1.Source;
@@ -36,16 +38,28 @@ final class Protos {
                     case RUNNING -> CloneState.CLONE_STATE_RUNNING;
                     case FAILED -> CloneState.CLONE_STATE_FAILED;
                     case DESTROYING -> CloneState.CLONE_STATE_DESTROYING;
+                    case RESETTING -> CloneState.CLONE_STATE_RESETTING;
                 })
                 .setMessage(v.message())
                 .setCreatedAt(r.createdAt())
                 .setPid((int) v.pid())
                 .setPostgresVersion(r.version())
                 .setPath(v.path().toString())
+                .setExpiresAt(r.expiresAt() == null ? "" : r.expiresAt())
+                .setIdleTimeoutSeconds(v.idleTimeout().getSeconds())
+                .setProtected(r.protect())
+                .setLastActiveAt(v.lastActive() == null ? "" : v.lastActive().toString())
+                .setUsedBytes(v.usedBytes())
+                .setResetCount(r.resetCount())
+                .setResetAt(r.resetAt() == null ? "" : r.resetAt())
                 .build();
     }
 
     static Snapshot snapshot(SnapshotRecord s, int cloneCount, boolean latest) {
+        return snapshotBuilder(s, cloneCount, latest).build();
+    }
+
+    private static Snapshot.Builder snapshotBuilder(SnapshotRecord s, int cloneCount, boolean latest) {
         return Snapshot.newBuilder()
                 .setName(s.name())
                 .setSource(s.source())
@@ -57,11 +71,28 @@ final class Protos {
                 .setLatest(latest)
                 .setSizeBytes(s.sizeBytes())
                 .setBuildMs(s.buildMs())
-                .build();
+                .setParent(s.parent() == null ? "" : s.parent())
+                .setFromClone(s.fromClone() == null ? "" : s.fromClone())
+                .setMessage(s.message() == null ? "" : s.message())
+                .setReferencedBytes(-1);
     }
 
     static Snapshot snapshot(SnapshotView v) {
-        return snapshot(v.record(), v.cloneCount(), v.latest());
+        return snapshotBuilder(v.record(), v.cloneCount(), v.latest())
+                .setReferencedBytes(v.referencedBytes())
+                .setChildCount(v.childCount())
+                .build();
+    }
+
+    static Event event(Events.Event e) {
+        return Event.newBuilder()
+                .setSeq(e.seq())
+                .setAt(e.at())
+                .setKind(e.kind())
+                .setName(e.name())
+                .setReason(e.reason())
+                .setMessage(e.message())
+                .build();
     }
 
     static Source source(Sources.SourceView v) {
@@ -104,6 +135,10 @@ final class Protos {
                 .setUptimeMs(nowMillis - s.startedAt().toEpochMilli())
                 .setPorts(s.ports())
                 .setPortsFree(s.portsFree())
+                .setClonesMax(s.clonesMax())
+                .setPoolMinFreeBytes(s.minFree())
+                .setUsageAccounting(s.accounting())
+                .setClonesUsedBytes(s.clonesUsed())
                 .build();
     }
 }

@@ -1,10 +1,12 @@
 package dev.kopi.daemon.rpc;
 
 import dev.kopi.daemon.Snapshots;
+import dev.kopi.proto.v1.CreateSnapshotRequest;
 import dev.kopi.proto.v1.DeleteSnapshotRequest;
 import dev.kopi.proto.v1.DeleteSnapshotResponse;
 import dev.kopi.proto.v1.ListSnapshotsRequest;
 import dev.kopi.proto.v1.ListSnapshotsResponse;
+import dev.kopi.proto.v1.Snapshot;
 import dev.kopi.proto.v1.SnapshotServiceGrpc;
 import io.grpc.stub.StreamObserver;
 
@@ -23,6 +25,11 @@ public final class SnapshotRpc extends SnapshotServiceGrpc.SnapshotServiceImplBa
             snapshots.list(req.getSource()).forEach(v -> b.addSnapshots(Protos.snapshot(v)));
             return b.build();
         });
+    }
+
+    @Override
+    public void createSnapshot(CreateSnapshotRequest req, StreamObserver<Snapshot> out) {
+        Rpc.unary(out, () -> Protos.snapshot(snapshots.branch(req.getClone(), req.getName(), req.getMessage())));
     }
 
     @Override

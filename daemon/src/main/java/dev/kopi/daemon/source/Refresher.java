@@ -76,7 +76,19 @@ public final class Refresher {
     private record Facts(String superuser, String database, long sizeBytes) {
     }
 
+    /**
+     * Where a snapshot taken of a clone comes from, and the clone's own login roles, which are
+     * disabled in the snapshot so the clone's password does not open the clones made from it.
+     */
+    public record Lineage(String parent, String fromClone, String message, List<String> disableRoles) {
+    }
+
     public SnapshotRecord refresh(Source source, Progress progress) {
+        return refresh(source, progress, null);
+    }
+
+    /** Builds a snapshot of {@code source}; with a lineage, of a clone's data directory. */
+    public SnapshotRecord refresh(Source source, Progress progress, Lineage lineage) {
         long t0 = System.nanoTime();
         DataDirectory src = new DataDirectory(source.datadir());
         if (!src.exists()) {
@@ -126,13 +138,17 @@ public final class Refresher {
             prepare(stagingPath, source.datadir());
             progress.report("verify", running.isPresent() ? "recovering to a consistent state and shutting down cleanly"
                     : "starting once to verify, then shutting down cleanly", 0, 0);
-            Facts facts = verify(source, id, stagingPath, version, originalOwner);
+            Facts facts = verify(source, id, stagingPath, version, originalOwner,
+                    lineage == null ? List.of() : lineage.disableRoles());
             progress.report("publish", "publishing " + target.name() + "@" + tag, 0, 0);
             // From here the target may exist even if seal fails half-way: clean it up as well.
             sealed = true;
             backend.seal(staging, target);
             SnapshotRecord record = new SnapshotRecord(source.name(), tag, clock.instant().toString(), version,
                     facts.superuser(), facts.database(), facts.sizeBytes(), (System.nanoTime() - t0) / 1_000_000);
+            if (lineage != null) {
+                record = record.branchedFrom(lineage.parent(), lineage.fromClone(), lineage.message());
+            }
             catalog.putSnapshot(record);
             LOG.info("published snapshot " + record.name() + " (" + facts.sizeBytes() + " bytes) in "
                     + record.buildMs() + " ms");
@@ -234,8 +250,8 @@ public final class Refresher {
      * main database and the size, checkpoints, and shuts down cleanly (fast shutdown writes a
      * shutdown checkpoint: clones then start with no WAL to replay).
      */
-    private Facts verify(Source source, String id, Path dir, String version, String originalOwner)
-            throws IOException {
+    private Facts verify(Source source, String id, Path dir, String version, String originalOwner,
+                         List<String> disableRoles) throws IOException {
         Path socketDir = runtime.createSocketDir(runtime.stagingSocketDir(id), postmaster.user());
         Path hbaFile = runtime.hbaFile("s" + id);
         runtime.writeHba(hbaFile, Hba.forStaging());
@@ -244,7 +260,7 @@ public final class Refresher {
                 socketDir, hbaFile, log, Map.of());
         try {
             postmaster.start(spec);
-            Facts facts = inspect(source, socketDir, originalOwner);
+            Facts facts = inspect(source, socketDir, originalOwner, disableRoles);
             postmaster.stop(dir);
             String state = clusterState(dir, version);
             if (!state.equals("shut down")) {
@@ -259,7 +275,7 @@ public final class Refresher {
         }
     }
 
-    private Facts inspect(Source source, Path socketDir, String originalOwner) {
+    private Facts inspect(Source source, Path socketDir, String originalOwner, List<String> disableRoles) {
         Set<String> candidates = new LinkedHashSet<>();
         if (source.superuser() != null) {
             candidates.add(source.superuser());
@@ -281,6 +297,11 @@ public final class Refresher {
                     }
                 }
                 long size = Long.parseLong(one(st, "SELECT sum(pg_database_size(oid))::bigint FROM pg_database"));
+                for (String role : disableRoles) {
+                    // Roles are cluster-wide: one statement covers every database. The role may
+                    // own objects, so it is kept, without login and password.
+                    st.execute("ALTER ROLE \"" + role.replace("\"", "\"\"") + "\" NOLOGIN PASSWORD NULL");
+                }
                 st.execute("CHECKPOINT");
                 return new Facts(superuser, mainDatabase(dbs), size);
             } catch (SQLException e) {

@@ -43,4 +43,17 @@ public interface StorageBackend {
     Path path(VolumeId volume);
 
     PoolUsage usage();
+
+    /**
+     * How per-volume usage is measured ("btrfs-qgroups", "btrfs-simple-quotas", "zfs"), or ""
+     * when it is not.
+     */
+    default String accounting() {
+        return "";
+    }
+
+    /** Space used by each Kopi volume, as current as the pool can tell; empty when not measured. */
+    default java.util.Map<VolumeId, SpaceUsage> volumeUsage() {
+        return java.util.Map.of();
+    }
 }

@@ -4,13 +4,16 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.logging.Logger;
 
 import dev.kopi.daemon.KopiException;
 import dev.kopi.daemon.process.ProcessRunner;
 import dev.kopi.daemon.storage.PoolUsage;
+import dev.kopi.daemon.storage.SpaceUsage;
 import dev.kopi.daemon.storage.StorageBackend;
 import dev.kopi.daemon.storage.StorageErrors;
 import dev.kopi.daemon.storage.VolumeId;
@@ -138,12 +141,58 @@ public final class ZfsBackend implements StorageBackend {
         if (!exists(ds)) {
             return;
         }
+        releaseDependents(ds);
         String origin = property(ds, "origin");
         zfsWhenIdle("destroy volume " + volume, "destroy", "-r", "-f", ds);
-        // A staging volume cloned from an on-pool source leaves the source's kopi-* snapshot behind.
-        if (origin != null && origin.contains("@" + ORIGIN_PREFIX) && !origin.startsWith(root + "/")) {
+        // A volume snapshotted from an on-pool data directory (a source's, or a clone's for a
+        // branch) leaves that directory's kopi-* snapshot behind.
+        if (origin != null && origin.contains("@" + ORIGIN_PREFIX)) {
             destroyQuietly(origin);
         }
+    }
+
+    /**
+     * ZFS ties a clone to the snapshot it came from: a snapshot taken of a Kopi clone (a branch)
+     * depends on that clone's dataset, and a branch's clones on the branch. Before a dataset goes,
+     * each dataset that depends on it from outside is promoted, which moves the shared snapshot
+     * over to the dependent: the dependent keeps its data and the dataset becomes removable.
+     */
+    private void releaseDependents(String ds) {
+        for (int round = 0; round < 100; round++) {
+            String dependent = null;
+            for (String line : zfs("list dependents of " + ds, "list", "-H", "-o", "name,clones", "-t", "snapshot", "-r", ds)
+                    .stdout().split("\n")) {
+                String[] f = line.split("\t");
+                if (f.length < 2 || f[1].isBlank() || f[1].equals("-")) {
+                    continue;
+                }
+                for (String c : f[1].split(",")) {
+                    String clone = c.strip();
+                    if (!clone.isEmpty() && !clone.equals(ds) && !clone.startsWith(ds + "/")) {
+                        dependent = clone;
+                        break;
+                    }
+                }
+                if (dependent != null) {
+                    break;
+                }
+            }
+            if (dependent == null) {
+                return;
+            }
+            // Promotion moves this dataset's snapshots to the dependent and refuses when a name is
+            // taken there (both have "@kopi" when a snapshot's branch is promoted): rename ours
+            // first; this dataset is going away, and the renamed ones go with it below.
+            List<String> theirs = ownSnapshots(dependent);
+            for (String mine : ownSnapshots(ds)) {
+                if (theirs.contains(mine)) {
+                    String moved = ORIGIN_PREFIX + "moved-" + Long.toHexString(System.nanoTime());
+                    zfs("rename snapshot " + ds + "@" + mine, "rename", ds + "@" + mine, ds + "@" + moved);
+                }
+            }
+            zfsWhenIdle("promote " + dependent, "promote", dependent);
+        }
+        throw KopiException.internal("cannot release the datasets that depend on " + ds, null);
     }
 
     @Override
@@ -170,6 +219,48 @@ public final class ZfsBackend implements StorageBackend {
         long used = Long.parseLong(v[0].strip());
         long free = Long.parseLong(v[1].strip());
         return new PoolUsage(used + free, used, free);
+    }
+
+    /** The short names of a dataset's own snapshots (not its descendants'). */
+    private List<String> ownSnapshots(String ds) {
+        List<String> out = new ArrayList<>();
+        for (String name : zfs("list snapshots of " + ds, "list", "-H", "-o", "name", "-t", "snapshot", "-r", ds)
+                .stdout().split("\n")) {
+            if (name.startsWith(ds + "@")) {
+                out.add(name.substring(ds.length() + 1));
+            }
+        }
+        return out;
+    }
+
+    @Override
+    public String accounting() {
+        return "zfs";
+    }
+
+    /** ZFS keeps per-dataset figures: {@code used} is what only the dataset holds, {@code referenced} all it refers to. */
+    @Override
+    public Map<VolumeId, SpaceUsage> volumeUsage() {
+        ProcessRunner.Result r = run("list", "-Hp", "-o", "name,used,referenced", "-t", "filesystem", "-r", root);
+        if (!r.ok()) {
+            return Map.of();
+        }
+        Map<VolumeId, SpaceUsage> out = new HashMap<>();
+        String prefix = root + "/";
+        for (String line : r.stdout().split("\n")) {
+            String[] f = line.split("\t");
+            if (f.length == 3 && f[0].startsWith(prefix)) {
+                try {
+                    long used = Long.parseLong(f[1].strip());
+                    long referenced = Long.parseLong(f[2].strip());
+                    VolumeId.parse(f[0].substring(prefix.length()))
+                            .ifPresent(v -> out.put(v, new SpaceUsage(referenced, used)));
+                } catch (NumberFormatException e) {
+                    // a figure zfs could not give: leave that volume out
+                }
+            }
+        }
+        return out;
     }
 
     private Path cachedMountpoint;
