@@ -704,6 +704,16 @@ abstract class KopiFlowsIT {
         return d;
     }
 
+    /** Whether something accepts TCP connections on a loopback port. */
+    static boolean portAnswers(int port) {
+        try (java.net.Socket s = new java.net.Socket()) {
+            s.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 1000);
+            return true;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
     static Connection connect(String uri) throws SQLException {
         URI u = URI.create(uri);
         String[] userInfo = u.getUserInfo().split(":", 2);

@@ -13,6 +13,7 @@ import dev.kopi.cli.KopiCtl;
 import dev.kopi.proto.v1.Clone;
 import dev.kopi.proto.v1.CloneServiceGrpc;
 import dev.kopi.proto.v1.DestroyCloneRequest;
+import dev.kopi.proto.v1.EventServiceGrpc;
 import dev.kopi.proto.v1.ListClonesRequest;
 import dev.kopi.proto.v1.SnapshotServiceGrpc;
 import dev.kopi.proto.v1.SourceServiceGrpc;
@@ -40,6 +41,11 @@ final class Kopid implements AutoCloseable {
     private ManagedChannel channel;
 
     Kopid(RunDir run, Pool pool, int portFirst, int portLast) {
+        this(run, pool, portFirst, portLast, "");
+    }
+
+    /** {@code extraYaml}: more top-level config sections, e.g. a {@code clones:} block. */
+    Kopid(RunDir run, Pool pool, int portFirst, int portLast, String extraYaml) {
         this.run = run;
         this.socket = run.resolve("kopi.sock");
         this.config = run.resolve("kopid.yaml");
@@ -47,7 +53,7 @@ final class Kopid implements AutoCloseable {
         this.log = run.resolve("kopid.log");
         this.out = run.resolve("kopid.out");
         String yaml = "socket: " + socket + "\nstate: " + state + "\n" + pool.yaml()
-                + "postgres:\n  ports: " + portFirst + "-" + portLast + "\n  settings:\n    fsync: 'off'\n";
+                + "postgres:\n  ports: " + portFirst + "-" + portLast + "\n  settings:\n    fsync: 'off'\n" + extraYaml;
         try {
             Files.writeString(config, yaml);
         } catch (IOException e) {
@@ -148,6 +154,10 @@ final class Kopid implements AutoCloseable {
 
     SourceServiceGrpc.SourceServiceBlockingStub sources() {
         return SourceServiceGrpc.newBlockingStub(channel()).withDeadlineAfter(10, TimeUnit.MINUTES);
+    }
+
+    EventServiceGrpc.EventServiceBlockingStub events() {
+        return EventServiceGrpc.newBlockingStub(channel());
     }
 
     StatusServiceGrpc.StatusServiceBlockingStub status() {
