@@ -20,6 +20,7 @@ public final class Errno {
     public static final int ENOSYS = 38;
     public static final int ENOTEMPTY = 39;
     public static final int EOPNOTSUPP = 95;
+    public static final int EINPROGRESS = 115;
     public static final int EDQUOT = 122;
 
     private Errno() {

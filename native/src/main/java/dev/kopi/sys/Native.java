@@ -56,11 +56,19 @@ final class Native {
         return ((long) dir << 30) | ((long) size << 16) | ((long) type << 8) | nr;
     }
 
+    static long io(int type, int nr) {
+        return ioc(0, type, nr, 0);
+    }
+
     static long iow(int type, int nr, int size) {
         return ioc(1, type, nr, size);
     }
 
     static long ior(int type, int nr, int size) {
         return ioc(2, type, nr, size);
+    }
+
+    static long iowr(int type, int nr, int size) {
+        return ioc(3, type, nr, size);
     }
 }

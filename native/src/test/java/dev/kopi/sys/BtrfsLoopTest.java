@@ -6,14 +6,11 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
-import java.io.RandomAccessFile;
 import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Comparator;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.stream.Stream;
 
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -24,38 +21,24 @@ import org.junit.jupiter.api.Test;
  * Needs root (CAP_SYS_ADMIN), a loop device and mkfs.btrfs.
  */
 class BtrfsLoopTest {
+    private static LoopBtrfs fs;
     private static Path dir;
     private static Path image;
     private static Path mnt;
 
     @BeforeAll
     static void mountFilesystem() throws Exception {
-        dir = Files.createTempDirectory("kopi-native-");
-        image = dir.resolve("fs.img");
-        mnt = Files.createDirectory(dir.resolve("mnt"));
-        try (RandomAccessFile f = new RandomAccessFile(image.toFile(), "rw")) {
-            f.setLength(256L << 20); // sparse
-        }
-        Process mkfs = new ProcessBuilder("mkfs.btrfs", "-q", image.toString()).inheritIO().start();
-        assertTrue(mkfs.waitFor(60, TimeUnit.SECONDS) && mkfs.exitValue() == 0, "mkfs.btrfs failed");
-        try (LoopDevices.Attached loop = LoopDevices.attach(image)) {
-            Mounts.mount(loop.device().toString(), mnt, "btrfs", Mounts.MS_NOATIME, null);
-        }
+        fs = LoopBtrfs.create(256L << 20);
+        dir = fs.dir;
+        image = fs.image;
+        mnt = fs.mnt;
     }
 
     @AfterAll
     static void unmountFilesystem() throws Exception {
-        try {
-            if (Mounts.at(mnt).isPresent()) {
-                Mounts.unmount(mnt, 0);
-            }
-        } finally {
-            try (Stream<Path> s = Files.walk(dir)) {
-                s.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-            }
-        }
+        fs.close();
         // Autoclear: the loop device went away with the mount.
-        assertTrue(LoopDevices.findByBackingFile(image).isEmpty(), "loop device still bound after unmount");
+        assertFalse(fs.loopDeviceWasLeftBound(), "loop device still bound after unmount");
     }
 
     @Test

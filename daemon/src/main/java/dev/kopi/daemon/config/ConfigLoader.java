@@ -115,7 +115,7 @@ public final class ConfigLoader {
     }
 
     private PoolConfig pool(Section n, Path state) {
-        n.keys(Set.of("backend", "path", "image", "size", "min_free"));
+        n.keys(Set.of("backend", "path", "image", "size", "min_free", "quotas"));
         String backend = n.text("backend", null);
         if (backend != null && !backend.equals("btrfs") && !backend.equals("zfs")) {
             throw bad("pool.backend", "'" + backend + "' is not a backend: use btrfs or zfs (or omit it to detect)");
@@ -140,7 +140,11 @@ public final class ConfigLoader {
             throw bad("pool.size", "must be at least 128M (Btrfs needs that much)");
         }
         long minFree = n.size("min_free", "64M");
-        return new PoolConfig(backend, path, image, size, minFree);
+        String quotas = n.text("quotas", "auto");
+        if (!quotas.equals("auto") && !quotas.equals("on") && !quotas.equals("off")) {
+            throw bad("pool.quotas", "'" + quotas + "' is not auto, on or off");
+        }
+        return new PoolConfig(backend, path, image, size, minFree, quotas);
     }
 
     private ClonePolicy clones(Section n) {

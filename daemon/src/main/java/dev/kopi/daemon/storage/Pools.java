@@ -41,14 +41,14 @@ public final class Pools {
                 }
                 boolean embedded = LoopDevices.findByBackingFile(config.image())
                         .map(d -> d.toString().equals(mount.get().source())).orElse(false);
-                return new BtrfsBackend(path, embedded ? config.image() : null);
+                return new BtrfsBackend(path, embedded ? config.image() : null).useQuotas(config.quotas(embedded));
             }
             boolean onBtrfs = Files.isDirectory(path) && Statfs.of(path).type() == Btrfs.SUPER_MAGIC;
             if (Files.exists(config.image()) || !onBtrfs) {
                 EmbeddedPool.ensureMounted(path, config.image(), config.size(), runner);
-                return new BtrfsBackend(path, config.image());
+                return new BtrfsBackend(path, config.image()).useQuotas(config.quotas(true));
             }
-            return new BtrfsBackend(path, null);
+            return new BtrfsBackend(path, null).useQuotas(config.quotas(false));
         } catch (IOException e) {
             throw StorageErrors.wrap("open the pool at " + path, e);
         }

@@ -6,7 +6,11 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.logging.Logger;
 import java.util.Optional;
 
 import dev.kopi.daemon.KopiException;
@@ -14,7 +18,9 @@ import dev.kopi.daemon.storage.PoolUsage;
 import dev.kopi.daemon.storage.StorageBackend;
 import dev.kopi.daemon.storage.StorageErrors;
 import dev.kopi.daemon.storage.VolumeId;
+import dev.kopi.daemon.storage.SpaceUsage;
 import dev.kopi.sys.Btrfs;
+import dev.kopi.sys.BtrfsQuota;
 import dev.kopi.sys.Errno;
 import dev.kopi.sys.Statfs;
 import dev.kopi.sys.SysException;
@@ -24,6 +30,7 @@ import dev.kopi.sys.SysException;
  * ioctl ({@link Btrfs}). Snapshots are read-only subvolumes, clones writable snapshots of them.
  */
 public final class BtrfsBackend implements StorageBackend {
+    private static final Logger LOG = Logger.getLogger(BtrfsBackend.class.getName());
     private final Path root;
     /** The loop-file image behind an embedded pool, or null. */
     private final Path image;
@@ -50,6 +57,74 @@ public final class BtrfsBackend implements StorageBackend {
     /** The loop-file image behind an embedded pool, or null for a pool on a real device. */
     public Path image() {
         return image;
+    }
+
+    private volatile BtrfsQuota.Mode quotas = BtrfsQuota.Mode.OFF;
+    /** Subvolume ids of Kopi's volumes, learned once each (a path lookup is an open and an ioctl). */
+    private final Map<VolumeId, Long> subvolumeIds = new ConcurrentHashMap<>();
+
+    /**
+     * Turns on per-volume usage. With {@code enable}, quotas are switched on for the whole
+     * filesystem (simple quotas where the kernel has them: they cost a snapshot about nothing;
+     * full quota groups otherwise); without, usage is read only if the filesystem has quotas on
+     * already, since enabling them on a filesystem kopid does not own slows everyone on it.
+     */
+    public BtrfsBackend useQuotas(boolean enable) {
+        try {
+            quotas = enable ? BtrfsQuota.enable(root) : BtrfsQuota.mode(root);
+        } catch (SysException e) {
+            LOG.warning("per-volume usage is off: cannot " + (enable ? "enable" : "read") + " Btrfs quotas on " + root
+                    + ": " + e.getMessage());
+            quotas = BtrfsQuota.Mode.OFF;
+        }
+        return this;
+    }
+
+    @Override
+    public String accounting() {
+        return switch (quotas) {
+            case SIMPLE -> "btrfs-simple-quotas";
+            case FULL -> "btrfs-qgroups";
+            default -> "";
+        };
+    }
+
+    /**
+     * Each volume's quota group. Under simple quotas a snapshot is charged only what was written
+     * to it after it was taken, nothing for the data it shares: its referenced figure means
+     * nothing, so snapshots are left out there (their database size is in the catalog); a
+     * clone's exclusive figure is what it wrote, in both modes.
+     */
+    @Override
+    public Map<VolumeId, SpaceUsage> volumeUsage() {
+        if (quotas == BtrfsQuota.Mode.OFF) {
+            return Map.of();
+        }
+        try {
+            BtrfsQuota.sync(root); // figures are updated when a transaction commits
+            Map<Long, BtrfsQuota.Usage> byId = BtrfsQuota.usage(root);
+            Map<VolumeId, SpaceUsage> out = new HashMap<>();
+            for (VolumeId v : list()) {
+                if (quotas == BtrfsQuota.Mode.SIMPLE && v.kind() == VolumeId.Kind.SNAPSHOT) {
+                    continue;
+                }
+                Long id = subvolumeIds.computeIfAbsent(v, k -> {
+                    try {
+                        return BtrfsQuota.subvolumeId(path(k));
+                    } catch (SysException e) {
+                        return null; // gone meanwhile
+                    }
+                });
+                BtrfsQuota.Usage u = id == null ? null : byId.get(id);
+                if (u != null) {
+                    out.put(v, new SpaceUsage(u.referenced(), u.exclusive()));
+                }
+            }
+            return out;
+        } catch (SysException e) {
+            LOG.warning("cannot read Btrfs quota groups on " + root + ": " + e.getMessage());
+            return Map.of();
+        }
     }
 
     @Override
@@ -110,6 +185,7 @@ public final class BtrfsBackend implements StorageBackend {
 
     @Override
     public Path clone(VolumeId snapshot, VolumeId clone) {
+        subvolumeIds.remove(clone);
         Path p = path(clone);
         try {
             Btrfs.snapshot(path(snapshot), p, false);
@@ -121,6 +197,7 @@ public final class BtrfsBackend implements StorageBackend {
 
     @Override
     public void destroy(VolumeId volume) {
+        subvolumeIds.remove(volume); // a volume made again under the same name is a new subvolume
         Path p = path(volume);
         try {
             Btrfs.deleteSubvolume(p);
