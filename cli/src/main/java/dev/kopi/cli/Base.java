@@ -28,8 +28,16 @@ abstract class Base implements Callable<Integer> {
         try (Connection c = new Connection(root().socketPath())) {
             run(c);
         }
-        return 0;
+        return afterClose();
     }
 
     abstract void run(Connection c);
+
+    /**
+     * Runs once the connection to kopid is closed, and returns the exit code. psql uses it: an
+     * interactive session can last hours and needs nothing more from kopid.
+     */
+    int afterClose() {
+        return 0;
+    }
 }

@@ -6,7 +6,11 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-/** kopictl clone SNAPSHOT [--name NAME]: prints the libpq URI and nothing else. */
+/**
+ * kopictl clone SNAPSHOT [--name NAME] [--ttl D] [--idle D] [--protect]: prints the libpq URI and
+ * nothing else. Durations are passed to kopid as written; it validates them, so that the CLI and
+ * the daemon can never disagree on what "7d" means.
+ */
 @Command(name = "clone", description = "Clone a snapshot and start Postgres on it; prints the connection URI.")
 final class CloneCommand extends Base {
     @Parameters(paramLabel = "SNAPSHOT", description = "SOURCE (its newest snapshot) or SOURCE@TAG")
@@ -18,6 +22,17 @@ final class CloneCommand extends Base {
     @Option(names = "--database", paramLabel = "DB", description = "database in the URI (default: the snapshot's main one)")
     String database;
 
+    @Option(names = "--ttl", paramLabel = "DURATION",
+            description = "destroy the clone after this long, e.g. 30m, 2h, 7d; 0 = never (default: kopid's clones.ttl)")
+    String ttl;
+
+    @Option(names = "--idle", paramLabel = "DURATION",
+            description = "destroy the clone after this long without sessions; 0 = never (default: kopid's clones.idle_timeout)")
+    String idle;
+
+    @Option(names = "--protect", description = "exempt the clone from expiry and idle reaping")
+    boolean protect;
+
     @Override
     void run(Connection c) {
         CreateCloneRequest.Builder req = CreateCloneRequest.newBuilder().setSnapshot(snapshot);
@@ -27,6 +42,13 @@ final class CloneCommand extends Base {
         if (database != null) {
             req.setDatabase(database);
         }
+        if (ttl != null) {
+            req.setTtl(ttl);
+        }
+        if (idle != null) {
+            req.setIdleTimeout(idle);
+        }
+        req.setProtect(protect);
         Clone clone = c.clones().createClone(req.build());
         if (root().json()) {
             Output.json(out(), Views.clone(clone));

@@ -5,6 +5,7 @@ import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
 
 import dev.kopi.proto.v1.CloneServiceGrpc;
+import dev.kopi.proto.v1.EventServiceGrpc;
 import dev.kopi.proto.v1.SnapshotServiceGrpc;
 import dev.kopi.proto.v1.SourceServiceGrpc;
 import dev.kopi.proto.v1.StatusServiceGrpc;
@@ -51,6 +52,11 @@ final class Connection implements AutoCloseable {
 
     StatusServiceGrpc.StatusServiceBlockingStub status() {
         return StatusServiceGrpc.newBlockingStub(channel).withDeadlineAfter(DEADLINE_MINUTES, TimeUnit.MINUTES);
+    }
+
+    /** No deadline: watching events is meant to run until kopid ends the stream or the user stops it. */
+    EventServiceGrpc.EventServiceBlockingStub events() {
+        return EventServiceGrpc.newBlockingStub(channel);
     }
 
     @Override

@@ -18,9 +18,11 @@ import picocli.CommandLine.ScopeType;
 @Command(name = "kopictl", mixinStandardHelpOptions = true, scope = ScopeType.INHERIT,
         versionProvider = KopiCtl.Version.class,
         description = "Clone PostgreSQL databases in milliseconds (client of kopid).",
-        subcommands = {CloneCommand.class, ClonesCommand.class, DestroyCommand.class, SnapshotsCommand.class,
-                DeleteSnapshotCommand.class, SourcesCommand.class, SourceCommand.class, RefreshCommand.class,
-                StatusCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {CloneCommand.class, ClonesCommand.class, ResetCommand.class, ExtendCommand.class,
+                ProtectCommand.class, DestroyCommand.class, UrlCommand.class, EnvCommand.class, PsqlCommand.class,
+                SnapshotCommand.class, SnapshotsCommand.class, DeleteSnapshotCommand.class, SourcesCommand.class,
+                SourceCommand.class, RefreshCommand.class, StatusCommand.class, EventsCommand.class,
+                CommandLine.HelpCommand.class})
 public final class KopiCtl {
     static final Path DEFAULT_SOCKET = Path.of("/run/kopi/kopi.sock");
 
@@ -58,7 +60,9 @@ public final class KopiCtl {
         });
         cl.setParameterExceptionHandler((e, a) -> {
             CommandLine cmd = e.getCommandLine();
-            cmd.getErr().println("kopictl: " + e.getMessage() + " (see '" + cmd.getCommandSpec().qualifiedName(" ")
+            // Some picocli messages ("Error: --to=SNAPSHOT, --latest are mutually exclusive") bring their own prefix.
+            String message = e.getMessage().startsWith("Error: ") ? e.getMessage().substring(7) : e.getMessage();
+            cmd.getErr().println("kopictl: " + message + " (see '" + cmd.getCommandSpec().qualifiedName(" ")
                     + " --help')");
             return 2;
         });
@@ -74,6 +78,11 @@ public final class KopiCtl {
         }
         String s = env.get("KOPI_SOCKET");
         return s == null || s.isEmpty() ? DEFAULT_SOCKET : Path.of(s);
+    }
+
+    /** The environment kopictl runs in (System.getenv() in production): PATH for psql, and psql's base env. */
+    Map<String, String> env() {
+        return env;
     }
 
     boolean json() {

@@ -1,6 +1,10 @@
 package dev.kopi.cli;
 
 import java.io.PrintWriter;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -12,6 +16,7 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 /** Tables for people, JSON for machines. */
 final class Output {
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+    private static final ObjectMapper JSON_LINE = new ObjectMapper();
 
     private Output() {
     }
@@ -22,6 +27,16 @@ final class Output {
         } catch (JsonProcessingException e) {
             throw new CliException("cannot format JSON: " + e.getMessage());
         }
+    }
+
+    /** One JSON value on one line (NDJSON), flushed: for streams a reader processes as they come. */
+    static void jsonLine(PrintWriter out, Object value) {
+        try {
+            out.println(JSON_LINE.writeValueAsString(value));
+        } catch (JsonProcessingException e) {
+            throw new CliException("cannot format JSON: " + e.getMessage());
+        }
+        out.flush();
     }
 
     /** Left-aligned columns, two spaces apart, header in capitals. */
@@ -72,6 +87,55 @@ final class Output {
             u++;
         }
         return String.format(Locale.ROOT, v >= 100 ? "%.0f %s" : "%.1f %s", v, units[u]);
+    }
+
+    /** Like {@link #bytes}, but "-" for a size the daemon reports as unknown (-1). */
+    static String bytesOrDash(long n) {
+        return n < 0 ? "-" : bytes(n);
+    }
+
+    /**
+     * When an RFC 3339 time comes, relative to now: "in 1h59m" (the two largest units, rounded
+     * down), "expired" once passed, "never" when empty. A time that does not parse is shown as is.
+     */
+    static String until(String rfc3339, Instant now) {
+        if (rfc3339 == null || rfc3339.isEmpty()) {
+            return "never";
+        }
+        Instant at;
+        try {
+            at = OffsetDateTime.parse(rfc3339).toInstant();
+        } catch (DateTimeParseException e) {
+            return rfc3339;
+        }
+        long seconds = Duration.between(now, at).getSeconds();
+        // The daemon reaps expired clones periodically, so one can be listed a little past its time.
+        return seconds < 0 ? "expired" : "in " + span(seconds, 2);
+    }
+
+    /** A timeout in seconds as "2h", "1h30m", "7d", ...; "never" for 0 (the API's "no timeout"). */
+    static String timeout(long seconds) {
+        return seconds <= 0 ? "never" : span(seconds, 4);
+    }
+
+    /** 5400 -> "1h30m": at most maxUnits units from the largest non-zero one, zero units left out. */
+    static String span(long seconds, int maxUnits) {
+        long[] sizes = {86_400, 3_600, 60, 1};
+        String[] names = {"d", "h", "m", "s"};
+        int first = 0;
+        while (first < sizes.length - 1 && seconds < sizes[first]) {
+            first++;
+        }
+        StringBuilder b = new StringBuilder();
+        long rest = seconds;
+        for (int i = first; i < sizes.length && i < first + maxUnits; i++) {
+            long n = rest / sizes[i];
+            rest %= sizes[i];
+            if (n > 0 || i == first) {
+                b.append(n).append(names[i]);
+            }
+        }
+        return b.toString();
     }
 
     /** 2026-11-23T02:00:00.123Z -> "2026-11-23 02:00:00Z". */

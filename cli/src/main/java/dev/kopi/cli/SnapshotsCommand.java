@@ -8,7 +8,11 @@ import dev.kopi.proto.v1.Snapshot;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;
 
-/** kopictl snapshots [SOURCE]. */
+/**
+ * kopictl snapshots [SOURCE]. Snapshots taken of clones show the snapshot they branched from
+ * (PARENT) and the clone (FROM); their messages are in -o json only, free text being too wide
+ * for a table.
+ */
 @Command(name = "snapshots", description = "List snapshots; '*' marks what the source name resolves to.")
 final class SnapshotsCommand extends Base {
     @Parameters(paramLabel = "SOURCE", arity = "0..1", description = "only this source's snapshots")
@@ -25,9 +29,11 @@ final class SnapshotsCommand extends Base {
         List<List<String>> rows = new ArrayList<>();
         for (Snapshot s : snaps) {
             rows.add(List.of(s.getName() + (s.getLatest() ? " *" : ""), s.getSource(), Output.time(s.getCreatedAt()),
-                    Output.bytes(s.getSizeBytes()), Integer.toString(s.getCloneCount()), s.getPostgresVersion(),
-                    s.getDatabase()));
+                    Output.bytes(s.getSizeBytes()), Output.bytesOrDash(s.getReferencedBytes()),
+                    Integer.toString(s.getCloneCount()), Integer.toString(s.getChildCount()), s.getParent(),
+                    s.getFromClone(), s.getPostgresVersion(), s.getDatabase()));
         }
-        Output.table(out(), List.of("name", "source", "created", "size", "clones", "pg", "database"), rows);
+        Output.table(out(), List.of("name", "source", "created", "size", "referenced", "clones", "children", "parent",
+                "from", "pg", "database"), rows);
     }
 }

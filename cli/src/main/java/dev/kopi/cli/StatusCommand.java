@@ -30,16 +30,24 @@ final class StatusCommand extends Base {
             m.put("portsFree", s.getPortsFree());
             m.put("startedAt", s.getStartedAt());
             m.put("uptimeMs", s.getUptimeMs());
+            m.put("clonesMax", s.getClonesMax());
+            m.put("poolMinFreeBytes", s.getPoolMinFreeBytes());
+            m.put("usageAccounting", Views.orNull(s.getUsageAccounting()));
+            m.put("clonesUsedBytes", s.getClonesUsedBytes());
             Output.json(out(), m);
             return;
         }
         line("kopid", s.getVersion() + ", up " + Output.millis(s.getUptimeMs()));
         line("pool", s.getBackend() + " " + s.getPool() + (s.getPoolImage().isEmpty() ? "" : " (image " + s.getPoolImage() + ")"));
         line("space", Output.bytes(s.getPoolUsedBytes()) + " used, " + Output.bytes(s.getPoolFreeBytes()) + " free of "
-                + Output.bytes(s.getPoolSizeBytes()));
+                + Output.bytes(s.getPoolSizeBytes()) + ", min free " + Output.bytes(s.getPoolMinFreeBytes()));
         line("sources", Integer.toString(s.getSources()));
         line("snapshots", Integer.toString(s.getSnapshots()));
-        line("clones", s.getClones() + " (" + s.getClonesRunning() + " running)");
+        line("clones", s.getClones() + " (" + s.getClonesRunning() + " running), "
+                + (s.getClonesMax() > 0 ? "max " + s.getClonesMax() : "no limit"));
+        line("usage", s.getUsageAccounting().isEmpty() ? "off"
+                : s.getUsageAccounting() + ", clones use " + (s.getClonesUsedBytes() < 0 ? "unknown"
+                        : Output.bytes(s.getClonesUsedBytes())));
         line("ports", s.getPorts() + " (" + s.getPortsFree() + " free)");
     }
 

@@ -5,10 +5,15 @@ import java.util.Map;
 
 import dev.kopi.proto.v1.Clone;
 import dev.kopi.proto.v1.CloneState;
+import dev.kopi.proto.v1.Event;
 import dev.kopi.proto.v1.Snapshot;
 import dev.kopi.proto.v1.Source;
 
-/** Protobuf messages as the JSON objects kopictl prints (stable field names, numbers as numbers). */
+/**
+ * Protobuf messages as the JSON objects kopictl prints (stable field names, numbers as numbers).
+ * Optional times and references the API leaves empty (a clone that never expires, a snapshot
+ * without a parent) are null, so that a script can tell "none" from a value.
+ */
 final class Views {
     private Views() {
     }
@@ -33,6 +38,13 @@ final class Views {
         m.put("pid", c.getPid());
         m.put("postgresVersion", c.getPostgresVersion());
         m.put("path", c.getPath());
+        m.put("expiresAt", orNull(c.getExpiresAt()));
+        m.put("idleTimeoutSeconds", c.getIdleTimeoutSeconds());
+        m.put("protected", c.getProtected());
+        m.put("lastActiveAt", orNull(c.getLastActiveAt()));
+        m.put("usedBytes", c.getUsedBytes());
+        m.put("resetCount", c.getResetCount());
+        m.put("resetAt", orNull(c.getResetAt()));
         return m;
     }
 
@@ -42,6 +54,7 @@ final class Views {
             case CLONE_STATE_RUNNING -> "running";
             case CLONE_STATE_FAILED -> "failed";
             case CLONE_STATE_DESTROYING -> "destroying";
+            case CLONE_STATE_RESETTING -> "resetting";
             default -> "unknown";
         };
     }
@@ -58,7 +71,27 @@ final class Views {
         m.put("cloneCount", s.getCloneCount());
         m.put("latest", s.getLatest());
         m.put("buildMs", s.getBuildMs());
+        m.put("referencedBytes", s.getReferencedBytes());
+        m.put("parent", orNull(s.getParent()));
+        m.put("fromClone", orNull(s.getFromClone()));
+        m.put("message", orNull(s.getMessage()));
+        m.put("childCount", s.getChildCount());
         return m;
+    }
+
+    static Map<String, Object> event(Event e) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("seq", e.getSeq());
+        m.put("at", e.getAt());
+        m.put("kind", e.getKind());
+        m.put("name", e.getName());
+        m.put("reason", orNull(e.getReason()));
+        m.put("message", orNull(e.getMessage()));
+        return m;
+    }
+
+    static String orNull(String s) {
+        return s.isEmpty() ? null : s;
     }
 
     static Map<String, Object> source(Source s) {

@@ -1,6 +1,7 @@
 package dev.kopi.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
@@ -13,6 +14,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 
 import dev.kopi.proto.v1.Clone;
 import dev.kopi.proto.v1.CreateCloneRequest;
+import io.grpc.Status;
 
 class CloneCommandTest extends FakeKopidTestBase {
     private final Clone made = clone("ci-42", 6501, PASSWORD);
@@ -30,6 +32,56 @@ class CloneCommandTest extends FakeKopidTestBase {
         assertEquals("prod", req.getSnapshot());
         assertEquals("", req.getName(), "no --name: the daemon generates one");
         assertEquals("", req.getDatabase());
+        assertEquals("", req.getTtl(), "no --ttl: kopid's clones.ttl applies");
+        assertEquals("", req.getIdleTimeout(), "no --idle: kopid's clones.idle_timeout applies");
+        assertFalse(req.getProtect());
+    }
+
+    @Test
+    void sendsTtlIdleTimeoutAndProtectAsWritten() {
+        kopid.reply("CreateClone", made);
+
+        CliRun r = kopictl("clone", "prod", "--ttl", "2h", "--idle", "30m", "--protect");
+
+        assertEquals(0, r.code(), r::toString);
+        assertEquals(made.getUri() + System.lineSeparator(), r.out());
+        assertEquals(List.of(CreateCloneRequest.newBuilder().setSnapshot("prod").setTtl("2h").setIdleTimeout("30m")
+                .setProtect(true).build()), kopid.requests());
+    }
+
+    @Test
+    void zeroMeansNeverAndIsSentNotDropped() {
+        kopid.reply("CreateClone", made);
+
+        CliRun r = kopictl("clone", "prod", "--ttl", "0", "--idle", "0");
+
+        assertEquals(0, r.code(), r::toString);
+        CreateCloneRequest req = kopid.requests(CreateCloneRequest.class).get(0);
+        assertEquals("0", req.getTtl());
+        assertEquals("0", req.getIdleTimeout());
+    }
+
+    /** kopid owns the duration syntax: the CLI sends what it got and reports kopid's verdict. */
+    @Test
+    void durationsAreValidatedByKopidNotTheCli() {
+        kopid.reply("CreateClone", Status.INVALID_ARGUMENT.withDescription("ttl 'a while' is not a duration (e.g. 30m, 2h, 7d)"));
+
+        CliRun r = kopictl("clone", "prod", "--ttl", "a while");
+
+        assertFailure(r, "ttl 'a while' is not a duration (e.g. 30m, 2h, 7d)");
+        assertEquals("a while", kopid.requests(CreateCloneRequest.class).get(0).getTtl());
+    }
+
+    @Test
+    void jsonShowsExpiryIdleTimeoutAndProtection() {
+        kopid.reply("CreateClone", made.toBuilder().setExpiresAt("2026-11-23T04:05:00Z").setIdleTimeoutSeconds(1800)
+                .setProtected(true).build());
+
+        JsonNode j = kopictl("clone", "prod", "--ttl", "2h", "--idle", "30m", "--protect", "-o", "json").json();
+
+        assertEquals("2026-11-23T04:05:00Z", j.path("expiresAt").textValue());
+        assertEquals(1800, j.path("idleTimeoutSeconds").longValue());
+        assertTrue(j.path("protected").booleanValue());
     }
 
     @Test

@@ -31,14 +31,18 @@ class ErrorsTest extends FakeKopidTestBase {
 
     @ParameterizedTest
     @ValueSource(strings = {"clones", "snapshots", "sources", "status", "destroy x", "delete-snapshot p@t",
-            "source remove x", "source add x --datadir /d", "refresh x"})
+            "source remove x", "source add x --datadir /d", "refresh x", "reset x", "reset x --latest",
+            "extend x 1h", "protect x", "protect x --off", "snapshot x --name y", "url x", "url x --jdbc", "env x",
+            "events"})
     void everyCommandMapsServerErrors(String args) {
         Status notFound = Status.NOT_FOUND.withDescription("no such thing: x");
         for (String m : List.of("ListClones", "ListSnapshots", "ListSources", "GetStatus", "DestroyClone",
-                "DeleteSnapshot", "RemoveSource", "AddSource")) {
+                "DeleteSnapshot", "RemoveSource", "AddSource", "ResetClone", "ExtendClone", "ProtectClone",
+                "CreateSnapshot", "GetClone")) {
             kopid.reply(m, notFound);
         }
         kopid.refresh(notFound);
+        kopid.events(notFound);
 
         CliRun r = kopictl(args.split(" "));
 
@@ -70,6 +74,27 @@ class ErrorsTest extends FakeKopidTestBase {
         "",                               // no subcommand
         "source",                         // no source subcommand
         "--socket",                       // option without its value
+        "reset",                          // missing CLONE
+        "reset x --to",                   // --to without its value
+        "reset x --to p --latest",        // mutually exclusive
+        "reset x --latest --to p",
+        "extend",
+        "extend x",                       // missing DURATION
+        "extend x 1h extra",
+        "protect",
+        "protect x --on",                 // unknown option
+        "snapshot x",                     // missing --name
+        "snapshot --name y",              // missing CLONE
+        "url",
+        "env",
+        "env x y",
+        "psql",
+        "events extra",
+        "events --history",
+        "events --history many",
+        "events --history -1",
+        "clone prod --ttl",               // --ttl without its value
+        "clone prod --idle",
     })
     void usageErrorExitsTwoWithOneLineMentioningHelp(String args) {
         CliRun r = kopictl(args.isEmpty() ? new String[0] : args.split(" "));
@@ -91,6 +116,10 @@ class ErrorsTest extends FakeKopidTestBase {
         assertTrue(kopictl("clone", "p", "--bogus").err().contains("--bogus"));
         assertTrue(kopictl("source", "add", "x").err().contains("--datadir"));
         assertTrue(kopictl("-o", "xml", "clones").err().contains("xml"));
+        assertTrue(kopictl("extend", "x").err().contains("DURATION"));
+        assertTrue(kopictl("snapshot", "x").err().contains("--name"));
+        String both = kopictl("reset", "x", "--to", "p", "--latest").err();
+        assertTrue(both.contains("--to") && both.contains("--latest"), both);
     }
 
     @Test

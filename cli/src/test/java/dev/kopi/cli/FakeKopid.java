@@ -8,6 +8,7 @@ import java.util.Deque;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 
@@ -17,10 +18,14 @@ import dev.kopi.proto.v1.AddSourceRequest;
 import dev.kopi.proto.v1.Clone;
 import dev.kopi.proto.v1.CloneServiceGrpc;
 import dev.kopi.proto.v1.CreateCloneRequest;
+import dev.kopi.proto.v1.CreateSnapshotRequest;
 import dev.kopi.proto.v1.DeleteSnapshotRequest;
 import dev.kopi.proto.v1.DeleteSnapshotResponse;
 import dev.kopi.proto.v1.DestroyCloneRequest;
 import dev.kopi.proto.v1.DestroyCloneResponse;
+import dev.kopi.proto.v1.Event;
+import dev.kopi.proto.v1.EventServiceGrpc;
+import dev.kopi.proto.v1.ExtendCloneRequest;
 import dev.kopi.proto.v1.GetCloneRequest;
 import dev.kopi.proto.v1.GetStatusRequest;
 import dev.kopi.proto.v1.ListClonesRequest;
@@ -29,14 +34,18 @@ import dev.kopi.proto.v1.ListSnapshotsRequest;
 import dev.kopi.proto.v1.ListSnapshotsResponse;
 import dev.kopi.proto.v1.ListSourcesRequest;
 import dev.kopi.proto.v1.ListSourcesResponse;
+import dev.kopi.proto.v1.ProtectCloneRequest;
 import dev.kopi.proto.v1.RefreshEvent;
 import dev.kopi.proto.v1.RefreshRequest;
 import dev.kopi.proto.v1.RemoveSourceRequest;
 import dev.kopi.proto.v1.RemoveSourceResponse;
+import dev.kopi.proto.v1.ResetCloneRequest;
+import dev.kopi.proto.v1.Snapshot;
 import dev.kopi.proto.v1.SnapshotServiceGrpc;
 import dev.kopi.proto.v1.Source;
 import dev.kopi.proto.v1.SourceServiceGrpc;
 import dev.kopi.proto.v1.StatusServiceGrpc;
+import dev.kopi.proto.v1.WatchEventsRequest;
 import io.grpc.Server;
 import io.grpc.Status;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
@@ -47,9 +56,10 @@ import io.grpc.netty.shaded.io.netty.channel.unix.DomainSocketAddress;
 import io.grpc.stub.StreamObserver;
 
 /**
- * A fake kopid: the four services on a real gRPC server on a Unix socket. Each RPC records its
+ * A fake kopid: the five services on a real gRPC server on a Unix socket. Each RPC records its
  * request and answers with the next canned reply for its method (a message, or a {@link Status}
  * to fail with; the last reply is repeated). Methods without a reply fail with UNIMPLEMENTED.
+ * The streaming RPCs (Refresh, WatchEvents) stream a canned list instead.
  */
 final class FakeKopid implements AutoCloseable {
     final Path socket;
@@ -59,6 +69,7 @@ final class FakeKopid implements AutoCloseable {
     private final List<Message> requests = new CopyOnWriteArrayList<>();
     private final Map<String, Deque<Object>> replies = new ConcurrentHashMap<>();
     private volatile List<Object> refreshEvents;
+    private volatile List<Object> watchEvents;
 
     FakeKopid(Path socket) throws IOException {
         this.socket = socket;
@@ -70,6 +81,7 @@ final class FakeKopid implements AutoCloseable {
                 .addService(new Snapshots())
                 .addService(new Sources())
                 .addService(new StatusSvc())
+                .addService(new Events())
                 .build()
                 .start();
     }
@@ -83,6 +95,16 @@ final class FakeKopid implements AutoCloseable {
     /** What Refresh streams: RefreshEvent messages, optionally ending with a Status to fail with. */
     FakeKopid refresh(Object... events) {
         this.refreshEvents = List.of(events);
+        return this;
+    }
+
+    /**
+     * What WatchEvents streams: Event messages; a CountDownLatch to wait on before going on (so a
+     * test can look at the output mid-stream); optionally a Status at the end to fail with.
+     * Without one, the stream ends normally after the list.
+     */
+    FakeKopid events(Object... events) {
+        this.watchEvents = List.of(events);
         return this;
     }
 
@@ -142,12 +164,32 @@ final class FakeKopid implements AutoCloseable {
         public void destroyClone(DestroyCloneRequest r, StreamObserver<DestroyCloneResponse> o) {
             unary("DestroyClone", r, o);
         }
+
+        @Override
+        public void resetClone(ResetCloneRequest r, StreamObserver<Clone> o) {
+            unary("ResetClone", r, o);
+        }
+
+        @Override
+        public void extendClone(ExtendCloneRequest r, StreamObserver<Clone> o) {
+            unary("ExtendClone", r, o);
+        }
+
+        @Override
+        public void protectClone(ProtectCloneRequest r, StreamObserver<Clone> o) {
+            unary("ProtectClone", r, o);
+        }
     }
 
     private final class Snapshots extends SnapshotServiceGrpc.SnapshotServiceImplBase {
         @Override
         public void listSnapshots(ListSnapshotsRequest r, StreamObserver<ListSnapshotsResponse> o) {
             unary("ListSnapshots", r, o);
+        }
+
+        @Override
+        public void createSnapshot(CreateSnapshotRequest r, StreamObserver<Snapshot> o) {
+            unary("CreateSnapshot", r, o);
         }
 
         @Override
@@ -195,6 +237,40 @@ final class FakeKopid implements AutoCloseable {
         @Override
         public void getStatus(GetStatusRequest r, StreamObserver<dev.kopi.proto.v1.Status> o) {
             unary("GetStatus", r, o);
+        }
+    }
+
+    private final class Events extends EventServiceGrpc.EventServiceImplBase {
+        @Override
+        public void watchEvents(WatchEventsRequest r, StreamObserver<Event> o) {
+            requests.add(r);
+            List<Object> events = watchEvents;
+            if (events == null) {
+                o.onError(Status.UNIMPLEMENTED.withDescription("fake kopid: no events").asRuntimeException());
+                return;
+            }
+            for (Object e : events) {
+                if (e instanceof Status s) {
+                    o.onError(s.asRuntimeException());
+                    return;
+                }
+                if (e instanceof CountDownLatch latch) {
+                    try {
+                        if (!latch.await(10, TimeUnit.SECONDS)) {
+                            o.onError(Status.DEADLINE_EXCEEDED.withDescription("fake kopid: latch not released")
+                                    .asRuntimeException());
+                            return;
+                        }
+                    } catch (InterruptedException x) {
+                        Thread.currentThread().interrupt();
+                        o.onError(Status.CANCELLED.asRuntimeException());
+                        return;
+                    }
+                    continue;
+                }
+                o.onNext((Event) e);
+            }
+            o.onCompleted();
         }
     }
 }

@@ -29,7 +29,7 @@ class HelpTest {
         assertEquals("", r.err());
         List<String> lines = r.outLines();
         for (String sub : List.of("clone", "clones", "destroy", "snapshots", "delete-snapshot", "sources", "source",
-                "refresh", "status")) {
+                "refresh", "status", "reset", "extend", "protect", "snapshot", "url", "env", "psql", "events")) {
             assertTrue(lines.stream().anyMatch(l -> l.strip().startsWith(sub + " ")),
                     "--help lists " + sub + ":\n" + r.out());
         }
@@ -45,10 +45,26 @@ class HelpTest {
                 r::toString);
     }
 
+    @Test
+    void helpCloneShowsTheLifecycleOptions() {
+        CliRun r = CliRun.kopictl(Map.of(), "clone", "--help");
+
+        assertTrue(r.out().contains("--ttl=DURATION") && r.out().contains("--idle=DURATION")
+                && r.out().contains("--protect"), r::toString);
+    }
+
+    @Test
+    void helpResetShowsTheChoiceOfTarget() {
+        CliRun r = CliRun.kopictl(Map.of(), "reset", "--help");
+
+        assertTrue(r.out().replaceAll("\\s+", " ").contains("[--to=SNAPSHOT | --latest]"), r::toString);
+    }
+
     /** Every usage error says "see 'kopictl SUB --help'", so that must work. */
     @ParameterizedTest
     @ValueSource(strings = {"clone", "clones", "destroy", "snapshots", "delete-snapshot", "sources", "source",
-            "source add", "source remove", "refresh", "status"})
+            "source add", "source remove", "refresh", "status", "reset", "extend", "protect", "snapshot", "url", "env",
+            "psql", "events"})
     void subcommandHelpOption(String sub) {
         String[] args = (sub + " --help").split(" ");
 

@@ -4,6 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 
 import org.junit.jupiter.api.Test;
@@ -51,6 +53,62 @@ class ListingTest extends FakeKopidTestBase {
     }
 
     @Test
+    void clonesTableShowsExpiryIdleTimeoutProtectionAndUsage() {
+        Instant now = Instant.now();
+        kopid.reply("ListClones", ListClonesResponse.newBuilder()
+                .addClones(clone("ttl", 6501, PASSWORD).toBuilder()
+                        // Half a minute of slack: the table is computed a moment after this.
+                        .setExpiresAt(now.plus(Duration.ofMinutes(119).plusSeconds(30)).toString())
+                        .setIdleTimeoutSeconds(7200).setUsedBytes(3 * 1024 * 1024))
+                .addClones(clone("keep", 6502, PASSWORD).toBuilder()
+                        .setProtected(true).setUsedBytes(-1))
+                .addClones(clone("late", 6503, PASSWORD).toBuilder()
+                        .setExpiresAt(now.minusSeconds(5).toString()).setIdleTimeoutSeconds(5400))
+                .build());
+
+        CliRun r = kopictl("clones");
+
+        assertEquals(0, r.code(), r::toString);
+        List<String> lines = r.outLines();
+        assertEquals(4, lines.size(), r::toString);
+        assertTrue(lines.get(0).endsWith("CREATED               EXPIRES   IDLE   PROTECTED  USED"), lines.get(0));
+        assertTrue(lines.get(1).endsWith("2026-11-23 02:05:00Z  in 1h59m  2h                3.0 MiB"), lines.get(1));
+        assertTrue(lines.get(2).endsWith("2026-11-23 02:05:00Z  never     never  yes        -"), lines.get(2));
+        assertTrue(lines.get(3).endsWith("2026-11-23 02:05:00Z  expired   1h30m             0 B"), lines.get(3));
+        assertFalse(r.out().contains(PASSWORD), "the table must never show a password:\n" + r.out());
+    }
+
+    @Test
+    void clonesJsonHasTheLifecycleFields() {
+        kopid.reply("ListClones", ListClonesResponse.newBuilder()
+                .addClones(clone("ttl", 6501, PASSWORD).toBuilder().setExpiresAt("2026-11-23T04:05:00Z")
+                        .setIdleTimeoutSeconds(7200).setUsedBytes(5 * GIB).setLastActiveAt("2026-11-23T03:00:00Z")
+                        .setResetCount(2).setResetAt("2026-11-23T02:30:00Z"))
+                .addClones(clone("keep", 6502, PASSWORD).toBuilder().setProtected(true).setUsedBytes(-1))
+                .build());
+
+        JsonNode j = kopictl("clones", "-o", "json").json();
+
+        JsonNode ttl = j.get(0);
+        assertEquals("2026-11-23T04:05:00Z", ttl.path("expiresAt").textValue());
+        assertEquals(7200, ttl.path("idleTimeoutSeconds").longValue());
+        assertTrue(ttl.path("idleTimeoutSeconds").isIntegralNumber());
+        assertTrue(ttl.path("protected").isBoolean());
+        assertFalse(ttl.path("protected").booleanValue());
+        assertEquals(5 * GIB, ttl.path("usedBytes").longValue(), "beyond int range, no truncation");
+        assertEquals("2026-11-23T03:00:00Z", ttl.path("lastActiveAt").textValue());
+        assertEquals(2, ttl.path("resetCount").intValue());
+        assertEquals("2026-11-23T02:30:00Z", ttl.path("resetAt").textValue());
+        JsonNode keep = j.get(1);
+        assertTrue(keep.path("expiresAt").isNull(), "never expires is null, not missing or \"\": " + keep);
+        assertTrue(keep.path("resetAt").isNull(), keep::toString);
+        assertEquals(0, keep.path("idleTimeoutSeconds").longValue());
+        assertTrue(keep.path("protected").booleanValue());
+        assertEquals(-1, keep.path("usedBytes").longValue());
+        assertEquals(PASSWORD, keep.path("password").textValue(), "-o json keeps the password, for scripts");
+    }
+
+    @Test
     void clonesFilterIsSent() {
         kopid.reply("ListClones", ListClonesResponse.getDefaultInstance());
 
@@ -84,7 +142,12 @@ class ListingTest extends FakeKopidTestBase {
             .addSnapshots(Snapshot.newBuilder().setName("prod@20261123T0200Z").setSource("prod")
                     .setTag("20261123T0200Z").setCreatedAt("2026-11-23T02:00:03Z").setSizeBytes(3 * GIB / 2)
                     .setCloneCount(2).setPostgresVersion("15.8").setDatabase("app").setLatest(true)
-                    .setBuildMs(4200))
+                    .setBuildMs(4200).setReferencedBytes(-1).setChildCount(1))
+            .addSnapshots(Snapshot.newBuilder().setName("fix@20261123T0300Z").setSource("fix")
+                    .setTag("20261123T0300Z").setCreatedAt("2026-11-23T03:00:00Z").setSizeBytes(3 * GIB / 2)
+                    .setCloneCount(0).setPostgresVersion("15.8").setDatabase("app").setLatest(true)
+                    .setBuildMs(2100).setReferencedBytes(2048).setParent("prod@20261123T0200Z")
+                    .setFromClone("ci-1").setMessage("after migration 42"))
             .build();
 
     @Test
@@ -96,7 +159,7 @@ class ListingTest extends FakeKopidTestBase {
         assertEquals(0, r.code(), r::toString);
         assertEquals("", r.err());
         List<String> lines = r.outLines();
-        assertEquals(3, lines.size(), r::toString);
+        assertEquals(4, lines.size(), r::toString);
         assertTrue(lines.get(0).startsWith("NAME") && lines.get(0).contains("SIZE"), lines.get(0));
         assertTrue(lines.get(1).startsWith("prod@20261122T0200Z "), lines.get(1));
         assertFalse(lines.get(1).contains("*"), "only the latest is marked: " + lines.get(1));
@@ -108,6 +171,44 @@ class ListingTest extends FakeKopidTestBase {
     }
 
     @Test
+    void snapshotsTableShowsLineageReferencedBytesAndChildren() {
+        kopid.reply("ListSnapshots", SNAPSHOTS);
+
+        List<String> lines = kopictl("snapshots").outLines();
+
+        assertEquals("NAME                   SOURCE  CREATED               SIZE     REFERENCED  CLONES  CHILDREN  "
+                + "PARENT               FROM  PG    DATABASE", lines.get(0));
+        assertEquals("prod@20261122T0200Z    prod    2026-11-22 02:00:03Z  1.5 KiB  0 B         0       0         "
+                + "                           15.8  app", lines.get(1));
+        assertEquals("prod@20261123T0200Z *  prod    2026-11-23 02:00:03Z  1.5 GiB  -           2       1         "
+                + "                           15.8  app", lines.get(2));
+        assertEquals("fix@20261123T0300Z *   fix     2026-11-23 03:00:00Z  1.5 GiB  2.0 KiB     0       0         "
+                + "prod@20261123T0200Z  ci-1  15.8  app", lines.get(3));
+        assertFalse(String.join("\n", lines).contains("after migration 42"), "messages are in -o json only");
+    }
+
+    @Test
+    void snapshotsJsonHasLineageAndMessage() {
+        kopid.reply("ListSnapshots", SNAPSHOTS);
+
+        JsonNode j = kopictl("snapshots", "-o", "json").json();
+
+        JsonNode root = j.get(1);
+        assertTrue(root.path("parent").isNull(), root::toString);
+        assertTrue(root.path("fromClone").isNull(), root::toString);
+        assertTrue(root.path("message").isNull(), root::toString);
+        assertEquals(-1, root.path("referencedBytes").longValue());
+        assertEquals(1, root.path("childCount").intValue());
+        assertTrue(root.path("childCount").isIntegralNumber());
+        JsonNode branch = j.get(2);
+        assertEquals("prod@20261123T0200Z", branch.path("parent").textValue());
+        assertEquals("ci-1", branch.path("fromClone").textValue());
+        assertEquals("after migration 42", branch.path("message").textValue());
+        assertEquals(2048, branch.path("referencedBytes").longValue());
+        assertTrue(branch.path("referencedBytes").isIntegralNumber());
+    }
+
+    @Test
     void snapshotsJsonHasNumbersAndBooleans() {
         kopid.reply("ListSnapshots", SNAPSHOTS);
 
@@ -115,7 +216,7 @@ class ListingTest extends FakeKopidTestBase {
 
         assertEquals(0, r.code(), r::toString);
         JsonNode j = r.json();
-        assertEquals(2, j.size(), r::toString);
+        assertEquals(3, j.size(), r::toString);
         JsonNode latest = j.get(1);
         assertEquals("prod@20261123T0200Z", latest.path("name").textValue());
         assertTrue(latest.path("sizeBytes").isIntegralNumber(), "sizeBytes: " + latest.path("sizeBytes"));
@@ -180,6 +281,8 @@ class ListingTest extends FakeKopidTestBase {
             .setPoolImage("/var/lib/kopi/pool.img").setPoolSizeBytes(20 * GIB).setPoolUsedBytes(3 * GIB / 2)
             .setPoolFreeBytes(20 * GIB - 3 * GIB / 2).setSources(2).setSnapshots(5).setClones(3).setClonesRunning(2)
             .setStartedAt("2026-11-23T00:00:00Z").setUptimeMs(90_000).setPorts("6500-6999").setPortsFree(497)
+            .setClonesMax(10).setPoolMinFreeBytes(GIB).setUsageAccounting("btrfs-qgroups")
+            .setClonesUsedBytes(300L * 1024 * 1024)
             .build();
 
     @Test
@@ -193,11 +296,33 @@ class ListingTest extends FakeKopidTestBase {
         assertEquals(List.of(
                 "kopid:     0.1.0, up 1 min 30 s",
                 "pool:      btrfs /var/lib/kopi/pool (image /var/lib/kopi/pool.img)",
-                "space:     1.5 GiB used, 18.5 GiB free of 20.0 GiB",
+                "space:     1.5 GiB used, 18.5 GiB free of 20.0 GiB, min free 1.0 GiB",
                 "sources:   2",
                 "snapshots: 5",
-                "clones:    3 (2 running)",
+                "clones:    3 (2 running), max 10",
+                "usage:     btrfs-qgroups, clones use 300 MiB",
                 "ports:     6500-6999 (497 free)"), r.outLines());
+    }
+
+    @Test
+    void statusTableWithoutLimitOrAccounting() {
+        kopid.reply("GetStatus", STATUS.toBuilder().setClonesMax(0).setPoolMinFreeBytes(0).setUsageAccounting("")
+                .setClonesUsedBytes(-1).build());
+
+        List<String> lines = kopictl("status").outLines();
+
+        assertTrue(lines.contains("space:     1.5 GiB used, 18.5 GiB free of 20.0 GiB, min free 0 B"), lines::toString);
+        assertTrue(lines.contains("clones:    3 (2 running), no limit"), lines::toString);
+        assertTrue(lines.contains("usage:     off"), lines::toString);
+    }
+
+    @Test
+    void statusTableWithAccountingThatCannotTell() {
+        kopid.reply("GetStatus", STATUS.toBuilder().setUsageAccounting("zfs").setClonesUsedBytes(-1).build());
+
+        List<String> lines = kopictl("status").outLines();
+
+        assertTrue(lines.contains("usage:     zfs, clones use unknown"), lines::toString);
     }
 
     @Test
@@ -211,11 +336,26 @@ class ListingTest extends FakeKopidTestBase {
         assertEquals("btrfs", j.path("backend").textValue());
         assertEquals("/var/lib/kopi/pool", j.path("pool").textValue());
         for (String f : List.of("poolSizeBytes", "poolUsedBytes", "poolFreeBytes", "uptimeMs", "clones",
-                "clonesRunning", "snapshots", "sources", "portsFree")) {
+                "clonesRunning", "snapshots", "sources", "portsFree", "clonesMax", "poolMinFreeBytes",
+                "clonesUsedBytes")) {
             assertTrue(j.path(f).isIntegralNumber(), f + " must be a JSON number: " + j.path(f));
         }
         assertEquals(20 * GIB, j.path("poolSizeBytes").longValue(), "beyond int range, no truncation");
         assertEquals(3 * GIB / 2, j.path("poolUsedBytes").longValue());
         assertEquals(3, j.path("clones").intValue());
+        assertEquals(10, j.path("clonesMax").intValue());
+        assertEquals(GIB, j.path("poolMinFreeBytes").longValue());
+        assertEquals("btrfs-qgroups", j.path("usageAccounting").textValue());
+        assertEquals(300L * 1024 * 1024, j.path("clonesUsedBytes").longValue());
+    }
+
+    @Test
+    void statusJsonAccountingOffIsNull() {
+        kopid.reply("GetStatus", STATUS.toBuilder().setUsageAccounting("").setClonesUsedBytes(-1).build());
+
+        JsonNode j = kopictl("status", "-o", "json").json();
+
+        assertTrue(j.path("usageAccounting").isNull(), j::toString);
+        assertEquals(-1, j.path("clonesUsedBytes").longValue());
     }
 }

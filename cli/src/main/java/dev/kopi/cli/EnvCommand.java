@@ -1,0 +1,49 @@
+package dev.kopi.cli;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+import dev.kopi.proto.v1.Clone;
+import dev.kopi.proto.v1.GetCloneRequest;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Parameters;
+
+/**
+ * kopictl env CLONE: libpq's environment variables as sh export lines, for
+ * {@code eval "$(kopictl env CLONE)"}. Every value is single-quoted, so nothing in it (a password
+ * with $, `, " or ;) is expanded or run by the shell.
+ */
+@Command(name = "env", description = "Print PGHOST, PGPORT, ... as export lines for eval in sh.")
+final class EnvCommand extends Base {
+    @Parameters(paramLabel = "CLONE")
+    String name;
+
+    @Override
+    void run(Connection c) {
+        Clone clone = c.clones().getClone(GetCloneRequest.newBuilder().setName(name).build());
+        Map<String, String> vars = variables(clone);
+        if (root().json()) {
+            Output.json(out(), vars);
+            return;
+        }
+        for (Map.Entry<String, String> v : vars.entrySet()) {
+            out().println("export " + v.getKey() + "=" + shellQuote(v.getValue()));
+        }
+    }
+
+    /** What libpq needs to connect to the clone, in the order people read them. */
+    static Map<String, String> variables(Clone clone) {
+        Map<String, String> m = new LinkedHashMap<>();
+        m.put("PGHOST", clone.getHost());
+        m.put("PGPORT", Integer.toString(clone.getPort()));
+        m.put("PGUSER", clone.getUser());
+        m.put("PGPASSWORD", clone.getPassword());
+        m.put("PGDATABASE", clone.getDatabase());
+        return m;
+    }
+
+    /** 'it'\''s': inside single quotes sh takes everything literally except ', which ends the quote. */
+    static String shellQuote(String s) {
+        return "'" + s.replace("'", "'\\''") + "'";
+    }
+}
