@@ -18,14 +18,21 @@ final class BtrfsPool implements Pool {
     private final Path mount;
     private final Path image;
     private final String size;
+    private final String quotas;
 
     BtrfsPool(RunDir run) {
         this(run, "1G");
     }
 
     BtrfsPool(RunDir run, String size) {
+        this(run, size, "auto");
+    }
+
+    /** {@code quotas}: pool.quotas (auto, on, off), for measuring what usage accounting costs. */
+    BtrfsPool(RunDir run, String size, String quotas) {
         this.run = run;
         this.size = size;
+        this.quotas = quotas;
         this.mount = run.resolve("pool");
         this.image = run.resolve("pool.img");
     }
@@ -37,7 +44,8 @@ final class BtrfsPool implements Pool {
 
     @Override
     public String yaml() {
-        return "pool:\n  path: " + mount + "\n  image: " + image + "\n  size: " + size + "\n  min_free: 32M\n";
+        return "pool:\n  path: " + mount + "\n  image: " + image + "\n  size: " + size + "\n  min_free: 32M\n"
+                + "  quotas: " + quotas + "\n";
     }
 
     @Override

@@ -20,6 +20,7 @@ import dev.kopi.proto.v1.CreateCloneRequest;
 import dev.kopi.proto.v1.DestroyCloneRequest;
 import dev.kopi.proto.v1.GetStatusRequest;
 import dev.kopi.proto.v1.RefreshRequest;
+import dev.kopi.proto.v1.ResetCloneRequest;
 
 /**
  * The clone benchmark (run by scripts/bench, not by the test suite): one pgbench database
@@ -88,8 +89,11 @@ public final class CloneBench {
                     "1x", ""});
             rows.add(new String[] {"pg_dump -Fc \\| pg_restore (same server)", fmt(dump.p(0.5)), fmt(dump.p(0.99)),
                     ratio(template.p(0.5), dump.p(0.5)), ""});
-            for (String backend : List.of("btrfs", "zfs")) {
+            for (String backend : List.of("btrfs", "btrfs-no-quotas", "zfs")) {
                 BackendResult r = kopi(backend, source.dataDir, dbBytes);
+                rows.add(new String[] {"Kopi reset on " + backend + ": request -> first query (client)",
+                        fmt(r.reset.p(0.5)), fmt(r.reset.p(0.99)), ratio(template.p(0.5), r.reset.p(0.5)),
+                        "same name, port and credentials"});
                 rows.add(new String[] {"Kopi clone on " + backend + ": request -> first query (client)",
                         fmt(r.client.p(0.5)), fmt(r.client.p(0.99)), ratio(template.p(0.5), r.client.p(0.5)),
                         String.format(Locale.ROOT, "vs dump/restore: %s; first (cold) clone %s ms", ratio(dump.p(0.5),
@@ -120,13 +124,16 @@ public final class CloneBench {
     }
 
     /** What one backend measured. */
-    record BackendResult(Series client, Series daemon, double cold, double refreshSeconds, String spacePerClone) {
+    record BackendResult(Series client, Series daemon, double cold, double refreshSeconds, String spacePerClone,
+                         Series reset) {
     }
 
     private BackendResult kopi(String backend, Path dataDir, long dbBytes) throws Exception {
         RunDir run = RunDir.create();
         long poolBytes = Math.max(4L << 30, dbBytes * 3);
-        Pool pool = backend.equals("btrfs") ? new BtrfsPool(run, (poolBytes >> 20) + "M") : new ZfsPool(run, poolBytes);
+        Pool pool = backend.startsWith("btrfs")
+                ? new BtrfsPool(run, (poolBytes >> 20) + "M", backend.equals("btrfs") ? "auto" : "off")
+                : new ZfsPool(run, poolBytes);
         int first = 30000 + ThreadLocalRandom.current().nextInt(0, 300) * 100;
         Kopid kopid = null;
         try {
@@ -155,13 +162,24 @@ public final class CloneBench {
             String perClone = String.format(Locale.ROOT, "%.2f MB", (usedAfter - usedBefore) / 1e6 / clones);
             log(backend + ": " + clones + " clones running at once; space used by them " + (usedAfter - usedBefore) / 1_000_000
                     + " MB");
+            List<Double> resets = new ArrayList<>();
+            for (int i = 0; i < Math.min(clones, 20); i++) {
+                long r0 = System.nanoTime();
+                Clone c = kopid.clones().resetClone(ResetCloneRequest.newBuilder().setName("c0").build());
+                try (Connection conn = DriverManager.getConnection(c.getJdbcUrl()); Statement st = conn.createStatement();
+                     ResultSet rs = st.executeQuery("SELECT count(*) FROM pgbench_branches")) {
+                    rs.next();
+                }
+                resets.add((System.nanoTime() - r0) / 1e6);
+            }
             for (int i = 0; i < clones; i++) {
                 destroy(kopid, "c" + i);
             }
             log(String.format(Locale.ROOT, "%s client p50 breakdown: reply %.1f ms, JDBC connect (TCP + SCRAM) %.1f ms, "
                     + "first query %.1f ms", backend, median(phases, 0), median(phases, 1), median(phases, 2)));
             phases.clear();
-            return new BackendResult(new Series("client", client), new Series("daemon", daemon), cold, refresh, perClone);
+            return new BackendResult(new Series("client", client), new Series("daemon", daemon), cold, refresh, perClone,
+                    new Series("reset", resets));
         } finally {
             if (kopid != null) {
                 kopid.close();

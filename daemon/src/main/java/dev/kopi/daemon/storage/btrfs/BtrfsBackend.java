@@ -265,8 +265,15 @@ public final class BtrfsBackend implements StorageBackend {
     }
 
     private static void add(List<VolumeId> out, Path p, String relative) throws IOException {
-        if (Btrfs.isSubvolume(p)) {
-            VolumeId.parse(relative).ifPresent(out::add);
+        try {
+            if (Btrfs.isSubvolume(p)) {
+                VolumeId.parse(relative).ifPresent(out::add);
+            }
+        } catch (SysException e) {
+            if (e.errno() != Errno.ENOENT) {
+                throw e;
+            }
+            // destroyed between the directory listing and this look (the reaper runs alongside)
         }
     }
 

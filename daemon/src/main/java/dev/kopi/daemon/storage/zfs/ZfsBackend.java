@@ -159,21 +159,15 @@ public final class ZfsBackend implements StorageBackend {
      */
     private void releaseDependents(String ds) {
         for (int round = 0; round < 100; round++) {
+            // By each filesystem's origin rather than the snapshots' "clones" property, which
+            // zfs-fuse does not have.
             String dependent = null;
-            for (String line : zfs("list dependents of " + ds, "list", "-H", "-o", "name,clones", "-t", "snapshot", "-r", ds)
-                    .stdout().split("\n")) {
+            for (String line : zfs("list dependents of " + ds, "list", "-H", "-o", "name,origin", "-t", "filesystem", "-r",
+                    root.split("/")[0]).stdout().split("\n")) {
                 String[] f = line.split("\t");
-                if (f.length < 2 || f[1].isBlank() || f[1].equals("-")) {
-                    continue;
-                }
-                for (String c : f[1].split(",")) {
-                    String clone = c.strip();
-                    if (!clone.isEmpty() && !clone.equals(ds) && !clone.startsWith(ds + "/")) {
-                        dependent = clone;
-                        break;
-                    }
-                }
-                if (dependent != null) {
+                if (f.length == 2 && (f[1].startsWith(ds + "@") || f[1].startsWith(ds + "/"))
+                        && !f[0].equals(ds) && !f[0].startsWith(ds + "/")) {
+                    dependent = f[0];
                     break;
                 }
             }
@@ -241,25 +235,36 @@ public final class ZfsBackend implements StorageBackend {
     /** ZFS keeps per-dataset figures: {@code used} is what only the dataset holds, {@code referenced} all it refers to. */
     @Override
     public Map<VolumeId, SpaceUsage> volumeUsage() {
-        ProcessRunner.Result r = run("list", "-Hp", "-o", "name,used,referenced", "-t", "filesystem", "-r", root);
+        // "zfs get -Hp" rather than "zfs list -Hp": zfs-fuse's list has no -p.
+        ProcessRunner.Result r = run("get", "-Hp", "-r", "-o", "name,property,value", "used,referenced", root);
         if (!r.ok()) {
             return Map.of();
         }
-        Map<VolumeId, SpaceUsage> out = new HashMap<>();
+        Map<String, long[]> byName = new HashMap<>();
         String prefix = root + "/";
         for (String line : r.stdout().split("\n")) {
             String[] f = line.split("\t");
-            if (f.length == 3 && f[0].startsWith(prefix)) {
-                try {
-                    long used = Long.parseLong(f[1].strip());
-                    long referenced = Long.parseLong(f[2].strip());
-                    VolumeId.parse(f[0].substring(prefix.length()))
-                            .ifPresent(v -> out.put(v, new SpaceUsage(referenced, used)));
-                } catch (NumberFormatException e) {
-                    // a figure zfs could not give: leave that volume out
+            if (f.length != 3 || !f[0].startsWith(prefix) || f[0].contains("@")) {
+                continue;
+            }
+            try {
+                long v = Long.parseLong(f[2].strip());
+                long[] pair = byName.computeIfAbsent(f[0], k -> new long[] {-1, -1});
+                if (f[1].equals("used")) {
+                    pair[0] = v;
+                } else if (f[1].equals("referenced")) {
+                    pair[1] = v;
                 }
+            } catch (NumberFormatException e) {
+                // a figure zfs could not give: leave it out
             }
         }
+        Map<VolumeId, SpaceUsage> out = new HashMap<>();
+        byName.forEach((name, pair) -> {
+            if (pair[0] >= 0 && pair[1] >= 0) {
+                VolumeId.parse(name.substring(prefix.length())).ifPresent(v -> out.put(v, new SpaceUsage(pair[1], pair[0])));
+            }
+        });
         return out;
     }
 
