@@ -140,7 +140,12 @@ public final class ConfigLoader {
             throw bad("pool.size", "must be at least 128M (Btrfs needs that much)");
         }
         long minFree = n.size("min_free", "64M");
-        String quotas = n.text("quotas", "auto");
+        String quotas = switch (n.text("quotas", "auto")) {
+            // YAML 1.1 reads a bare on/off/yes/no as a boolean
+            case "true", "yes", "on" -> "on";
+            case "false", "no", "off" -> "off";
+            default -> n.text("quotas", "auto");
+        };
         if (!quotas.equals("auto") && !quotas.equals("on") && !quotas.equals("off")) {
             throw bad("pool.quotas", "'" + quotas + "' is not auto, on or off");
         }
