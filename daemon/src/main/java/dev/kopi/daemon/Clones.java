@@ -176,10 +176,9 @@ public final class Clones {
                     + " ms (prepare " + ms(t1 - t0) + ", volume " + ms(t2 - t1) + ", postgres "
                     + ms(started.postgresNanos()) + ", role " + ms(started.roleNanos()) + ", record wait " + ms(t4 - t3) + ")";
             lastActive.put(name, clock.instant());
-            background.execute(() -> {
-                LOG.info(line); // a synchronous log write costs the caller up to ms
-                events.publish(Events.CLONE_CREATED, name, "", "from " + snap.name() + " on port " + record.port());
-            });
+            // Published before create returns, so no later event about this clone can precede it.
+            events.publish(Events.CLONE_CREATED, name, "", "from " + snap.name() + " on port " + record.port());
+            background.execute(() -> LOG.info(line)); // a synchronous log write costs the caller up to ms
             return new CloneView(record, CloneView.State.RUNNING, "", pid, dir, pg.host(), readyMs,
                     lastActive.get(name), idleTimeout(record), -1);
         } catch (RuntimeException e) {
@@ -208,7 +207,9 @@ public final class Clones {
             throw KopiException.notFound("snapshot " + snap.name() + " was just deleted");
         }
         if (policy.max() > 0) {
-            long creating = busy.values().stream().filter(p -> p.state() == CloneView.State.CREATING).count();
+            // A clone being created is recorded while its postgres starts: count it once.
+            long creating = busy.entrySet().stream().filter(e -> e.getValue().state() == CloneView.State.CREATING
+                    && catalog.clone(e.getKey()).isEmpty()).count();
             if (catalog.clones().size() + creating >= policy.max()) {
                 throw KopiException.exhausted("clone limit reached: " + (catalog.clones().size() + creating)
                         + " clones exist and clones.max is " + policy.max() + "; destroy some ('kopictl clones')");
@@ -334,11 +335,23 @@ public final class Clones {
 
     /** Destroys a clone; {@code reason} (user, ttl, idle, snapshot-deleted) goes into the event. */
     void destroy(String name, String reason) {
+        destroy(name, reason, r -> true);
+    }
+
+    /**
+     * Destroys a clone if {@code stillDue} holds for its current record, checked under the same
+     * lock as protect and extend (the reaper's decision may be stale by the time it acts).
+     * Returns whether it did.
+     */
+    boolean destroy(String name, String reason, java.util.function.Predicate<CloneRecord> stillDue) {
         Names.require("clone", name);
         CloneRecord record;
         synchronized (this) {
             record = catalog.clone(name).orElseThrow(() -> KopiException.notFound("clone '" + name
                     + "' does not exist ('kopictl clones' lists them)"));
+            if (!stillDue.test(record)) {
+                return false;
+            }
             if (busy.containsKey(name)) {
                 throw KopiException.precondition("clone '" + name + "' is busy being created or destroyed");
             }
@@ -357,6 +370,7 @@ public final class Clones {
             LOG.info("destroyed clone " + name + " (" + reason + ")");
             events.publish(Events.CLONE_DESTROYED, name, reason, "was on port " + record.port() + ", from "
                     + record.snapshot());
+            return true;
         } finally {
             synchronized (this) {
                 busy.remove(name);
@@ -634,7 +648,7 @@ public final class Clones {
             // Not even --force can take a snapshot from under a clone that is still being made.
             if (e.getValue().snapshot().equals(snapshot) && (e.getValue().state() == CloneView.State.CREATING
                     || e.getValue().state() == CloneView.State.RESETTING)) {
-                throw KopiException.precondition("clone '" + e.getKey() + "' is being created from snapshot " + snapshot
+                throw KopiException.precondition("clone '" + e.getKey() + "' is being created or reset from snapshot " + snapshot
                         + "; try again in a moment");
             }
         }

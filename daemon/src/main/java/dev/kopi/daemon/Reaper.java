@@ -58,9 +58,11 @@ public final class Reaper implements AutoCloseable {
             }
             try {
                 if (expired(r)) {
-                    LOG.info("clone " + r.name() + " expired at " + r.expiresAt() + ": destroying it");
-                    clones.destroy(r.name(), "ttl");
-                    reaped++;
+                    // Judged again on the current record: it may have been protected or extended since.
+                    if (clones.destroy(r.name(), "ttl", now -> !now.protect() && expired(now))) {
+                        LOG.info("clone " + r.name() + " expired at " + r.expiresAt() + ": destroyed it");
+                        reaped++;
+                    }
                 } else if (idle(r) && clones.reapIdle(r)) {
                     LOG.info("clone " + r.name() + " had no sessions for " + Durations.format(clones.idleTimeout(r))
                             + ": destroyed it");

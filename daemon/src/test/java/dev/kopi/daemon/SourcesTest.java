@@ -116,6 +116,20 @@ class SourcesTest {
     }
 
     @Test
+    void aNameThatNamesSnapshotsOfClonesIsNotASourceName() {
+        catalog.putSnapshot(new SnapshotRecord("feature", "20261123T050000Z", "2026-11-23T05:00:00Z", "16", "postgres",
+                "app", 1, 1).branchedFrom("prod@20261123T020000Z", "c1", null));
+        KopiException e = assertThrows(KopiException.class, () -> sources.add("feature", datadir.toString()));
+        assertEquals(KopiException.Kind.ALREADY_EXISTS, e.kind());
+        assertTrue(e.getMessage().contains("names snapshots taken of clones"), e.getMessage());
+        assertTrue(catalog.sources().isEmpty());
+        assertFalse(sources.isSource("feature"));
+        assertEquals(KopiException.Kind.NOT_FOUND, assertThrows(KopiException.class, () -> sources.get("feature")).kind());
+        sources.add("feature2", datadir.toString());
+        assertTrue(sources.isSource("feature2"), "other names are still free");
+    }
+
+    @Test
     void configSourcesCannotBeRemovedThroughTheApi() {
         KopiException e = assertThrows(KopiException.class, () -> sources.remove("cfg"));
         assertEquals(KopiException.Kind.FAILED_PRECONDITION, e.kind());

@@ -45,7 +45,8 @@ public record CloneRecord(String name, String snapshot, int port, String user, S
 
     public CloneRecord withIdleTimeout(Duration d) {
         return new CloneRecord(name, snapshot, port, user, password, database, createdAt, version, superuser,
-                expiresAt, d.getSeconds(), protect, resetCount, resetAt);
+                // whole seconds, rounded up: a sub-second timeout must not become 0, which means never
+                expiresAt, (d.toMillis() + 999) / 1000, protect, resetCount, resetAt);
     }
 
     public CloneRecord withProtect(boolean on) {

@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.function.Consumer;
@@ -21,6 +22,8 @@ public final class FakeStorageBackend implements StorageBackend {
     private final List<VolumeId> destroyed = new ArrayList<>();
     private final Set<VolumeId> failingDestroys = new HashSet<>();
     private RuntimeException cloneFailure;
+    private RuntimeException nextCloneFailure;
+    private final Map<VolumeId, SpaceUsage> usage = new java.util.HashMap<>();
     private Consumer<VolumeId> beforeDestroy = v -> { };
     private long size = 20L << 30;
     private long free = 10L << 30;
@@ -60,6 +63,16 @@ public final class FakeStorageBackend implements StorageBackend {
         cloneFailure = e;
     }
 
+    /** Only the next clone fails with {@code e}; later ones work again. */
+    public synchronized void failNextCloneWith(RuntimeException e) {
+        nextCloneFailure = e;
+    }
+
+    /** What {@link #volumeUsage()} reports for {@code v}. */
+    public synchronized void setUsage(VolumeId v, SpaceUsage u) {
+        usage.put(v, u);
+    }
+
     public synchronized void setFree(long bytes) {
         free = bytes;
     }
@@ -95,6 +108,11 @@ public final class FakeStorageBackend implements StorageBackend {
         if (cloneFailure != null) {
             throw cloneFailure;
         }
+        if (nextCloneFailure != null) {
+            RuntimeException e = nextCloneFailure;
+            nextCloneFailure = null;
+            throw e;
+        }
         if (!volumes.contains(snapshot)) {
             throw KopiException.internal("no snapshot volume " + snapshot, null);
         }
@@ -120,6 +138,11 @@ public final class FakeStorageBackend implements StorageBackend {
     @Override
     public Path path(VolumeId volume) {
         return root.resolve(volume.relative());
+    }
+
+    @Override
+    public synchronized Map<VolumeId, SpaceUsage> volumeUsage() {
+        return Map.copyOf(usage);
     }
 
     @Override

@@ -15,12 +15,20 @@ import java.util.stream.Collectors;
 
 import dev.kopi.daemon.process.ProcessRunner;
 
-/** Just enough of the zfs command, in memory: datasets with properties, snapshots, clones. */
+/**
+ * Just enough of the zfs command, in memory: datasets with properties, snapshots (in the order
+ * they were taken), clones, and promotion of a clone over the dataset it came from.
+ */
 final class FakeZfs implements ProcessRunner {
     final Map<String, Map<String, String>> datasets = new TreeMap<>();
     final TreeSet<String> snapshots = new TreeSet<>();
     final List<List<String>> calls = new ArrayList<>();
     private final Map<String, Deque<ProcessRunner.Result>> failures = new HashMap<>();
+    private final Map<List<String>, ProcessRunner.Result> canned = new HashMap<>();
+    private final Map<List<String>, Deque<ProcessRunner.Result>> cannedOnce = new HashMap<>();
+    /** When each snapshot was taken (a counter): promotion moves the origin's older snapshots. */
+    private final Map<String, Long> taken = new HashMap<>();
+    private long clock;
     private boolean broken;
 
     FakeZfs(String... existing) {
@@ -46,6 +54,37 @@ final class FakeZfs implements ProcessRunner {
         }
     }
 
+    /** Every call of exactly {@code argv} (without the leading "zfs") answers {@code stdout}. */
+    void respond(String stdout, String... argv) {
+        List<String> full = new ArrayList<>(List.of("zfs"));
+        full.addAll(List.of(argv));
+        canned.put(full, new Result(full, 0, stdout, ""));
+    }
+
+    /** The next call of exactly {@code argv} (without the leading "zfs") answers {@code stdout}. */
+    void respondOnce(String stdout, String... argv) {
+        List<String> full = new ArrayList<>(List.of("zfs"));
+        full.addAll(List.of(argv));
+        cannedOnce.computeIfAbsent(full, k -> new ArrayDeque<>()).add(new Result(full, 0, stdout, ""));
+    }
+
+    /** Takes a snapshot directly, as something other than Kopi (or an earlier step) would. */
+    void snapshot(String name) {
+        snapshots.add(name);
+        taken.put(name, ++clock);
+    }
+
+    /** The datasets cloned from {@code snapshot}. */
+    List<String> clonesOf(String snapshot) {
+        return datasets.entrySet().stream().filter(e -> snapshot.equals(e.getValue().get("origin")))
+                .map(Map.Entry::getKey).toList();
+    }
+
+    /** The snapshots of {@code dataset} itself. */
+    List<String> snapshotsOf(String dataset) {
+        return snapshots.stream().filter(s -> s.startsWith(dataset + "@")).toList();
+    }
+
     /** Every call throws IOException, as if zfs were not installed. */
     void breakBinary() {
         broken = true;
@@ -68,6 +107,14 @@ final class FakeZfs implements ProcessRunner {
         if (q != null && !q.isEmpty()) {
             return q.poll();
         }
+        Deque<Result> once = cannedOnce.get(argv);
+        if (once != null && !once.isEmpty()) {
+            return once.poll();
+        }
+        Result answer = canned.get(argv);
+        if (answer != null) {
+            return answer;
+        }
         List<String> a = argv.subList(1, argv.size());
         String last = a.get(a.size() - 1);
         return switch (a.get(0)) {
@@ -83,7 +130,10 @@ final class FakeZfs implements ProcessRunner {
                 if (!datasets.containsKey(last.substring(0, last.indexOf('@')))) {
                     yield err("dataset does not exist");
                 }
-                snapshots.add(last);
+                if (snapshots.contains(last)) {
+                    yield err("cannot create snapshot '" + last + "': dataset already exists");
+                }
+                snapshot(last);
                 yield ok("");
             }
             case "set" -> {
@@ -107,17 +157,31 @@ final class FakeZfs implements ProcessRunner {
                 yield ok("");
             }
             case "destroy" -> destroy(last, a.contains("-r"));
+            case "promote" -> promote(last);
             default -> throw new AssertionError("unexpected zfs command " + argv);
         };
     }
 
     private Result list(List<String> a, String target) {
+        if (a.contains("snapshot")) {
+            if (!datasets.containsKey(target)) {
+                return err("cannot open '" + target + "': dataset does not exist");
+            }
+            boolean withClones = a.contains("name,clones");
+            List<String> lines = snapshots.stream().filter(s -> s.startsWith(target + "@") || s.startsWith(target + "/"))
+                    .sorted(java.util.Comparator.comparing(taken::get))
+                    .map(s -> withClones ? s + "\t" + (clonesOf(s).isEmpty() ? "-" : String.join(",", clonesOf(s))) : s)
+                    .toList();
+            return ok(lines.stream().map(l -> l + "\n").collect(Collectors.joining()));
+        }
         if (!a.contains("-r")) {
             return datasets.containsKey(target) ? ok(target + "\n") : err("cannot open '" + target + "': dataset does not exist");
         }
         boolean withMountpoint = a.contains("name,mountpoint");
+        boolean withOrigin = a.contains("name,origin");
         return ok(datasets.keySet().stream().filter(d -> d.equals(target) || d.startsWith(target + "/"))
-                .map(d -> withMountpoint ? d + "\t" + datasets.get(d).get("mountpoint") : d)
+                .map(d -> withMountpoint ? d + "\t" + datasets.get(d).get("mountpoint")
+                        : withOrigin ? d + "\t" + datasets.get(d).getOrDefault("origin", "-") : d)
                 .collect(Collectors.joining("\n", "", "\n")));
     }
 
@@ -132,6 +196,16 @@ final class FakeZfs implements ProcessRunner {
     }
 
     private Result rename(String from, String to) {
+        if (from.contains("@")) {
+            if (!snapshots.contains(from)) {
+                return err("could not find any snapshots to rename");
+            }
+            if (snapshots.contains(to)) {
+                return err("cannot rename to '" + to + "': dataset already exists");
+            }
+            moveSnapshot(from, to);
+            return ok("");
+        }
         Map<String, String> found = datasets.get(from);
         if (found == null) {
             return err("dataset does not exist");
@@ -145,10 +219,58 @@ final class FakeZfs implements ProcessRunner {
         props.put("mountpoint", "/" + to);
         for (String s : new ArrayList<>(snapshots)) {
             if (s.startsWith(from + "@")) {
-                snapshots.remove(s);
-                snapshots.add(to + s.substring(from.length()));
+                moveSnapshot(s, to + s.substring(from.length()));
             }
         }
+        return ok("");
+    }
+
+    /** A snapshot gets another name; its clones follow it. */
+    private void moveSnapshot(String from, String to) {
+        snapshots.remove(from);
+        snapshots.add(to);
+        taken.put(to, taken.remove(from));
+        for (Map<String, String> props : datasets.values()) {
+            if (from.equals(props.get("origin"))) {
+                props.put("origin", to);
+            }
+        }
+    }
+
+    /**
+     * zfs promote: the snapshots of the clone's origin dataset up to and including its origin
+     * snapshot move to the clone, which takes over the origin's own origin; the origin dataset
+     * becomes a clone of the moved origin snapshot. Refused when a moved name is taken.
+     */
+    private Result promote(String clone) {
+        Map<String, String> props = datasets.get(clone);
+        if (props == null) {
+            return err("cannot open '" + clone + "': dataset does not exist");
+        }
+        String origin = props.get("origin");
+        if (origin == null) {
+            return err("cannot promote '" + clone + "': not a cloned filesystem");
+        }
+        String from = origin.substring(0, origin.indexOf('@'));
+        long upTo = taken.get(origin);
+        List<String> moving = snapshotsOf(from).stream().filter(s -> taken.get(s) <= upTo).toList();
+        for (String s : moving) {
+            String name = clone + s.substring(from.length());
+            if (snapshots.contains(name)) {
+                return err("cannot promote '" + clone + "': snapshot name '" + s.substring(from.length() + 1)
+                        + "' from origin conflicts with '" + name + "' from target");
+            }
+        }
+        String originsOrigin = datasets.get(from).get("origin");
+        for (String s : moving) {
+            moveSnapshot(s, clone + s.substring(from.length()));
+        }
+        if (originsOrigin == null) {
+            props.remove("origin");
+        } else {
+            props.put("origin", originsOrigin);
+        }
+        datasets.get(from).put("origin", clone + origin.substring(from.length()));
         return ok("");
     }
 
@@ -157,6 +279,7 @@ final class FakeZfs implements ProcessRunner {
             if (datasets.values().stream().anyMatch(p -> target.equals(p.get("origin")))) {
                 return err("cannot destroy '" + target + "': snapshot has dependent clones");
             }
+            taken.remove(target);
             return snapshots.remove(target) ? ok("") : err("could not find any snapshots to destroy");
         }
         if (!datasets.containsKey(target)) {

@@ -115,14 +115,30 @@ class ZfsBackendTest {
     }
 
     @Test
-    void snapshotVolumeCannotBeDestroyedBeforeItsClones() {
+    void destroyingASnapshotVolumeWithACloneFirstPromotesTheClone() {
         publishSnapshot();
         backend.clone(SNAP, CLONE);
+
+        backend.destroy(SNAP);
+
+        assertEquals(List.of(List.of("zfs", "promote", "tank/kopi/clones/c1")), zfs.callsOf("promote"));
+        assertEquals(List.of(CLONE), backend.list(), "the clone keeps its data");
+        assertFalse(zfs.datasets.get("tank/kopi/clones/c1").containsKey("origin"), "it depends on nothing now");
+        backend.destroy(CLONE);
+        assertEquals(List.of(), backend.list());
+        assertTrue(zfs.snapshots.isEmpty());
+    }
+
+    @Test
+    void withoutPromotionZfsRefusesToDestroyASnapshotVolumeWithClones() {
+        publishSnapshot();
+        backend.clone(SNAP, CLONE);
+        zfs.fail("promote", 1, "cannot promote 'tank/kopi/clones/c1': permission denied");
         KopiException e = assertThrows(KopiException.class, () -> backend.destroy(SNAP));
         assertEquals(KopiException.Kind.INTERNAL, e.kind());
-        backend.destroy(CLONE);
-        backend.destroy(SNAP);
-        assertEquals(List.of(), backend.list());
+        assertTrue(e.getMessage().contains("promote"), e.getMessage());
+        assertTrue(zfs.callsOf("destroy").isEmpty(), "nothing is destroyed when a dependent cannot be released");
+        assertEquals(List.of(CLONE, SNAP), backend.list());
     }
 
     @Test
