@@ -36,6 +36,8 @@ public final class Events {
     public static final String SNAPSHOT_DELETED = "snapshot.deleted";
     public static final String REFRESH_OK = "refresh.ok";
     public static final String REFRESH_FAILED = "refresh.failed";
+    /** A scheduled refresh that found the previous one still running. */
+    public static final String REFRESH_SKIPPED = "refresh.skipped";
 
     private final Clock clock;
     private final Deque<Event> history = new ArrayDeque<>();

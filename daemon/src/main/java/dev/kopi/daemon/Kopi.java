@@ -36,11 +36,13 @@ public final class Kopi {
     private final Reconciler.Report reconciled;
     private final Events events;
     private final Reaper reaper;
+    private final Scheduler scheduler;
     private final Instant startedAt;
 
     private Kopi(Config config, StorageBackend backend, Catalog catalog, PortAllocator ports, Clones clones,
                  Snapshots snapshots, Sources sources, Reconciler.Report reconciled, Events events, Reaper reaper,
-                 Instant startedAt) {
+                 Scheduler scheduler, Instant startedAt) {
+        this.scheduler = scheduler;
         this.config = config;
         this.backend = backend;
         this.catalog = catalog;
@@ -68,7 +70,7 @@ public final class Kopi {
         Events events = new Events(clock);
         Clones clones = new Clones(catalog, backend, postmaster, ports, config.postgres(), runtime,
                 config.pool().minFree(), config.clones(), events, clock);
-        Refresher refresher = new Refresher(backend, postmaster, catalog, runner, runtime, clock);
+        Refresher refresher = new Refresher(backend, postmaster, catalog, runner, runtime, clock, config.pool().minFree());
         // The directories of Kopi's own volumes: clones/, staging/ and snapshots/ (SOURCE/TAG below it).
         List<Path> managed = List.of(backend.path(VolumeId.clone("x")).getParent(),
                 backend.path(VolumeId.staging("x")).getParent(),
@@ -77,8 +79,9 @@ public final class Kopi {
         Snapshots snapshots = new Snapshots(catalog, backend, clones, refresher, sources::isSource, events);
         Reconciler.Report report = new Reconciler(catalog, backend, postmaster, clones, ports).run();
         Reaper reaper = new Reaper(catalog, clones, clock).start();
+        Scheduler scheduler = new Scheduler(sources, new Retention(catalog, snapshots), events, clock).start();
         return new Kopi(config, backend, catalog, ports, clones, snapshots, sources, report, events, reaper,
-                clock.instant());
+                scheduler, clock.instant());
     }
 
     private static void prepareStateDirectory(Config config) {
@@ -130,9 +133,11 @@ public final class Kopi {
                 backend.accounting(), used);
     }
 
-    /** Stops the reaper (clones keep running). */
+    /** Stops the reaper, the scheduler and background refreshes (clones keep running). */
     public void close() {
         reaper.close();
+        scheduler.close();
+        sources.close();
     }
 
     public static String version() {

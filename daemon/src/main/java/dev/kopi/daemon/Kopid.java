@@ -71,7 +71,7 @@ public final class Kopid implements Callable<Integer> {
         Kopi kopi;
         GrpcServer server;
         try {
-            kopi = Kopi.open(cfg, new SystemProcessRunner(), Clock.systemUTC());
+            kopi = Kopi.open(cfg, new SystemProcessRunner(), Clock.systemDefaultZone()); // schedules read in local time, like cron
             server = GrpcServer.start(cfg.socket(), cfg.socketGroup(), List.of(new CloneRpc(kopi.clones()),
                     new SnapshotRpc(kopi.snapshots()), new SourceRpc(kopi.sources()), new StatusRpc(kopi),
                     new EventRpc(kopi.events())));

@@ -90,6 +90,11 @@ public final class Snapshots {
      * unless {@code force}, which destroys those clones first.
      */
     public Deleted delete(String name, boolean force) {
+        return delete(name, force, force ? "forced" : "user");
+    }
+
+    /** Like {@link #delete(String, boolean)}; {@code reason} goes with the snapshot.deleted event. */
+    public Deleted delete(String name, boolean force, String reason) {
         SnapshotRef ref = SnapshotRef.parse(name);
         if (!ref.exact()) {
             throw KopiException.invalid("give the exact snapshot to delete as SOURCE@TAG, not '" + name
@@ -123,7 +128,7 @@ public final class Snapshots {
             backend.destroy(VolumeId.snapshot(snap.source(), snap.tag()));
             catalog.removeSnapshot(snap.name());
             LOG.info("deleted snapshot " + snap.name() + (destroyed.isEmpty() ? "" : " and clones " + destroyed));
-            events.publish(Events.SNAPSHOT_DELETED, snap.name(), force ? "forced" : "user",
+            events.publish(Events.SNAPSHOT_DELETED, snap.name(), reason,
                     destroyed.isEmpty() ? "" : "destroyed clones " + String.join(", ", destroyed));
             return new Deleted(snap.name(), destroyed);
         } finally {

@@ -1,57 +1,79 @@
 package dev.kopi.daemon;
 
+import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Instant;
+import java.time.ZoneId;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.logging.Logger;
 
 import dev.kopi.daemon.catalog.Catalog;
 import dev.kopi.daemon.catalog.RefreshRecord;
 import dev.kopi.daemon.catalog.SnapshotRecord;
 import dev.kopi.daemon.catalog.SourceRecord;
-import dev.kopi.daemon.config.SourceConfig;
 import dev.kopi.daemon.postgres.DataDirectory;
+import dev.kopi.daemon.source.Conninfo;
 import dev.kopi.daemon.source.Progress;
 import dev.kopi.daemon.source.Refresher;
+import dev.kopi.daemon.source.Schedule;
 import dev.kopi.daemon.source.Source;
+import dev.kopi.daemon.source.SourceDefinition;
+import dev.kopi.daemon.source.SourceSettings;
 
 /**
  * Sources from the config file and from the API, and their refreshes: at most one refresh per
- * source at a time; a second request is refused with FAILED_PRECONDITION.
+ * source at a time; a second request, or a scheduled run while one is going, is refused with
+ * FAILED_PRECONDITION (a scheduled run is skipped and says so in the events).
  */
-public final class Sources {
-    private final Map<String, SourceConfig> configured;
+public final class Sources implements AutoCloseable {
+    private static final Logger LOG = Logger.getLogger(Sources.class.getName());
+    /** Who asked for a refresh, as recorded with its outcome. */
+    public static final String BY_API = "api";
+    public static final String BY_SCHEDULE = "schedule";
+
+    private final Map<String, Source> configured;
     private final Catalog catalog;
     private final Refresher refresher;
     private final Clock clock;
     private final ConcurrentHashMap<String, Instant> refreshing = new ConcurrentHashMap<>();
     /** Directories holding Kopi's own volumes: never a source (that would clone someone's clone). */
     private final List<Path> managed;
-
     private final Events events;
+    /** Runs async and scheduled refreshes; a refresh's own work is mostly waiting on tools. */
+    private final ExecutorService background = Executors.newCachedThreadPool(r -> {
+        Thread t = new Thread(r, "kopid-refresh");
+        t.setDaemon(true);
+        return t;
+    });
 
-    public Sources(Map<String, SourceConfig> configured, Catalog catalog, Refresher refresher, Clock clock,
+    public Sources(Map<String, Source> configured, Catalog catalog, Refresher refresher, Clock clock,
                    List<Path> managed) {
         this(configured, catalog, refresher, clock, managed, new Events(clock));
     }
 
-    public Sources(Map<String, SourceConfig> configured, Catalog catalog, Refresher refresher, Clock clock,
+    public Sources(Map<String, Source> configured, Catalog catalog, Refresher refresher, Clock clock,
                    List<Path> managed, Events events) {
         this.events = events;
-        this.configured = configured;
+        this.configured = Map.copyOf(configured);
         this.catalog = catalog;
         this.refresher = refresher;
         this.clock = clock;
         this.managed = List.copyOf(managed);
     }
 
-    /** A source with what callers want to know about it. */
+    /** A source with what callers want to know about it. {@code nextRefresh} is null without a schedule. */
     public record SourceView(Source source, int snapshotCount, Optional<SnapshotRecord> latest,
-                             Optional<RefreshRecord> lastRefresh, boolean refreshing) {
+                             Optional<RefreshRecord> lastRefresh, boolean refreshing, Instant nextRefresh,
+                             String scheduleDescription) {
     }
 
     public List<SourceView> list() {
@@ -71,22 +93,42 @@ public final class Sources {
         return view(find(name));
     }
 
-    private SourceView view(Source s) {
-        List<SnapshotRecord> snaps = SnapshotLookup.ofSource(catalog, s.name());
-        return new SourceView(s, snaps.size(), snaps.stream().findFirst(), catalog.refresh(s.name()),
-                refreshing.containsKey(s.name()));
-    }
-
-    private List<Source> all() {
+    /** Every source, config file first (by name), then those added through the API. */
+    public List<Source> all() {
         List<Source> out = new ArrayList<>();
-        configured.values().stream().sorted(java.util.Comparator.comparing(SourceConfig::name))
-                .forEach(c -> out.add(new Source(c.name(), Source.DATADIR, c.datadir(), c.superuser(), "config")));
+        configured.values().stream().sorted(Comparator.comparing(Source::name)).forEach(out::add);
         for (SourceRecord r : catalog.sources()) {
             if (!configured.containsKey(r.name())) {
-                out.add(new Source(r.name(), r.kind(), Path.of(r.datadir()), r.superuser(), "api"));
+                out.add(fromRecord(r));
             }
         }
         return out;
+    }
+
+    private SourceView view(Source s) {
+        List<SnapshotRecord> snaps = SnapshotLookup.ofSource(catalog, s.name());
+        Instant next = null;
+        String description = "";
+        if (s.settings().schedule() != null) {
+            Schedule schedule = Schedule.parse(s.settings().schedule());
+            next = schedule.next(clock.instant(), zone()).orElse(null);
+            description = schedule.describe();
+        }
+        return new SourceView(s, snaps.size(), snaps.stream().findFirst(), catalog.refresh(s.name()),
+                refreshing.containsKey(s.name()), next, description);
+    }
+
+    /** The zone schedules are read in: kopid's, as with cron. */
+    public ZoneId zone() {
+        return clock.getZone();
+    }
+
+    private static Source fromRecord(SourceRecord r) {
+        Source.Kind kind = Source.Kind.of(r.kind());
+        return new Source(r.name(), kind, r.datadir() == null ? null : Path.of(r.datadir()),
+                r.conninfo() == null ? null : Conninfo.parse(r.conninfo()),
+                r.seed().stream().map(Path::of).toList(), r.superuser(),
+                r.settings() == null ? SourceSettings.NONE : r.settings(), "api");
     }
 
     private Source find(String name) {
@@ -96,33 +138,45 @@ public final class Sources {
                         + "lists them; 'kopictl source add' adds one)"));
     }
 
+    /** Adds a data directory source with default settings. */
     public Source add(String name, String datadir) {
-        Names.require("source", name);
         if (datadir == null || datadir.isEmpty()) {
+            Names.require("source", name);
             throw KopiException.invalid("source " + name + ": give a data directory (--datadir PATH)");
         }
-        Path dir;
-        try {
-            dir = Path.of(datadir);
-        } catch (java.nio.file.InvalidPathException e) {
-            throw KopiException.invalid("source " + name + ": '" + Names.printable(datadir) + "' cannot be used as a path by"
-                    + " this kopid (" + e.getReason() + "; start kopid with a UTF-8 locale, e.g. LANG=C.UTF-8)");
-        }
-        if (!dir.isAbsolute() || !dir.normalize().equals(dir) || Names.hasControlCharacters(datadir)) {
-            throw KopiException.invalid("source " + name + ": data directory must be an absolute, normalized path, got '"
-                    + Names.printable(datadir) + "'");
-        }
-        for (Path m : managed) {
-            if (dir.startsWith(m)) {
-                throw KopiException.invalid("source " + name + ": " + dir + " is inside Kopi's own volumes (" + m
-                        + "); make a snapshot of a clone with a source of its own data directory instead");
+        return add(SourceDefinition.ofDatadir(name, datadir, null));
+    }
+
+    /**
+     * Validates and stores a source; what it reads must exist now (a data directory, the seed and
+     * transform scripts, the password file), so a typo fails here rather than at 03:00.
+     */
+    public Source add(SourceDefinition definition) {
+        Source s = definition.toSource("api");
+        String name = s.name();
+        if (s.kind() == Source.Kind.DATADIR) {
+            for (Path m : managed) {
+                if (s.datadir().startsWith(m)) {
+                    throw KopiException.invalid("source " + name + ": " + s.datadir() + " is inside Kopi's own volumes ("
+                            + m + "); make a snapshot of a clone with 'kopictl snapshot' instead");
+                }
             }
+            DataDirectory dd = new DataDirectory(s.datadir());
+            if (!dd.exists()) {
+                throw KopiException.precondition("source " + name + ": " + s.datadir()
+                        + " does not exist or is not a directory");
+            }
+            dd.version(); // is it a data directory at all?
         }
-        DataDirectory dd = new DataDirectory(dir);
-        if (!dd.exists()) {
-            throw KopiException.precondition("source " + name + ": " + dir + " does not exist or is not a directory");
+        for (Path p : s.seed()) {
+            requireReadable(name, "seed script", p);
         }
-        dd.version(); // is it a data directory at all?
+        for (String p : s.settings().transforms()) {
+            requireReadable(name, "transform script", Path.of(p));
+        }
+        if (s.settings().passwordFile() != null) {
+            requireReadable(name, "password_file", Path.of(s.settings().passwordFile()));
+        }
         synchronized (this) {
             if (configured.containsKey(name) || catalog.source(name).isPresent()) {
                 throw KopiException.exists("source '" + name + "' already exists");
@@ -130,9 +184,25 @@ public final class Sources {
             if (!SnapshotLookup.ofSource(catalog, name).isEmpty()) {
                 throw KopiException.exists("'" + name + "' names snapshots taken of clones; pick another source name");
             }
-            catalog.putSource(new SourceRecord(name, Source.DATADIR, dir.toString(), null, clock.instant().toString()));
+            catalog.putSource(new SourceRecord(name, s.kind().word(),
+                    s.datadir() == null ? null : s.datadir().toString(), s.superuser(), clock.instant().toString(),
+                    definition.basebackup() != null && !definition.basebackup().isBlank() ? definition.basebackup()
+                            : definition.dump() != null && !definition.dump().isBlank() ? definition.dump() : null,
+                    s.seed().stream().map(Path::toString).toList(), s.settings()));
         }
+        LOG.info("added source " + name + " (" + s.kind().word() + ": " + s.location() + ")");
         return find(name);
+    }
+
+    private static void requireReadable(String source, String what, Path p) {
+        try {
+            if (!Files.isRegularFile(p) || !Files.isReadable(p)) {
+                throw KopiException.precondition("source " + source + ": " + what + " " + p
+                        + " does not exist or cannot be read");
+            }
+        } catch (InvalidPathException | SecurityException e) {
+            throw KopiException.precondition("source " + source + ": " + what + " " + p + ": " + e.getMessage());
+        }
     }
 
     public void remove(String name) {
@@ -156,34 +226,94 @@ public final class Sources {
         }
     }
 
+    /** What a refresh produced: the snapshot, and whether it already existed (an unchanged seed). */
+    public record Outcome(SnapshotRecord snapshot, boolean unchanged) {
+    }
+
     /** Builds and publishes a new snapshot of {@code name}, reporting progress as it goes. */
     public SnapshotRecord refresh(String name, Progress progress) {
+        return refresh(name, progress, BY_API).snapshot();
+    }
+
+    /** Like {@link #refresh(String, Progress)}, recording who asked. Blocks until done. */
+    public Outcome refresh(String name, Progress progress, String trigger) {
+        Instant started = claim(name);
+        return run(name, started, progress, trigger);
+    }
+
+    /**
+     * Starts a refresh in the background and returns once it holds the source's refresh slot:
+     * an unknown source or a refresh already running fails here, everything later is recorded
+     * as the source's last refresh and published as an event.
+     */
+    public void refreshAsync(String name, String trigger) {
+        Instant started = claim(name);
+        try {
+            background.execute(() -> {
+                try {
+                    run(name, started, Progress.NONE, trigger);
+                } catch (RuntimeException e) {
+                    LOG.warning("refresh of " + name + " (" + trigger + ") failed: " + e.getMessage());
+                }
+            });
+        } catch (RuntimeException e) {
+            refreshing.remove(name); // kopid is shutting down
+            throw KopiException.unavailable("kopid is shutting down; refresh of " + name + " not started");
+        }
+    }
+
+    private Instant claim(String name) {
         find(name);
         Instant started = clock.instant();
         Instant other = refreshing.putIfAbsent(name, started);
         if (other != null) {
-            throw KopiException.precondition("a refresh of '" + name + "' is already running (since " + other + ")");
+            throw KopiException.precondition("a refresh of '" + name + "' is already running (since " + other
+                    + "); wait for it ('kopictl sources' shows it) and try again");
         }
+        return started;
+    }
+
+    private Outcome run(String name, Instant started, Progress progress, String trigger) {
         long t0 = System.nanoTime();
         try {
             Source source = find(name); // again, now that nobody can remove it under us
+            Optional<SnapshotRecord> current = refresher.upToDate(source);
+            if (current.isPresent()) {
+                long ms = (System.nanoTime() - t0) / 1_000_000;
+                catalog.putRefresh(new RefreshRecord(name, started.toString(), ms, true, "", current.get().name(),
+                        true, trigger));
+                events.publish(Events.REFRESH_OK, name, trigger, "unchanged: " + current.get().name()
+                        + " was built from the same scripts");
+                return new Outcome(current.get(), true);
+            }
             SnapshotRecord snap = refresher.refresh(source, progress);
             long ms = (System.nanoTime() - t0) / 1_000_000;
-            catalog.putRefresh(new RefreshRecord(name, started.toString(), ms, true, "", snap.name()));
+            catalog.putRefresh(new RefreshRecord(name, started.toString(), ms, true, "", snap.name(), false, trigger));
             events.publish(Events.SNAPSHOT_CREATED, snap.name(), "refresh", "of source " + name);
-            events.publish(Events.REFRESH_OK, name, "", snap.name() + " in " + ms + " ms");
-            return snap;
+            events.publish(Events.REFRESH_OK, name, trigger, snap.name() + " in " + ms + " ms");
+            return new Outcome(snap, false);
         } catch (RuntimeException e) {
             try {
                 catalog.putRefresh(new RefreshRecord(name, started.toString(), (System.nanoTime() - t0) / 1_000_000,
-                        false, String.valueOf(e.getMessage()), ""));
+                        false, String.valueOf(e.getMessage()), "", false, trigger));
             } catch (RuntimeException ignored) {
                 // the refresh error is what the caller needs to see
             }
-            events.publish(Events.REFRESH_FAILED, name, "", String.valueOf(e.getMessage()));
+            events.publish(Events.REFRESH_FAILED, name, trigger, String.valueOf(e.getMessage()));
             throw e;
         } finally {
             refreshing.remove(name);
         }
+    }
+
+    /** Whether a refresh of {@code name} is running now. */
+    public boolean isRefreshing(String name) {
+        return refreshing.containsKey(name);
+    }
+
+    /** Stops starting background refreshes; running ones are abandoned with the process. */
+    @Override
+    public void close() {
+        background.shutdownNow();
     }
 }

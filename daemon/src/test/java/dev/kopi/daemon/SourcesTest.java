@@ -24,7 +24,7 @@ import dev.kopi.daemon.catalog.Catalog;
 import dev.kopi.daemon.catalog.CatalogStore;
 import dev.kopi.daemon.catalog.RefreshRecord;
 import dev.kopi.daemon.catalog.SnapshotRecord;
-import dev.kopi.daemon.config.SourceConfig;
+import dev.kopi.daemon.source.Source;
 import dev.kopi.daemon.postgres.OsUser;
 import dev.kopi.daemon.postgres.PgBinaries;
 import dev.kopi.daemon.postgres.RuntimeDirs;
@@ -58,7 +58,7 @@ class SourcesTest {
             Files.createDirectories(tmp.resolve(d));
         }
         Refresher refresher = new Refresher(backend, postmaster, catalog, runner, new RuntimeDirs(tmp), clock);
-        Map<String, SourceConfig> configured = Map.of("cfg", new SourceConfig("cfg", tmp.resolve("cfg-data"), null));
+        Map<String, Source> configured = Map.of("cfg", new Source("cfg", "datadir", tmp.resolve("cfg-data"), null, "config"));
         sources = new Sources(configured, catalog, refresher, clock, List.of(tmp.resolve("pool/clones")));
         datadir = Files.createDirectories(tmp.resolve("pg/16/main"));
         Files.writeString(datadir.resolve("PG_VERSION"), "16\n");

@@ -30,7 +30,7 @@ final class SpawnRecorder implements ProcessRunner {
     }
 
     @Override
-    public Result run(List<String> argv, Duration timeout) {
+    public Result run(List<String> argv, java.util.Map<String, String> env, Duration timeout) {
         throw new AssertionError("unexpected run of " + argv);
     }
 

@@ -3,6 +3,8 @@ package dev.kopi.daemon.config;
 import java.nio.file.Path;
 import java.util.Map;
 
+import dev.kopi.daemon.source.Source;
+
 /**
  * kopid's configuration, validated once by {@link ConfigLoader} and immutable afterwards.
  *
@@ -15,7 +17,7 @@ import java.util.Map;
  * @param sources     sources defined in the file, by name
  */
 public record Config(Path socket, String socketGroup, Path state, PoolConfig pool, PostgresConfig postgres,
-                     ClonePolicy clones, Map<String, SourceConfig> sources) {
+                     ClonePolicy clones, Map<String, Source> sources) {
 
     public Path catalogFile() {
         return state.resolve("catalog.json");

@@ -21,6 +21,8 @@ import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import dev.kopi.daemon.Durations;
 import dev.kopi.daemon.KopiException;
 import dev.kopi.daemon.Names;
+import dev.kopi.daemon.source.Source;
+import dev.kopi.daemon.source.SourceDefinition;
 
 /**
  * Reads kopid's YAML config into an immutable {@link Config}, with defaults for everything, and
@@ -238,8 +240,8 @@ public final class ConfigLoader {
         return first;
     }
 
-    private Map<String, SourceConfig> sources(JsonNode n) {
-        Map<String, SourceConfig> out = new LinkedHashMap<>();
+    private Map<String, Source> sources(JsonNode n) {
+        Map<String, Source> out = new LinkedHashMap<>();
         if (!n.isMissingNode() && !n.isNull() && !n.isObject()) {
             throw bad("sources", "must be a mapping of source names to their settings");
         }
@@ -252,16 +254,24 @@ public final class ConfigLoader {
                 throw bad("sources", ex.getMessage());
             }
             Section s = new Section(e.getValue(), "sources." + name + ".");
-            String prefix = s.prefix;
-            s.keys(Set.of("datadir", "superuser"));
-            String datadir = s.text("datadir", null);
-            if (datadir == null) {
-                throw bad(prefix + "datadir", "is required (the source's PostgreSQL data directory)");
+            s.keys(Set.of("datadir", "basebackup", "dump", "seed", "superuser", "schedule", "keep", "transform",
+                    "password_file", "password_env", "database", "jobs", "schemas", "exclude_schemas",
+                    "exclude_tables", "exclude_table_data", "no_owner", "max_rate"));
+            SourceDefinition d = new SourceDefinition(name, s.text("datadir", null), s.text("basebackup", null),
+                    s.text("dump", null), s.list("seed"), s.text("superuser", null), s.text("schedule", null),
+                    s.has("keep") ? (int) s.count("keep", 0) : null, s.list("transform"),
+                    s.text("password_file", null), s.text("password_env", null), s.text("database", null),
+                    s.has("jobs") ? (int) s.count("jobs", 0) : null, s.list("schemas"), s.list("exclude_schemas"),
+                    s.list("exclude_tables"), s.list("exclude_table_data"),
+                    s.has("no_owner") ? s.bool("no_owner", false) : null, s.text("max_rate", null));
+            try {
+                out.put(name, d.toSource("config"));
+            } catch (KopiException ex) {
+                // "source NAME: key: problem" becomes "config FILE: sources.NAME.key: problem"
+                String msg = ex.getMessage().replaceFirst("^source " + java.util.regex.Pattern.quote(name) + ": ", "");
+                throw KopiException.invalid("config " + origin + ": sources." + name + (msg.matches("^[a-z_]+: .*")
+                        ? "." : ": ") + msg);
             }
-            if (!datadir.startsWith("/")) {
-                throw bad(prefix + "datadir", "must be an absolute path, got '" + datadir + "'");
-            }
-            out.put(name, new SourceConfig(name, pathOf("sources." + name + ".datadir", datadir), s.text("superuser", null)));
         }
         return Map.copyOf(out);
     }
@@ -293,6 +303,33 @@ public final class ConfigLoader {
                     throw bad(prefix + k, "is not a known key (known: " + String.join(", ", allowed.stream().sorted().toList()) + ")");
                 }
             }
+        }
+
+        boolean has(String key) {
+            JsonNode v = node.path(key);
+            return !v.isMissingNode() && !v.isNull();
+        }
+
+        /** A sequence of single values, or one value standing for a list of one. */
+        java.util.List<String> list(String key) {
+            JsonNode v = node.path(key);
+            if (v.isMissingNode() || v.isNull()) {
+                return java.util.List.of();
+            }
+            if (v.isValueNode()) {
+                return java.util.List.of(v.asText().trim());
+            }
+            if (!v.isArray()) {
+                throw bad(prefix + key, "must be a list of values");
+            }
+            java.util.List<String> out = new java.util.ArrayList<>();
+            for (JsonNode item : v) {
+                if (!item.isValueNode() || item.isNull()) {
+                    throw bad(prefix + key, "must be a list of single values");
+                }
+                out.add(item.asText().trim());
+            }
+            return java.util.List.copyOf(out);
         }
 
         String text(String key, String dflt) {

@@ -22,11 +22,28 @@ public record OsUser(String name, int uid, int gid) {
 
     /** {@code argv} run as this user, with its groups, through setpriv(1) (no PAM, no shell). */
     public List<String> wrap(List<String> argv) {
-        List<String> out = new ArrayList<>(argv.size() + 5);
+        return wrap(argv, false);
+    }
+
+    /**
+     * {@code argv} run as this user and killed if kopid dies: for client tools (pg_basebackup,
+     * pg_dump, psql) working on a staging volume, which must not go on writing into a volume the
+     * next kopid start removes. Never for postmasters, which outlive kopid on purpose.
+     */
+    public List<String> wrapTool(List<String> argv) {
+        return wrap(argv, true);
+    }
+
+    private List<String> wrap(List<String> argv, boolean dieWithKopid) {
+        List<String> out = new ArrayList<>(argv.size() + 6);
         out.add("setpriv");
         out.add("--reuid=" + uid);
         out.add("--regid=" + gid);
         out.add("--init-groups");
+        if (dieWithKopid) {
+            // setpriv sets the parent-death signal after switching user, so it survives the switch.
+            out.add("--pdeathsig=KILL");
+        }
         out.add("--");
         out.addAll(argv);
         return out;

@@ -25,6 +25,34 @@ public final class PgBinaries {
         return dir;
     }
 
+    /**
+     * Major versions whose server binaries are installed, newest first; empty when the template
+     * has no {version} to list (a single fixed directory).
+     */
+    public java.util.List<String> installed() {
+        int at = template.indexOf("{version}");
+        if (at < 0) {
+            return java.util.List.of();
+        }
+        Path parent = Path.of(template.substring(0, at));
+        try (java.util.stream.Stream<Path> dirs = Files.list(parent)) {
+            return dirs.map(d -> d.getFileName().toString())
+                    .filter(v -> v.matches("\\d{1,3}"))
+                    .filter(v -> Files.isExecutable(Path.of(template.replace("{version}", v)).resolve("postgres")))
+                    .sorted(java.util.Comparator.comparingInt((String v) -> Integer.parseInt(v)).reversed())
+                    .toList();
+        } catch (java.io.IOException e) {
+            return java.util.List.of();
+        }
+    }
+
+    /** The newest installed major version; FAILED_PRECONDITION when there is none. */
+    public String newest() {
+        return installed().stream().findFirst().orElseThrow(() -> KopiException.precondition(
+                "no PostgreSQL server binaries found at " + template + ": install postgresql (e.g. postgresql-16) or "
+                        + "set postgres.binaries"));
+    }
+
     public Path tool(String version, String name) {
         return dir(version).resolve(name);
     }

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Runs external programs from an argv list; there is no way to pass a shell string.
@@ -11,7 +12,15 @@ import java.util.List;
  */
 public interface ProcessRunner {
     /** Runs {@code argv} to completion, bounded by {@code timeout}, capturing its output. */
-    Result run(List<String> argv, Duration timeout) throws IOException;
+    default Result run(List<String> argv, Duration timeout) throws IOException {
+        return run(argv, Map.of(), timeout);
+    }
+
+    /**
+     * Like {@link #run(List, Duration)} with extra environment variables: how a password reaches
+     * a PostgreSQL tool (PGPASSWORD), since argv is visible to every user through ps.
+     */
+    Result run(List<String> argv, Map<String, String> env, Duration timeout) throws IOException;
 
     /**
      * Starts a long-running program in a new session (so signals aimed at kopid's terminal or

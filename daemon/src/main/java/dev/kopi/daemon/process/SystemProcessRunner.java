@@ -27,8 +27,9 @@ public final class SystemProcessRunner implements ProcessRunner {
     });
 
     @Override
-    public Result run(List<String> argv, Duration timeout) throws IOException {
+    public Result run(List<String> argv, Map<String, String> env, Duration timeout) throws IOException {
         ProcessBuilder pb = builder(argv).redirectInput(DEV_NULL);
+        pb.environment().putAll(env);
         Process p = pb.start();
         CompletableFuture<String> out = drain(p.getInputStream());
         CompletableFuture<String> err = drain(p.getErrorStream());

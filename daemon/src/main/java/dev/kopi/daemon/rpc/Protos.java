@@ -13,6 +13,9 @@ import dev.kopi.proto.v1.Event;
 import dev.kopi.proto.v1.RefreshResult;
 import dev.kopi.proto.v1.Snapshot;
 import dev.kopi.proto.v1.Source;
+import dev.kopi.proto.v1.SourceSettings;
+import dev.kopi.proto.v1.AddSourceRequest;
+import dev.kopi.daemon.source.SourceDefinition;
 import dev.kopi.proto.v1.Status;
 
 /** Domain values to protobuf messages. */
@@ -74,6 +77,7 @@ final class Protos {
                 .setParent(s.parent() == null ? "" : s.parent())
                 .setFromClone(s.fromClone() == null ? "" : s.fromClone())
                 .setMessage(s.message() == null ? "" : s.message())
+                .setSeedHash(s.seedHash() == null ? "" : s.seedHash())
                 .setReferencedBytes(-1);
     }
 
@@ -96,16 +100,67 @@ final class Protos {
     }
 
     static Source source(Sources.SourceView v) {
+        dev.kopi.daemon.source.Source src = v.source();
         Source.Builder b = Source.newBuilder()
-                .setName(v.source().name())
-                .setKind(v.source().kind())
-                .setLocation(v.source().location())
-                .setOrigin(v.source().origin())
+                .setName(src.name())
+                .setKind(src.kind().word())
+                .setLocation(src.location())
+                .setOrigin(src.origin())
                 .setSnapshotCount(v.snapshotCount())
                 .setLatestSnapshot(v.latest().map(SnapshotRecord::name).orElse(""))
-                .setRefreshing(v.refreshing());
+                .setRefreshing(v.refreshing())
+                .setSettings(settings(src))
+                .setNextRefreshAt(v.nextRefresh() == null ? "" : v.nextRefresh().toString())
+                .setScheduleDescription(v.scheduleDescription());
         v.lastRefresh().ifPresent(r -> b.setLastRefresh(refresh(r)));
         return b.build();
+    }
+
+    /** A source's settings as shown: file and variable names, never a password. */
+    private static SourceSettings settings(dev.kopi.daemon.source.Source src) {
+        dev.kopi.daemon.source.SourceSettings s = src.settings();
+        SourceSettings.Builder b = SourceSettings.newBuilder()
+                .setKeep(s.keep())
+                .addAllTransforms(s.transforms());
+        if (s.schedule() != null) {
+            b.setSchedule(s.schedule());
+        }
+        if (s.passwordFile() != null) {
+            b.setPasswordFile(s.passwordFile());
+        }
+        if (s.passwordEnv() != null) {
+            b.setPasswordEnv(s.passwordEnv());
+        }
+        if (s.database() != null) {
+            b.setDatabase(s.database());
+        }
+        if (src.kind() == dev.kopi.daemon.source.Source.Kind.DUMP) {
+            b.setJobs(s.dump().jobs()).addAllSchemas(s.dump().schemas()).addAllExcludeSchemas(s.dump().excludeSchemas())
+                    .addAllExcludeTables(s.dump().excludeTables()).addAllExcludeTableData(s.dump().excludeTableData())
+                    .setNoOwner(s.dump().noOwner());
+        }
+        if (s.maxRate() != null) {
+            b.setMaxRate(s.maxRate());
+        }
+        if (src.superuser() != null) {
+            b.setSuperuser(src.superuser());
+        }
+        return b.build();
+    }
+
+    /** What AddSource asks for, as a definition to validate; empty strings are "not given". */
+    static SourceDefinition definition(AddSourceRequest r) {
+        SourceSettings s = r.getSettings();
+        return new SourceDefinition(r.getName(), blankToNull(r.getDatadir()), blankToNull(r.getBasebackup()),
+                blankToNull(r.getDump()), r.getSeedList(), blankToNull(s.getSuperuser()), blankToNull(s.getSchedule()),
+                s.getKeep() == 0 ? null : s.getKeep(), s.getTransformsList(), blankToNull(s.getPasswordFile()),
+                blankToNull(s.getPasswordEnv()), blankToNull(s.getDatabase()), s.getJobs() == 0 ? null : s.getJobs(),
+                s.getSchemasList(), s.getExcludeSchemasList(), s.getExcludeTablesList(), s.getExcludeTableDataList(),
+                s.getNoOwner() ? Boolean.TRUE : null, blankToNull(s.getMaxRate()));
+    }
+
+    private static String blankToNull(String s) {
+        return s == null || s.isEmpty() ? null : s;
     }
 
     static RefreshResult refresh(RefreshRecord r) {
@@ -115,6 +170,8 @@ final class Protos {
                 .setOk(r.ok())
                 .setError(r.error() == null ? "" : r.error())
                 .setSnapshot(r.snapshot() == null ? "" : r.snapshot())
+                .setUnchanged(r.unchanged())
+                .setTrigger(r.trigger() == null ? "" : r.trigger())
                 .build();
     }
 

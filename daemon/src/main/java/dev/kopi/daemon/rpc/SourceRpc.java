@@ -27,7 +27,7 @@ public final class SourceRpc extends SourceServiceGrpc.SourceServiceImplBase {
     @Override
     public void addSource(AddSourceRequest req, StreamObserver<Source> out) {
         Rpc.unary(out, () -> {
-            sources.add(req.getName(), req.getDatadir());
+            sources.add(Protos.definition(req));
             return Protos.source(sources.get(req.getName()));
         });
     }
@@ -52,17 +52,27 @@ public final class SourceRpc extends SourceServiceGrpc.SourceServiceImplBase {
     /**
      * Runs the refresh on this call's thread and streams its progress. If the caller goes away
      * the refresh still finishes (or fails and cleans up): half a refresh is never left behind.
+     * With {@code async} the refresh runs in the background and one "started" event answers.
      */
     @Override
     public void refresh(RefreshRequest req, StreamObserver<RefreshEvent> out) {
         long t0 = System.nanoTime();
+        if (req.getAsync()) {
+            Rpc.unary(out, () -> {
+                sources.refreshAsync(req.getName(), Sources.BY_API);
+                return RefreshEvent.newBuilder().setPhase("started")
+                        .setMessage("refresh of " + req.getName() + " started; 'kopictl sources' shows how it ends")
+                        .build();
+            });
+            return;
+        }
         AtomicBoolean open = new AtomicBoolean(true);
         if (out instanceof ServerCallStreamObserver<RefreshEvent> call) {
             call.setOnCancelHandler(() -> open.set(false));
         }
-        SnapshotRecord snap;
+        Sources.Outcome outcome;
         try {
-            snap = sources.refresh(req.getName(), (phase, message, done, total) -> {
+            outcome = sources.refresh(req.getName(), (phase, message, done, total) -> {
                 if (!open.get()) {
                     return;
                 }
@@ -74,18 +84,26 @@ public final class SourceRpc extends SourceServiceGrpc.SourceServiceImplBase {
                         open.set(false);
                     }
                 }
-            });
+            }, Sources.BY_API);
         } catch (Throwable t) {
             if (open.get()) {
-                out.onError(Errors.toStatus(t));
+                synchronized (out) {
+                    out.onError(Errors.toStatus(t));
+                }
             }
             return;
         }
         if (open.get()) {
-            out.onNext(RefreshEvent.newBuilder().setPhase("done").setMessage("published " + snap.name())
-                    .setElapsedMs((System.nanoTime() - t0) / 1_000_000)
-                    .setSnapshot(Protos.snapshot(snap, 0, true)).build());
-            out.onCompleted();
+            SnapshotRecord snap = outcome.snapshot();
+            synchronized (out) {
+                out.onNext(RefreshEvent.newBuilder().setPhase("done")
+                        .setMessage(outcome.unchanged() ? "unchanged: " + snap.name() + " was built from the same scripts"
+                                : "published " + snap.name())
+                        .setElapsedMs((System.nanoTime() - t0) / 1_000_000)
+                        .setUnchanged(outcome.unchanged())
+                        .setSnapshot(Protos.snapshot(snap, 0, true)).build());
+                out.onCompleted();
+            }
         }
     }
 }

@@ -1,20 +1,67 @@
 package dev.kopi.daemon.source;
 
 import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
 
 /**
  * A named line of snapshots and where its data comes from.
  *
  * @param name      source name
- * @param kind      "datadir"
- * @param datadir   the PostgreSQL data directory snapshots are made from
+ * @param kind      where the data comes from
+ * @param datadir   datadir: the PostgreSQL data directory snapshots are made from; else null
+ * @param conninfo  basebackup and dump: the server to copy (may carry a password); else null
+ * @param seed      seed: SQL scripts run in order into a fresh cluster; else empty
  * @param superuser role to connect as while preparing, or null to guess
+ * @param settings  schedule, retention, transforms, credentials and per-kind options
  * @param origin    "config" or "api"
  */
-public record Source(String name, String kind, Path datadir, String superuser, String origin) {
+public record Source(String name, Kind kind, Path datadir, Conninfo conninfo, List<Path> seed, String superuser,
+                     SourceSettings settings, String origin) {
+    /** Kept for callers that only know data directory sources. */
     public static final String DATADIR = "datadir";
 
+    public Source {
+        seed = seed == null ? List.of() : List.copyOf(seed);
+        settings = settings == null ? SourceSettings.NONE : settings;
+    }
+
+    /** A data directory source with default settings. */
+    public Source(String name, String kind, Path datadir, String superuser, String origin) {
+        this(name, Kind.of(kind), datadir, null, List.of(), superuser, SourceSettings.NONE, origin);
+    }
+
+    /** Where the data comes from, as shown to people: passwords masked. */
     public String location() {
-        return datadir.toString();
+        return switch (kind) {
+            case DATADIR -> datadir.toString();
+            case BASEBACKUP, DUMP -> conninfo.masked();
+            case SEED -> String.join(", ", seed.stream().map(Path::toString).toList());
+        };
+    }
+
+    /** The kinds of source: how a refresh fills its staging volume. */
+    public enum Kind {
+        /** A local data directory: one native snapshot when on the pool, else a copy. */
+        DATADIR,
+        /** A physical copy of a live server with pg_basebackup (WAL streamed: consistent). */
+        BASEBACKUP,
+        /** A logical copy with pg_dump / pg_restore into a fresh cluster. */
+        DUMP,
+        /** SQL scripts run in order into a fresh cluster; keyed by their content. */
+        SEED;
+
+        public String word() {
+            return name().toLowerCase(Locale.ROOT);
+        }
+
+        public static Kind of(String word) {
+            for (Kind k : values()) {
+                if (k.word().equals(word)) {
+                    return k;
+                }
+            }
+            throw new IllegalArgumentException("unknown source kind '" + word + "'");
+        }
     }
 }

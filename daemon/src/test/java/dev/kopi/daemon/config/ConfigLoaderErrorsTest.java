@@ -37,7 +37,8 @@ class ConfigLoaderErrorsTest {
                 arguments("bogus: 1", "bogus"),
                 arguments("pool:\n  bogus: 1", "pool.bogus"),
                 arguments("postgres:\n  max_clones: 3", "postgres.max_clones"),
-                arguments("sources:\n  x:\n    datadir: /d\n    basebackup: host=db", "sources.x.basebackup"),
+                arguments("sources:\n  x:\n    datadir: /d\n    basebackup: host=db", "sources.x"),
+                arguments("sources:\n  x:\n    datadir: /d\n    rsync: host:/d", "sources.x.rsync"),
 
                 arguments("pool:\n  size: 20X", "pool.size"),
                 arguments("pool:\n  size: lots", "pool.size"),
@@ -72,8 +73,8 @@ class ConfigLoaderErrorsTest {
                 arguments("state: var/lib/kopi", "state"),
                 arguments("pool:\n  image: pool.img", "pool.image"),
                 arguments("sources:\n  x:\n    datadir: data/pg", "sources.x.datadir"),
-                arguments("sources:\n  x:\n    superuser: admin", "sources.x.datadir"),
-                arguments("sources:\n  x:", "sources.x.datadir"),
+                arguments("sources:\n  x:\n    superuser: admin", "sources.x"),
+                arguments("sources:\n  x:", "sources.x"),
 
                 arguments("pool:\n  backend: zfs\n  path: /var/lib/kopi/pool", "pool.path"),
                 arguments("pool:\n  backend: btrfs\n  path: tank/kopi", "pool.path"),

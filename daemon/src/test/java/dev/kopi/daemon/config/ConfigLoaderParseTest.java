@@ -16,6 +16,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
+import dev.kopi.daemon.source.Source;
 import dev.kopi.daemon.KopiException;
 
 class ConfigLoaderParseTest {
@@ -74,8 +75,8 @@ class ConfigLoaderParseTest {
     @Test
     void sourcesSectionWithNormalizedDataDirectories() {
         assertEquals(Map.of(
-                "prod-nightly", new SourceConfig("prod-nightly", Path.of("/var/lib/postgresql/16/main"), "admin"),
-                "staging.db", new SourceConfig("staging.db", Path.of("/data/pg2"), null)), config.sources());
+                "prod-nightly", new Source("prod-nightly", "datadir", Path.of("/var/lib/postgresql/16/main"), "admin", "config"),
+                "staging.db", new Source("staging.db", "datadir", Path.of("/data/pg2"), null, "config")), config.sources());
     }
 
     @Test

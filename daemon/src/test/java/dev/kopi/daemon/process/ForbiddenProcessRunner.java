@@ -10,7 +10,7 @@ public final class ForbiddenProcessRunner implements ProcessRunner {
     private final List<List<String>> calls = new ArrayList<>();
 
     @Override
-    public synchronized Result run(List<String> argv, Duration timeout) {
+    public synchronized Result run(List<String> argv, java.util.Map<String, String> env, Duration timeout) {
         calls.add(List.copyOf(argv));
         throw new AssertionError("unexpected run of " + argv);
     }

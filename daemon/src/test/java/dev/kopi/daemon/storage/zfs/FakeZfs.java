@@ -95,7 +95,7 @@ final class FakeZfs implements ProcessRunner {
     }
 
     @Override
-    public Result run(List<String> argv, Duration timeout) throws IOException {
+    public Result run(List<String> argv, java.util.Map<String, String> env, Duration timeout) throws IOException {
         calls.add(List.copyOf(argv));
         if (broken) {
             throw new IOException("Cannot run program \"zfs\": error=2, No such file or directory");

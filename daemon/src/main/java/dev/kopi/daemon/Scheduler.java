@@ -1,0 +1,105 @@
+package dev.kopi.daemon;
+
+import java.time.Clock;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.logging.Logger;
+
+import dev.kopi.daemon.source.Schedule;
+import dev.kopi.daemon.source.Source;
+
+/**
+ * kopid's own cron: once a second, starts the refreshes whose schedule came due (in the
+ * background, one per source at a time: a run that finds the previous one still going is skipped
+ * and says so) and applies each source's retention. Missed runs while kopid was down are not
+ * made up; the next one is computed from now, as cron does.
+ */
+public final class Scheduler implements AutoCloseable {
+    private static final Logger LOG = Logger.getLogger(Scheduler.class.getName());
+
+    private final Sources sources;
+    private final Retention retention;
+    private final Events events;
+    private final Clock clock;
+    /** Next run per source, with the expression it was computed from (a source may be re-added). */
+    private final Map<String, Next> next = new HashMap<>();
+    private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "kopid-scheduler");
+        t.setDaemon(true);
+        return t;
+    });
+
+    private record Next(String expression, Instant at) {
+    }
+
+    public Scheduler(Sources sources, Retention retention, Events events, Clock clock) {
+        this.sources = sources;
+        this.retention = retention;
+        this.events = events;
+        this.clock = clock;
+    }
+
+    public Scheduler start() {
+        timer.scheduleWithFixedDelay(() -> {
+            try {
+                tick();
+            } catch (RuntimeException e) {
+                LOG.warning("scheduler: " + e.getMessage()); // the next tick tries again
+            }
+        }, 1, 1, TimeUnit.SECONDS);
+        return this;
+    }
+
+    /** One pass: returns the sources whose refresh it started. */
+    synchronized Set<String> tick() {
+        Instant now = clock.instant();
+        Set<String> started = new HashSet<>();
+        Set<String> seen = new HashSet<>();
+        for (Source s : sources.all()) {
+            seen.add(s.name());
+            String expr = s.settings().schedule();
+            if (expr != null) {
+                Next n = next.get(s.name());
+                if (n == null || !n.expression().equals(expr)) {
+                    n = new Next(expr, Schedule.parse(expr).next(now, sources.zone()).orElse(Instant.MAX));
+                    next.put(s.name(), n);
+                }
+                if (!now.isBefore(n.at())) {
+                    next.put(s.name(), new Next(expr, Schedule.parse(expr).next(now, sources.zone())
+                            .orElse(Instant.MAX)));
+                    if (fire(s)) {
+                        started.add(s.name());
+                    }
+                }
+            }
+            if (s.settings().keep() > 0 && !sources.isRefreshing(s.name())) {
+                retention.apply(s);
+            }
+        }
+        next.keySet().retainAll(seen);
+        return started;
+    }
+
+    private boolean fire(Source s) {
+        try {
+            sources.refreshAsync(s.name(), Sources.BY_SCHEDULE);
+            LOG.info("scheduled refresh of " + s.name() + " started (" + s.settings().schedule() + ")");
+            return true;
+        } catch (KopiException e) {
+            LOG.warning("scheduled refresh of " + s.name() + " skipped: " + e.getMessage());
+            events.publish(Events.REFRESH_SKIPPED, s.name(), Sources.BY_SCHEDULE, e.getMessage());
+            return false;
+        }
+    }
+
+    @Override
+    public void close() {
+        timer.shutdownNow();
+    }
+}

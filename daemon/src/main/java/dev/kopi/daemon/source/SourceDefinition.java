@@ -1,0 +1,199 @@
+package dev.kopi.daemon.source;
+
+import java.nio.file.InvalidPathException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.regex.Pattern;
+
+import dev.kopi.daemon.KopiException;
+import dev.kopi.daemon.Names;
+
+/**
+ * A source as written by a person, in the config file or on {@code kopictl source add}: raw
+ * values, validated in one place by {@link #toSource} before any of them reaches a path, an
+ * argv or the catalog. Key names in errors are the config file's (the CLI flags mirror them).
+ */
+public record SourceDefinition(String name, String datadir, String basebackup, String dump, List<String> seed,
+                               String superuser, String schedule, Integer keep, List<String> transforms,
+                               String passwordFile, String passwordEnv, String database, Integer jobs,
+                               List<String> schemas, List<String> excludeSchemas, List<String> excludeTables,
+                               List<String> excludeTableData, Boolean noOwner, String maxRate) {
+    private static final Pattern ENV = Pattern.compile("[A-Za-z_][A-Za-z0-9_]{0,127}");
+    private static final Pattern RATE = Pattern.compile("(\\d{1,7})([kKmM]?)");
+    private static final Pattern ROLE = Pattern.compile("[A-Za-z_][A-Za-z0-9_$.-]{0,62}");
+
+    public SourceDefinition {
+        seed = orEmpty(seed);
+        transforms = orEmpty(transforms);
+        schemas = orEmpty(schemas);
+        excludeSchemas = orEmpty(excludeSchemas);
+        excludeTables = orEmpty(excludeTables);
+        excludeTableData = orEmpty(excludeTableData);
+    }
+
+    /** A data directory source with nothing else set. */
+    public static SourceDefinition ofDatadir(String name, String datadir, String superuser) {
+        return new SourceDefinition(name, datadir, null, null, List.of(), superuser, null, null, List.of(), null, null,
+                null, null, List.of(), List.of(), List.of(), List.of(), null, null);
+    }
+
+    /** Validates every value; INVALID_ARGUMENT naming the key and what to write instead. */
+    public Source toSource(String origin) {
+        // The config file is written by the admin and may say /data/pg/../pg2/; the API takes
+        // only normalized paths, so what a client sees stored is what it sent.
+        boolean normalize = origin.equals("config");
+        Names.require("source", name);
+        int kinds = (blank(datadir) ? 0 : 1) + (blank(basebackup) ? 0 : 1) + (blank(dump) ? 0 : 1)
+                + (seed.isEmpty() ? 0 : 1);
+        if (kinds != 1) {
+            throw bad("", (kinds == 0 ? "give" : "give only one of") + " where its data comes from: datadir (a local "
+                    + "data directory), basebackup (a server to copy physically), dump (a database to copy logically) "
+                    + "or seed (SQL scripts)");
+        }
+        Source.Kind kind;
+        Path dir = null;
+        Conninfo conn = null;
+        List<Path> scripts = List.of();
+        if (!blank(datadir)) {
+            kind = Source.Kind.DATADIR;
+            dir = absolute("datadir", datadir, normalize);
+        } else if (!blank(basebackup)) {
+            kind = Source.Kind.BASEBACKUP;
+            conn = conninfo("basebackup", basebackup);
+        } else if (!blank(dump)) {
+            kind = Source.Kind.DUMP;
+            conn = conninfo("dump", dump);
+        } else {
+            kind = Source.Kind.SEED;
+            scripts = paths("seed", seed, normalize);
+        }
+        if (superuser != null && !ROLE.matcher(superuser).matches()) {
+            throw bad("superuser", "'" + printable(superuser) + "' is not a role name");
+        }
+        if (schedule != null && !schedule.isBlank()) {
+            try {
+                Schedule.parse(schedule);
+            } catch (KopiException e) {
+                throw bad("schedule", e.getMessage());
+            }
+        }
+        if (keep != null && keep < 0) {
+            throw bad("keep", "must be 0 (keep all) or more, got " + keep);
+        }
+        List<Path> transformPaths = paths("transform", transforms, normalize);
+        boolean remote = kind == Source.Kind.BASEBACKUP || kind == Source.Kind.DUMP;
+        if (!remote && (passwordFile != null || passwordEnv != null)) {
+            throw bad("password_file", "only basebackup and dump sources connect to a server");
+        }
+        if (passwordFile != null) {
+            absolute("password_file", passwordFile, normalize);
+        }
+        if (passwordEnv != null && !ENV.matcher(passwordEnv).matches()) {
+            throw bad("password_env", "'" + printable(passwordEnv) + "' is not an environment variable name");
+        }
+        int ways = (conn != null && conn.password() != null ? 1 : 0) + (passwordFile != null ? 1 : 0)
+                + (passwordEnv != null ? 1 : 0);
+        if (ways > 1) {
+            throw bad("password_file", "give the password one way: in the connection string, password_file or "
+                    + "password_env");
+        }
+        if (database != null && (database.isEmpty() || database.length() > 63 || Names.hasControlCharacters(database))) {
+            throw bad("database", "'" + printable(database) + "' is not a database name (1-63 characters)");
+        }
+        if (database != null && kind != Source.Kind.DUMP && kind != Source.Kind.SEED) {
+            throw bad("database", "only dump and seed sources create a database");
+        }
+        boolean dumpOptions = jobs != null || !schemas.isEmpty() || !excludeSchemas.isEmpty() || !excludeTables.isEmpty()
+                || !excludeTableData.isEmpty() || noOwner != null;
+        if (dumpOptions && kind != Source.Kind.DUMP) {
+            throw bad("jobs", "jobs, schemas, exclude_schemas, exclude_tables, exclude_table_data and no_owner are "
+                    + "options of dump sources");
+        }
+        if (jobs != null && (jobs < 1 || jobs > 64)) {
+            throw bad("jobs", "must be between 1 and 64, got " + jobs);
+        }
+        patterns("schemas", schemas);
+        patterns("exclude_schemas", excludeSchemas);
+        patterns("exclude_tables", excludeTables);
+        patterns("exclude_table_data", excludeTableData);
+        if (maxRate != null) {
+            if (kind != Source.Kind.BASEBACKUP) {
+                throw bad("max_rate", "is an option of basebackup sources");
+            }
+            var m = RATE.matcher(maxRate);
+            long kb = m.matches() ? Long.parseLong(m.group(1)) * (m.group(2).equalsIgnoreCase("m") ? 1024 : 1) : -1;
+            if (kb < 32 || kb > 1024 * 1024) {
+                throw bad("max_rate", "'" + printable(maxRate) + "' is not a transfer rate between 32k and 1024M "
+                        + "(kilobytes per second; suffix k or M)");
+            }
+        }
+        SourceSettings.DumpOptions dumpOpts = new SourceSettings.DumpOptions(jobs == null ? 0 : jobs, schemas,
+                excludeSchemas, excludeTables, excludeTableData, Boolean.TRUE.equals(noOwner));
+        SourceSettings settings = new SourceSettings(blank(schedule) ? null : schedule.strip(), keep == null ? 0 : keep,
+                transformPaths.stream().map(Path::toString).toList(), passwordFile, passwordEnv, database, dumpOpts,
+                maxRate);
+        return new Source(name, kind, dir, conn, scripts, superuser, settings, origin);
+    }
+
+    private Conninfo conninfo(String key, String text) {
+        if (Names.hasControlCharacters(text)) {
+            throw bad(key, "the connection string holds control characters");
+        }
+        try {
+            return Conninfo.parse(text);
+        } catch (KopiException e) {
+            throw bad(key, e.getMessage());
+        }
+    }
+
+    private List<Path> paths(String key, List<String> values, boolean normalize) {
+        List<Path> out = new ArrayList<>();
+        for (String v : values) {
+            out.add(absolute(key, v, normalize));
+        }
+        return List.copyOf(out);
+    }
+
+    private Path absolute(String key, String value, boolean normalize) {
+        Path p;
+        try {
+            p = Path.of(value);
+        } catch (InvalidPathException e) {
+            throw bad(key, "'" + printable(value) + "' cannot be used as a path by this kopid (" + e.getReason()
+                    + "; start kopid with a UTF-8 locale, e.g. LANG=C.UTF-8)");
+        }
+        if (!p.isAbsolute() || (!normalize && !p.normalize().equals(p)) || Names.hasControlCharacters(value)) {
+            throw bad(key, "must be an absolute" + (normalize ? "" : ", normalized") + " path, got '"
+                    + printable(value) + "'");
+        }
+        return p.normalize();
+    }
+
+    /** pg_dump patterns go on argv as --opt=PATTERN, so a leading '-' cannot become an option. */
+    private void patterns(String key, List<String> values) {
+        for (String v : values) {
+            if (v.isBlank() || Names.hasControlCharacters(v) || v.length() > 200) {
+                throw bad(key, "'" + printable(v) + "' is not a pg_dump pattern");
+            }
+        }
+    }
+
+    private KopiException bad(String key, String problem) {
+        return KopiException.invalid("source " + name + (key.isEmpty() ? "" : ": " + key) + ": " + problem);
+    }
+
+    private static boolean blank(String s) {
+        return s == null || s.isBlank();
+    }
+
+    private static List<String> orEmpty(List<String> l) {
+        return l == null ? List.of() : List.copyOf(l);
+    }
+
+    private static String printable(String s) {
+        return s.codePoints().limit(80)
+                .collect(StringBuilder::new, (b, cp) -> b.appendCodePoint(Character.isISOControl(cp) ? '?' : cp),
+                        StringBuilder::append).toString();
+    }
+}
