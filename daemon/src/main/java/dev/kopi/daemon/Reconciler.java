@@ -15,6 +15,7 @@ import dev.kopi.daemon.catalog.SnapshotRecord;
 import dev.kopi.daemon.postgres.DataDirectory;
 import dev.kopi.daemon.postgres.PortAllocator;
 import dev.kopi.daemon.postgres.Postmaster;
+import dev.kopi.daemon.process.StrayTools;
 import dev.kopi.daemon.storage.StorageBackend;
 import dev.kopi.daemon.storage.VolumeId;
 
@@ -56,6 +57,8 @@ public final class Reconciler {
         Set<String> referencedSnapshots = new HashSet<>();
         catalog.clones().forEach(c -> referencedSnapshots.add(c.snapshot()));
 
+        // Tools of a refresh that was running when kopid died (and what they forked) go first.
+        StrayTools.kill(backend.path(VolumeId.staging("x")).getParent());
         int removed = 0;
         // Clones before snapshots: on ZFS a snapshot volume cannot go while clones of it exist.
         for (VolumeId v : volumes) {

@@ -36,6 +36,17 @@ public interface ProcessRunner {
             return exitCode == 0;
         }
 
+        /** The program run, past a setpriv wrapper (whose own name would tell a reader nothing). */
+        public String program() {
+            if (Path.of(argv.get(0)).getFileName().toString().equals("setpriv")) {
+                int dashes = argv.indexOf("--");
+                if (dashes >= 0 && dashes + 1 < argv.size()) {
+                    return argv.get(dashes + 1);
+                }
+            }
+            return argv.get(0);
+        }
+
         /** The program name, exit code and the last lines of stderr (or stdout), on one line. */
         public String describe() {
             String out = stderr.isBlank() ? stdout : stderr;
@@ -46,7 +57,7 @@ public interface ProcessRunner {
                     tail.append(tail.length() > 0 ? " / " : "").append(lines[i].strip());
                 }
             }
-            return Path.of(argv.get(0)).getFileName() + " exited with " + exitCode
+            return Path.of(program()).getFileName() + " exited with " + exitCode
                     + (tail.length() > 0 ? ": " + tail : "");
         }
     }

@@ -660,8 +660,9 @@ public final class Refresher {
         Path hbaFile = runtime.hbaFile("s" + id);
         runtime.writeHba(hbaFile, Hba.forStaging());
         Path log = runtime.logFile("refresh-" + source.name());
+        boolean scrub = !source.settings().transforms().isEmpty();
         InstanceSpec spec = new InstanceSpec("kopi-refresh-" + source.name(), dir, fill.version, STAGING_PORT, "",
-                socketDir, hbaFile, log, Map.of());
+                socketDir, hbaFile, log, scrub ? scrubSettings(fill.version) : Map.of());
         try {
             postmaster.start(spec);
             StagingInstance inst = new StagingInstance(dir, fill.version, socketDir, STAGING_PORT,
@@ -671,9 +672,10 @@ public final class Refresher {
             if (!source.settings().transforms().isEmpty()) {
                 scripts.run(inst, database, source.settings().transforms().stream().map(Path::of).toList(),
                         "transform", progress);
+                progress.report("scrub", "rewriting " + database + " so no pre-transform value stays on disk", 0, 0);
             }
             progress.report("verify", "checkpointing and shutting down cleanly", 0, 0);
-            long size = finish(inst, disableRoles);
+            long size = finish(inst, database, disableRoles, scrub);
             postmaster.stop(dir);
             String state = clusterState(dir, fill.version);
             if (!state.equals("shut down")) {
@@ -730,16 +732,49 @@ public final class Refresher {
         }
     }
 
-    /** Disables the given roles, checkpoints, and returns the size of all databases. */
-    private static long finish(StagingInstance inst, List<String> disableRoles) {
+    /**
+     * Settings of a staging instance whose data is transformed: WAL segments are removed, not
+     * recycled (a recycled segment keeps the old records' bytes), and none are kept for standbys.
+     */
+    private static Map<String, String> scrubSettings(String version) {
+        int major = majorOf(version);
+        if (major >= 13) {
+            return Map.of("wal_recycle", "off", "wal_keep_size", "0");
+        }
+        return major >= 12 ? Map.of("wal_recycle", "off") : Map.of();
+    }
+
+    /**
+     * The last steps on the staging instance: drop replication slots (a slot in a clone would hold
+     * WAL forever), disable the given roles, and after transforms scrub the main database; then
+     * checkpoint. Returns the size of all databases.
+     *
+     * <p>Scrubbing is why masking can be trusted: an UPDATE leaves the old row version in the
+     * table file and in WAL full-page images, and ANALYZE keeps sample values in pg_statistic.
+     * ANALYZE on the masked data, then VACUUM FULL (every table and pg_statistic rewritten, the
+     * old files unlinked), then a WAL segment switch and a checkpoint, which with wal_recycle off
+     * deletes every segment written before.
+     */
+    private static long finish(StagingInstance inst, String database, List<String> disableRoles, boolean scrub) {
         try (Connection c = AdminConnection.open(inst.socketDir(), inst.port(), inst.superuser(), "template1", 30);
              Statement st = c.createStatement()) {
-            long size = Long.parseLong(one(st, "SELECT sum(pg_database_size(oid))::bigint FROM pg_database"));
+            st.execute("SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots");
             for (String role : disableRoles) {
                 // Roles are cluster-wide: one statement covers every database. The role may
                 // own objects, so it is kept, without login and password.
                 st.execute("ALTER ROLE \"" + role.replace("\"", "\"\"") + "\" NOLOGIN PASSWORD NULL");
             }
+            if (scrub) {
+                try (Connection db = AdminConnection.open(inst.socketDir(), inst.port(), inst.superuser(), database,
+                        30); Statement dst = db.createStatement()) {
+                    db.setNetworkTimeout(Runnable::run, 0); // rewriting a large database takes as long as it takes
+                    dst.execute("ANALYZE");
+                    dst.execute("VACUUM FULL");
+                }
+                st.execute("SELECT pg_switch_wal()");
+                st.execute("CHECKPOINT");
+            }
+            long size = Long.parseLong(one(st, "SELECT sum(pg_database_size(oid))::bigint FROM pg_database"));
             st.execute("CHECKPOINT");
             return size;
         } catch (SQLException e) {
