@@ -2,7 +2,10 @@ package dev.kopi.cli;
 
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.util.HashSet;
 import java.util.Map;
+import java.util.Set;
+import java.util.regex.Pattern;
 
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
@@ -55,15 +58,20 @@ public final class KopiCtl {
         cl.setOut(out);
         cl.setErr(err);
         cl.setExecutionExceptionHandler((e, cmd, parsed) -> {
-            cmd.getErr().println("kopictl: " + describe(e, (KopiCtl) cmd.getCommandSpec().root().userObject()));
+            cmd.getErr().println("kopictl: " + redact(describe(e, (KopiCtl) cmd.getCommandSpec().root().userObject())));
             return 1;
         });
         cl.setParameterExceptionHandler((e, a) -> {
             CommandLine cmd = e.getCommandLine();
             // Some picocli messages ("Error: --to=SNAPSHOT, --latest are mutually exclusive") bring their own prefix.
             String message = e.getMessage().startsWith("Error: ") ? e.getMessage().substring(7) : e.getMessage();
-            cmd.getErr().println("kopictl: " + message + " (see '" + cmd.getCommandSpec().qualifiedName(" ")
-                    + " --help')");
+            if (e instanceof CommandLine.MaxValuesExceededException && message.startsWith("expected only one match")) {
+                // An option of an argument group given twice: picocli lists every value of the groups.
+                message = repeatedOption(cmd.getCommandSpec(), a) + " is given more than once";
+            }
+            // picocli quotes what it could not parse, which may be part of a connection string.
+            cmd.getErr().println("kopictl: " + redact(oneLine(message)) + " (see '"
+                    + cmd.getCommandSpec().qualifiedName(" ") + " --help')");
             return 2;
         });
         int code = cl.execute(args);
@@ -113,6 +121,39 @@ public final class KopiCtl {
     /** Errors are one line on stderr, whatever a description (say, a tool's stderr) contained. */
     static String oneLine(String s) {
         return s.strip().replaceAll("\\s*\\R\\s*", "; ");
+    }
+
+    /** The first option taking one value that args give twice, for a message naming it. */
+    static String repeatedOption(CommandLine.Model.CommandSpec spec, String[] args) {
+        Set<String> seen = new HashSet<>();
+        for (String arg : args) {
+            if (arg.equals("--")) {
+                break;
+            }
+            if (!arg.startsWith("-")) {
+                continue;
+            }
+            CommandLine.Model.OptionSpec o = spec.findOption(arg.split("=", 2)[0]);
+            if (o != null && !o.isMultiValue() && !seen.add(o.longestName())) {
+                return o.longestName();
+            }
+        }
+        return "an option";
+    }
+
+    private static final Pattern KEYWORD_PASSWORD =
+            Pattern.compile("(?i)(password\\s*=\\s*)('(?:[^'\\\\]|\\\\.)*'?|[^\\s&'\"]+)");
+    private static final Pattern URI_PASSWORD = Pattern.compile("(?i)(postgres(?:ql)?://[^:/@\\s]*:)[^@\\s]*@");
+
+    /**
+     * A message with what looks like a password in a connection string masked: "password=VALUE"
+     * (libpq keyword or URI parameter) and the password in postgresql://USER:PASSWORD@... . kopid
+     * masks its own messages; this covers what kopictl itself prints about its command line (a
+     * usage error quotes the argument it could not parse, which may be part of a connection string).
+     */
+    static String redact(String s) {
+        String r = KEYWORD_PASSWORD.matcher(s).replaceAll("$1********");
+        return URI_PASSWORD.matcher(r).replaceAll("$1********@");
     }
 
     /** Version from the jar manifest. */

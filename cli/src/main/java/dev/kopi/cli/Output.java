@@ -113,6 +113,45 @@ final class Output {
         return seconds < 0 ? "expired" : "in " + span(seconds, 2);
     }
 
+    /**
+     * When an RFC 3339 time was, relative to now: "2h5m ago" (the two largest units, rounded
+     * down), "-" when empty. A time that does not parse is shown as is; one a little in the future
+     * (clocks differ) is "just now".
+     */
+    static String ago(String rfc3339, Instant now) {
+        if (rfc3339 == null || rfc3339.isEmpty()) {
+            return "-";
+        }
+        Instant at;
+        try {
+            at = OffsetDateTime.parse(rfc3339).toInstant();
+        } catch (DateTimeParseException e) {
+            return rfc3339;
+        }
+        long seconds = Duration.between(at, now).getSeconds();
+        return seconds < 1 ? "just now" : span(seconds, 2) + " ago";
+    }
+
+    /** When something is next due: like {@link #until}, but "-" when empty and "due" once passed. */
+    static String next(String rfc3339, Instant now) {
+        if (rfc3339 == null || rfc3339.isEmpty()) {
+            return "-";
+        }
+        String s = until(rfc3339, now);
+        return s.equals("expired") ? "due" : s;
+    }
+
+    /** How long something took, compactly: "850ms", "1.5s", "1m12s", "2h3m". */
+    static String took(long ms) {
+        if (ms < 1000) {
+            return Math.max(0, ms) + "ms";
+        }
+        if (ms < 60_000) {
+            return String.format(Locale.ROOT, "%.1fs", Math.floor(ms / 100.0) / 10);
+        }
+        return span(ms / 1000, 2);
+    }
+
     /** A timeout in seconds as "2h", "1h30m", "7d", ...; "never" for 0 (the API's "no timeout"). */
     static String timeout(long seconds) {
         return seconds <= 0 ? "never" : span(seconds, 4);

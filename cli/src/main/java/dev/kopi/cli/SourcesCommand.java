@@ -1,15 +1,23 @@
 package dev.kopi.cli;
 
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 
 import dev.kopi.proto.v1.ListSourcesRequest;
+import dev.kopi.proto.v1.RefreshResult;
 import dev.kopi.proto.v1.Source;
 import picocli.CommandLine.Command;
 
-/** kopictl sources. */
-@Command(name = "sources", description = "List sources and their last refresh.")
+/**
+ * kopictl sources: where each source reads from, when it refreshes next, how many snapshots it
+ * keeps and has, and how its last refresh went. -o json has the full settings.
+ */
+@Command(name = "sources", description = "List sources, their schedules and their last refresh.")
 final class SourcesCommand extends Base {
+    /** Errors can be long (a tool's stderr): the table shows their start, -o json all of it. */
+    static final int ERROR_WIDTH = 60;
+
     @Override
     void run(Connection c) {
         List<Source> sources = c.sources().listSources(ListSourcesRequest.getDefaultInstance()).getSourcesList();
@@ -17,16 +25,39 @@ final class SourcesCommand extends Base {
             Output.json(out(), sources.stream().map(Views::source).toList());
             return;
         }
+        Instant now = Instant.now();
         List<List<String>> rows = new ArrayList<>();
         for (Source s : sources) {
-            String last = s.getRefreshing() ? "running"
-                    : !s.hasLastRefresh() ? "never"
-                    : s.getLastRefresh().getOk() ? "ok " + Output.time(s.getLastRefresh().getStartedAt()) + " ("
-                            + Output.millis(s.getLastRefresh().getDurationMs()) + ")"
-                    : "FAILED " + Output.time(s.getLastRefresh().getStartedAt()) + ": " + s.getLastRefresh().getError();
-            rows.add(List.of(s.getName(), s.getKind(), s.getLocation(), Integer.toString(s.getSnapshotCount()),
-                    s.getLatestSnapshot().isEmpty() ? "-" : s.getLatestSnapshot(), last));
+            String schedule = s.getSettings().getSchedule();
+            int keep = s.getSettings().getKeep();
+            rows.add(List.of(s.getName(), s.getKind(), s.getLocation(), schedule.isEmpty() ? "-" : schedule,
+                    Output.next(s.getNextRefreshAt(), now), keep <= 0 ? "all" : Integer.toString(keep),
+                    Integer.toString(s.getSnapshotCount()), lastRefresh(s, now)));
         }
-        Output.table(out(), List.of("name", "kind", "location", "snapshots", "latest", "last refresh"), rows);
+        Output.table(out(), List.of("name", "kind", "location", "schedule", "next", "keep", "snapshots",
+                "last refresh"), rows);
+    }
+
+    /** "ok 2h ago (1m12s)", "unchanged 5m ago", "FAILED 3m ago: ...", "running" or "-". */
+    static String lastRefresh(Source s, Instant now) {
+        if (s.getRefreshing()) {
+            return "running";
+        }
+        if (!s.hasLastRefresh()) {
+            return "-";
+        }
+        RefreshResult r = s.getLastRefresh();
+        String when = Output.ago(r.getStartedAt(), now);
+        if (!r.getOk()) {
+            return "FAILED " + when + ": " + shorten(KopiCtl.oneLine(r.getError()), ERROR_WIDTH);
+        }
+        if (r.getUnchanged()) {
+            return "unchanged " + when;
+        }
+        return "ok " + when + " (" + Output.took(r.getDurationMs()) + ")";
+    }
+
+    static String shorten(String s, int max) {
+        return s.codePointCount(0, s.length()) <= max ? s : s.substring(0, s.offsetByCodePoints(0, max)) + "...";
     }
 }

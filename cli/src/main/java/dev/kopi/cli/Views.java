@@ -1,13 +1,16 @@
 package dev.kopi.cli;
 
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 import dev.kopi.proto.v1.Clone;
 import dev.kopi.proto.v1.CloneState;
 import dev.kopi.proto.v1.Event;
+import dev.kopi.proto.v1.RefreshResult;
 import dev.kopi.proto.v1.Snapshot;
 import dev.kopi.proto.v1.Source;
+import dev.kopi.proto.v1.SourceSettings;
 
 /**
  * Protobuf messages as the JSON objects kopictl prints (stable field names, numbers as numbers).
@@ -76,6 +79,7 @@ final class Views {
         m.put("fromClone", orNull(s.getFromClone()));
         m.put("message", orNull(s.getMessage()));
         m.put("childCount", s.getChildCount());
+        m.put("seedHash", orNull(s.getSeedHash()));
         return m;
     }
 
@@ -103,15 +107,41 @@ final class Views {
         m.put("snapshotCount", s.getSnapshotCount());
         m.put("latestSnapshot", s.getLatestSnapshot());
         m.put("refreshing", s.getRefreshing());
+        m.put("settings", settings(s.getSettings()));
+        m.put("nextRefreshAt", orNull(s.getNextRefreshAt()));
+        m.put("scheduleDescription", orNull(s.getScheduleDescription()));
         if (s.hasLastRefresh()) {
+            RefreshResult l = s.getLastRefresh();
             Map<String, Object> r = new LinkedHashMap<>();
-            r.put("startedAt", s.getLastRefresh().getStartedAt());
-            r.put("durationMs", s.getLastRefresh().getDurationMs());
-            r.put("ok", s.getLastRefresh().getOk());
-            r.put("error", s.getLastRefresh().getError());
-            r.put("snapshot", s.getLastRefresh().getSnapshot());
+            r.put("startedAt", l.getStartedAt());
+            r.put("durationMs", l.getDurationMs());
+            r.put("ok", l.getOk());
+            r.put("unchanged", l.getUnchanged());
+            r.put("error", l.getError());
+            r.put("snapshot", l.getSnapshot());
+            r.put("trigger", orNull(l.getTrigger()));
             m.put("lastRefresh", r);
         }
+        return m;
+    }
+
+    /** A source's settings; what is not set is null (lists are empty, keep 0 keeps all). */
+    static Map<String, Object> settings(SourceSettings s) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("schedule", orNull(s.getSchedule()));
+        m.put("keep", s.getKeep());
+        m.put("transforms", List.copyOf(s.getTransformsList()));
+        m.put("passwordFile", orNull(s.getPasswordFile()));
+        m.put("passwordEnv", orNull(s.getPasswordEnv()));
+        m.put("superuser", orNull(s.getSuperuser()));
+        m.put("database", orNull(s.getDatabase()));
+        m.put("jobs", s.getJobs());
+        m.put("schemas", List.copyOf(s.getSchemasList()));
+        m.put("excludeSchemas", List.copyOf(s.getExcludeSchemasList()));
+        m.put("excludeTables", List.copyOf(s.getExcludeTablesList()));
+        m.put("excludeTableData", List.copyOf(s.getExcludeTableDataList()));
+        m.put("noOwner", s.getNoOwner());
+        m.put("maxRate", orNull(s.getMaxRate()));
         return m;
     }
 }

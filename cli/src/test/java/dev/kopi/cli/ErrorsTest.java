@@ -31,7 +31,8 @@ class ErrorsTest extends FakeKopidTestBase {
 
     @ParameterizedTest
     @ValueSource(strings = {"clones", "snapshots", "sources", "status", "destroy x", "delete-snapshot p@t",
-            "source remove x", "source add x --datadir /d", "refresh x", "reset x", "reset x --latest",
+            "source remove x", "source add x --datadir /d", "source add x --seed a.sql --seed b.sql",
+            "source add x --dump host=db --no-owner --jobs 4", "refresh x", "refresh x --async", "reset x", "reset x --latest",
             "extend x 1h", "protect x", "protect x --off", "snapshot x --name y", "url x", "url x --jdbc", "env x",
             "events"})
     void everyCommandMapsServerErrors(String args) {
@@ -64,6 +65,19 @@ class ErrorsTest extends FakeKopidTestBase {
         "clone prod --bogus",             // unknown option
         "--bogus clones",                 // unknown option on the root
         "source add x",                   // missing --datadir
+        "source add --datadir /d",        // missing NAME
+        "source add x --datadir /d --seed a.sql",  // two kinds
+        "source add x --basebackup a --dump b",
+        "source add x --datadir /a --datadir /b",
+        "source add x --seed",            // --seed without its value
+        "source add x --datadir /d --keep",
+        "source add x --datadir /d --keep all",    // not a number
+        "source add x --datadir /d --jobs many",
+        "source add x --datadir /d --no-owner=maybe",
+        "source add x --datadir /d --schedule @daily --schedule @hourly",
+        "source add x --datadir /d extra",
+        "refresh x --async extra",
+        "refresh --async",
         "-o xml clones",                  // bad format
         "clones -o xml",
         "destroy",                        // missing CLONE
@@ -115,6 +129,11 @@ class ErrorsTest extends FakeKopidTestBase {
         assertTrue(kopictl("clone").err().contains("SNAPSHOT"));
         assertTrue(kopictl("clone", "p", "--bogus").err().contains("--bogus"));
         assertTrue(kopictl("source", "add", "x").err().contains("--datadir"));
+        String kinds = kopictl("source", "add", "x", "--dump", "h", "--seed", "a").err();
+        assertTrue(kinds.contains("--dump") && kinds.contains("--seed") && kinds.contains("mutually exclusive"), kinds);
+        assertTrue(kopictl("source", "add", "x", "--seed", "a", "--jobs", "n").err().contains("--jobs"));
+        assertTrue(kopictl("source", "add", "x", "--seed", "a", "--schedule", "a", "--schedule", "b").err()
+                .contains("--schedule is given more than once"));
         assertTrue(kopictl("-o", "xml", "clones").err().contains("xml"));
         assertTrue(kopictl("extend", "x").err().contains("DURATION"));
         assertTrue(kopictl("snapshot", "x").err().contains("--name"));

@@ -117,6 +117,15 @@ final class FakeKopid implements AutoCloseable {
         return requests.stream().filter(type::isInstance).map(type::cast).toList();
     }
 
+    /** The one request of this type received (fails the test if there were none or several). */
+    <T extends Message> T only(Class<T> type) {
+        List<T> all = requests(type);
+        if (all.size() != 1) {
+            throw new AssertionError("expected one " + type.getSimpleName() + ", got " + all);
+        }
+        return all.get(0);
+    }
+
     @Override
     public void close() throws InterruptedException {
         server.shutdownNow();

@@ -60,6 +60,29 @@ class HelpTest {
         assertTrue(r.out().replaceAll("\\s+", " ").contains("[--to=SNAPSHOT | --latest]"), r::toString);
     }
 
+    @Test
+    void helpSourceAddShowsTheKindsAndEverySetting() {
+        CliRun r = CliRun.kopictl(Map.of(), "source", "add", "--help");
+
+        assertEquals(0, r.code(), r::toString);
+        String out = r.out().replaceAll("\\s+", " ");
+        assertTrue(out.contains("(--datadir=PATH | --basebackup=CONNINFO | --dump=CONNINFO | --seed=FILE [--seed=FILE]...)"),
+                r::toString);
+        for (String option : List.of("--schedule=CRON", "--keep=N", "--transform=FILE", "--password-file=FILE",
+                "--password-env=VAR", "--superuser=ROLE", "--database=DB", "--jobs=N", "--schema=PATTERN",
+                "--exclude-schema=PATTERN", "--exclude-table=PATTERN", "--exclude-table-data=PATTERN", "--no-owner",
+                "--max-rate=RATE")) {
+            assertTrue(out.contains(option), option + " in:\n" + r.out());
+        }
+    }
+
+    @Test
+    void helpRefreshShowsAsync() {
+        CliRun r = CliRun.kopictl(Map.of(), "refresh", "--help");
+
+        assertTrue(r.out().contains("--async"), r::toString);
+    }
+
     /** Every usage error says "see 'kopictl SUB --help'", so that must work. */
     @ParameterizedTest
     @ValueSource(strings = {"clone", "clones", "destroy", "snapshots", "delete-snapshot", "sources", "source",

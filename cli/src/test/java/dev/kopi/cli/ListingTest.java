@@ -20,6 +20,7 @@ import dev.kopi.proto.v1.ListSourcesResponse;
 import dev.kopi.proto.v1.RefreshResult;
 import dev.kopi.proto.v1.Snapshot;
 import dev.kopi.proto.v1.Source;
+import dev.kopi.proto.v1.SourceSettings;
 import dev.kopi.proto.v1.Status;
 
 /** clones, snapshots, sources, status: tables for people, -o json for machines. */
@@ -209,6 +210,36 @@ class ListingTest extends FakeKopidTestBase {
     }
 
     @Test
+    void snapshotsJsonHasTheSeedHash() {
+        kopid.reply("ListSnapshots", ListSnapshotsResponse.newBuilder()
+                .addSnapshots(SNAPSHOTS.getSnapshots(0))
+                .addSnapshots(Snapshot.newBuilder().setName("app@20261123T0100Z").setSource("app")
+                        .setTag("20261123T0100Z").setCreatedAt("2026-11-23T01:00:00Z").setLatest(true)
+                        .setSeedHash("sha256:9f86d08188"))
+                .build());
+
+        JsonNode j = kopictl("snapshots", "-o", "json").json();
+
+        assertTrue(j.get(0).path("seedHash").isNull(), j::toString);
+        assertEquals("sha256:9f86d08188", j.get(1).path("seedHash").textValue());
+    }
+
+    @Test
+    void snapshotsTableShowsSourceCreatedSizeClonesAndWhatTheSourceNameResolvesTo() {
+        kopid.reply("ListSnapshots", SNAPSHOTS);
+
+        List<String> lines = kopictl("snapshots").outLines();
+
+        String header = lines.get(0);
+        for (String column : List.of("SOURCE", "CREATED", "SIZE", "CLONES")) {
+            assertTrue(header.contains(column), header);
+        }
+        // "prod" resolves to prod@20261123T0200Z, "fix" to fix@20261123T0300Z.
+        assertEquals(List.of("prod@20261123T0200Z", "fix@20261123T0300Z"), lines.stream().skip(1)
+                .filter(l -> l.split(" +")[1].equals("*")).map(l -> l.split(" ")[0]).toList());
+    }
+
+    @Test
     void snapshotsJsonHasNumbersAndBooleans() {
         kopid.reply("ListSnapshots", SNAPSHOTS);
 
@@ -228,52 +259,133 @@ class ListingTest extends FakeKopidTestBase {
         assertEquals("prod", kopid.requests(ListSnapshotsRequest.class).get(0).getSource());
     }
 
-    private static final ListSourcesResponse SOURCES = ListSourcesResponse.newBuilder()
-            .addSources(Source.newBuilder().setName("fresh").setKind("datadir").setLocation("/srv/pg/fresh")
-                    .setOrigin("api"))
-            .addSources(Source.newBuilder().setName("good").setKind("datadir").setLocation("/srv/pg/good")
-                    .setOrigin("config").setSnapshotCount(3).setLatestSnapshot("good@20261123T0200Z")
-                    .setLastRefresh(RefreshResult.newBuilder().setStartedAt("2026-11-23T02:00:00.5Z")
-                            .setDurationMs(1500).setOk(true).setSnapshot("good@20261123T0200Z")))
-            .addSources(Source.newBuilder().setName("bad").setKind("datadir").setLocation("/srv/pg/bad")
-                    .setOrigin("config").setSnapshotCount(1).setLatestSnapshot("bad@20261122T0200Z")
-                    .setLastRefresh(RefreshResult.newBuilder().setStartedAt("2026-11-23T03:00:00Z")
-                            .setDurationMs(200).setOk(false).setError("data directory /srv/pg/bad is missing")))
-            .build();
+    private static final String LONG_ERROR = "pg_basebackup: error: could not connect to server: connection refused"
+            + "\n\tIs the server running on host \"db\" and accepting TCP/IP connections?";
+
+    /** Sources in every state, with times relative to now (half a minute of slack for the run). */
+    private static ListSourcesResponse sources(Instant now) {
+        return ListSourcesResponse.newBuilder()
+                .addSources(Source.newBuilder().setName("fresh").setKind("datadir").setLocation("/srv/pg/fresh")
+                        .setOrigin("api"))
+                .addSources(Source.newBuilder().setName("good").setKind("datadir").setLocation("/srv/pg/good")
+                        .setOrigin("config").setSnapshotCount(3).setLatestSnapshot("good@20261123T0200Z")
+                        .setSettings(SourceSettings.newBuilder().setSchedule("0 3 * * *").setKeep(3))
+                        .setScheduleDescription("at 03:00")
+                        .setNextRefreshAt(now.plus(Duration.ofHours(5)).plusSeconds(30).toString())
+                        .setLastRefresh(RefreshResult.newBuilder()
+                                .setStartedAt(now.minus(Duration.ofHours(2)).minusSeconds(30).toString())
+                                .setDurationMs(72_400).setOk(true).setSnapshot("good@20261123T0200Z")
+                                .setTrigger("schedule")))
+                .addSources(Source.newBuilder().setName("app").setKind("seed")
+                        .setLocation("/srv/seed/schema.sql, /srv/seed/data.sql").setOrigin("api").setSnapshotCount(1)
+                        .setLatestSnapshot("app@20261123T0100Z")
+                        .setLastRefresh(RefreshResult.newBuilder()
+                                .setStartedAt(now.minus(Duration.ofHours(1)).minusSeconds(30).toString())
+                                .setDurationMs(300).setOk(true).setUnchanged(true).setSnapshot("app@20261123T0100Z")
+                                .setTrigger("api")))
+                .addSources(Source.newBuilder().setName("bad").setKind("basebackup")
+                        .setLocation("host=db user=rep password=********").setOrigin("config").setSnapshotCount(1)
+                        .setLatestSnapshot("bad@20261122T0200Z")
+                        .setSettings(SourceSettings.newBuilder().setSchedule("@hourly"))
+                        .setScheduleDescription("every hour")
+                        .setNextRefreshAt(now.minusSeconds(90).toString())
+                        .setLastRefresh(RefreshResult.newBuilder()
+                                .setStartedAt(now.minus(Duration.ofDays(3)).minusSeconds(1800).toString())
+                                .setDurationMs(200).setOk(false).setError(LONG_ERROR).setTrigger("schedule")))
+                .addSources(Source.newBuilder().setName("busy").setKind("dump").setLocation("host=db dbname=app")
+                        .setOrigin("api").setRefreshing(true)
+                        .setLastRefresh(RefreshResult.newBuilder().setStartedAt(now.minusSeconds(7200).toString())
+                                .setOk(true)))
+                .build();
+    }
 
     @Test
-    void sourcesShowLastRefresh() {
-        kopid.reply("ListSources", SOURCES);
+    void sourcesTableShowsScheduleRetentionAndLastRefresh() {
+        kopid.reply("ListSources", sources(Instant.now()));
 
         CliRun r = kopictl("sources");
 
         assertEquals(0, r.code(), r::toString);
         assertEquals("", r.err());
-        List<String> lines = r.outLines();
-        assertEquals(4, lines.size(), r::toString);
-        assertTrue(lines.get(0).startsWith("NAME") && lines.get(0).endsWith("LAST REFRESH"), lines.get(0));
-        assertTrue(lines.get(1).startsWith("fresh ") && lines.get(1).endsWith("never"), lines.get(1));
-        assertTrue(lines.get(1).contains(" - "), "no latest snapshot shows '-': " + lines.get(1));
-        assertTrue(lines.get(2).startsWith("good ") && lines.get(2).contains("ok 2026-11-23 02:00:00Z (1.5 s)"),
-                lines.get(2));
-        assertTrue(lines.get(3).startsWith("bad ")
-                && lines.get(3).endsWith("FAILED 2026-11-23 03:00:00Z: data directory /srv/pg/bad is missing"),
-                lines.get(3));
+        assertEquals(List.of(
+                "NAME   KIND        LOCATION                                  SCHEDULE   NEXT   KEEP  SNAPSHOTS  "
+                        + "LAST REFRESH",
+                "fresh  datadir     /srv/pg/fresh                             -          -      all   0          -",
+                "good   datadir     /srv/pg/good                              0 3 * * *  in 5h  3     3          "
+                        + "ok 2h ago (1m12s)",
+                "app    seed        /srv/seed/schema.sql, /srv/seed/data.sql  -          -      all   1          "
+                        + "unchanged 1h ago",
+                "bad    basebackup  host=db user=rep password=********        @hourly    due    all   1          "
+                        + "FAILED 3d ago: pg_basebackup: error: could not connect to server: connectio...",
+                "busy   dump        host=db dbname=app                        -          -      all   0          "
+                        + "running"), r.outLines());
     }
 
     @Test
-    void sourcesJson() {
-        kopid.reply("ListSources", SOURCES);
+    void sourcesJsonHasSettingsScheduleAndLastRefresh() {
+        kopid.reply("ListSources", sources(Instant.now()));
 
         JsonNode j = kopictl("sources", "-o", "json").json();
 
-        assertEquals(3, j.size());
-        assertTrue(j.get(0).path("lastRefresh").isMissingNode(), j::toString);
-        assertTrue(j.get(1).path("lastRefresh").path("ok").booleanValue());
-        assertEquals(1500, j.get(1).path("lastRefresh").path("durationMs").longValue());
-        assertFalse(j.get(2).path("lastRefresh").path("ok").booleanValue());
-        assertEquals("data directory /srv/pg/bad is missing", j.get(2).path("lastRefresh").path("error").textValue());
-        assertTrue(j.get(1).path("snapshotCount").isIntegralNumber());
+        assertEquals(5, j.size());
+        JsonNode fresh = j.get(0);
+        assertTrue(fresh.path("lastRefresh").isMissingNode(), fresh::toString);
+        assertTrue(fresh.path("nextRefreshAt").isNull(), fresh::toString);
+        assertTrue(fresh.path("scheduleDescription").isNull(), fresh::toString);
+        assertTrue(fresh.path("settings").path("schedule").isNull(), fresh::toString);
+        assertEquals(0, fresh.path("settings").path("keep").intValue());
+
+        JsonNode good = j.get(1);
+        assertTrue(good.path("snapshotCount").isIntegralNumber());
+        assertEquals("0 3 * * *", good.path("settings").path("schedule").textValue());
+        assertEquals(3, good.path("settings").path("keep").intValue());
+        assertTrue(good.path("settings").path("transforms").isArray(), good::toString);
+        assertEquals("at 03:00", good.path("scheduleDescription").textValue());
+        assertTrue(good.path("nextRefreshAt").textValue().startsWith("20"), good::toString);
+        JsonNode last = good.path("lastRefresh");
+        assertTrue(last.path("ok").booleanValue());
+        assertFalse(last.path("unchanged").booleanValue());
+        assertTrue(last.path("unchanged").isBoolean());
+        assertEquals(72_400, last.path("durationMs").longValue());
+        assertEquals("schedule", last.path("trigger").textValue());
+        assertEquals("good@20261123T0200Z", last.path("snapshot").textValue());
+
+        JsonNode app = j.get(2).path("lastRefresh");
+        assertTrue(app.path("unchanged").booleanValue(), app::toString);
+        assertEquals("api", app.path("trigger").textValue());
+
+        JsonNode bad = j.get(3).path("lastRefresh");
+        assertFalse(bad.path("ok").booleanValue());
+        assertEquals(LONG_ERROR, bad.path("error").textValue(), "the whole error, not the table's start of it");
+
+        assertTrue(j.get(4).path("refreshing").booleanValue());
+        assertTrue(j.get(4).path("lastRefresh").path("trigger").isNull(), j.get(4)::toString);
+    }
+
+    @Test
+    void sourcesJsonSettingsOfADumpSource() {
+        kopid.reply("ListSources", ListSourcesResponse.newBuilder().addSources(Source.newBuilder().setName("d")
+                .setKind("dump").setLocation("host=db").setSettings(SourceSettings.newBuilder()
+                        .setPasswordFile("/etc/kopi/pw").setDatabase("app").setJobs(4).addSchemas("public")
+                        .addExcludeSchemas("audit").addExcludeTables("t1").addExcludeTables("t2")
+                        .addExcludeTableData("log").setNoOwner(true).setSuperuser("postgres")
+                        .addTransforms("/a.sql").addTransforms("/b.sql")))
+                .build());
+
+        JsonNode s = kopictl("sources", "-o", "json").json().get(0).path("settings");
+
+        assertEquals("/etc/kopi/pw", s.path("passwordFile").textValue());
+        assertTrue(s.path("passwordEnv").isNull(), s::toString);
+        assertEquals("app", s.path("database").textValue());
+        assertEquals(4, s.path("jobs").intValue());
+        assertEquals("public", s.path("schemas").get(0).textValue());
+        assertEquals("audit", s.path("excludeSchemas").get(0).textValue());
+        assertEquals(2, s.path("excludeTables").size());
+        assertEquals("log", s.path("excludeTableData").get(0).textValue());
+        assertTrue(s.path("noOwner").booleanValue());
+        assertEquals("postgres", s.path("superuser").textValue());
+        assertTrue(s.path("maxRate").isNull(), s::toString);
+        assertEquals("/b.sql", s.path("transforms").get(1).textValue(), "order kept");
     }
 
     private static final Status STATUS = Status.newBuilder()

@@ -219,4 +219,105 @@ class MutationTest extends FakeKopidTestBase {
         assertTrue(r.err().contains("running transform /etc/kopi/mask.sql"), r::toString);
         assertTrue(r.err().contains("shut down cleanly"), r::toString);
     }
+
+    @Test
+    void refreshAsyncPrintsTheStartedMessage() {
+        kopid.refresh(RefreshEvent.newBuilder().setPhase("started")
+                .setMessage("refresh of prod started; 'kopictl sources' shows how it ends").build());
+
+        CliRun r = kopictl("refresh", "prod", "--async");
+
+        assertEquals(0, r.code(), r::toString);
+        assertEquals("refresh of prod started; 'kopictl sources' shows how it ends" + NL, r.out());
+        assertEquals("", r.err());
+        assertEquals(List.of(RefreshRequest.newBuilder().setName("prod").setAsync(true).build()), kopid.requests());
+    }
+
+    @Test
+    void refreshAsyncJson() {
+        kopid.refresh(RefreshEvent.newBuilder().setPhase("started").setMessage("refresh of prod started").build());
+
+        CliRun r = kopictl("-o", "json", "refresh", "--async", "prod");
+
+        assertEquals(0, r.code(), r::toString);
+        JsonNode j = r.json();
+        assertEquals("prod", j.path("source").textValue());
+        assertTrue(j.path("started").isBoolean() && j.path("started").booleanValue(), j::toString);
+        assertEquals(2, j.size(), j::toString);
+        assertTrue(kopid.only(RefreshRequest.class).getAsync());
+    }
+
+    @Test
+    void refreshAsyncRefusedIsOneErrorLine() {
+        kopid.refresh(Status.FAILED_PRECONDITION.withDescription("a refresh of prod is already running"));
+
+        CliRun r = kopictl("refresh", "prod", "--async");
+
+        assertFailure(r, "a refresh of prod is already running");
+    }
+
+    @Test
+    void refreshAsyncWithoutAnAnswerFails() {
+        kopid.refresh();
+
+        CliRun r = kopictl("refresh", "prod", "--async");
+
+        assertFailure(r, "refresh of prod: kopid did not say that it started");
+    }
+
+    @Test
+    void refreshWithoutAsyncDoesNotAskForIt() {
+        kopid.refresh(event("done", "published", 0, 0, 9000).toBuilder().setSnapshot(NEW_SNAPSHOT).build());
+
+        kopictl("refresh", "prod");
+
+        assertFalse(kopid.only(RefreshRequest.class).getAsync());
+    }
+
+    private static final Snapshot SEED_SNAPSHOT = Snapshot.newBuilder().setName("app@20261123T0100Z")
+            .setSource("app").setTag("20261123T0100Z").setCreatedAt("2026-11-23T01:00:00Z").setLatest(true)
+            .setSeedHash("sha256:9f86d08188").build();
+
+    @Test
+    void refreshOfAnUnchangedSeedSaysSoOnStderrAndNamesTheExistingSnapshot() {
+        kopid.refresh(
+                event("seed", "hashing the seed scripts", 0, 0, 3),
+                event("done", "unchanged: app@20261123T0100Z was built from the same scripts", 0, 0, 12).toBuilder()
+                        .setUnchanged(true).setSnapshot(SEED_SNAPSHOT).build());
+
+        CliRun r = kopictl("refresh", "app");
+
+        assertEquals(0, r.code(), r::toString);
+        assertEquals("app@20261123T0100Z" + NL, r.out());
+        List<String> err = r.errLines();
+        assertEquals("unchanged: app@20261123T0100Z was built from the same scripts", err.get(err.size() - 1), r::toString);
+        assertEquals(1, err.stream().filter(l -> l.contains("was built from the same scripts")).count(),
+                "said once, not also as a progress line: " + r);
+        assertTrue(r.err().contains("hashing the seed scripts"), r::toString);
+    }
+
+    @Test
+    void refreshOfAnUnchangedSeedWithAPlainMessageIsPrefixed() {
+        kopid.refresh(event("done", "app@20261123T0100Z is current", 0, 0, 12).toBuilder()
+                .setUnchanged(true).setSnapshot(SEED_SNAPSHOT).build());
+
+        CliRun r = kopictl("refresh", "app");
+
+        assertEquals(0, r.code(), r::toString);
+        assertEquals("app@20261123T0100Z" + NL, r.out());
+        assertEquals(List.of("unchanged: app@20261123T0100Z is current"), r.errLines());
+    }
+
+    @Test
+    void refreshOfAnUnchangedSeedJsonIsTheExistingSnapshot() {
+        kopid.refresh(event("done", "unchanged: app@20261123T0100Z was built from the same scripts", 0, 0, 12)
+                .toBuilder().setUnchanged(true).setSnapshot(SEED_SNAPSHOT).build());
+
+        CliRun r = kopictl("refresh", "app", "-o", "json");
+
+        assertEquals(0, r.code(), r::toString);
+        assertEquals("app@20261123T0100Z", r.json().path("name").textValue());
+        assertEquals("sha256:9f86d08188", r.json().path("seedHash").textValue());
+        assertTrue(r.err().startsWith("unchanged: "), r::toString);
+    }
 }

@@ -36,8 +36,42 @@ final class SourceCluster implements AutoCloseable {
         return new SourceCluster(dataDir, socketDir);
     }
 
+    /**
+     * Makes this a stand-in for a production server reached over TCP with a password: pg_hba
+     * asks every role but the test's own "postgres" (trusted, from loopback) for SCRAM, for normal
+     * and replication connections. Call before {@link #start()}; then {@link #createKopiRole}.
+     */
+    SourceCluster requirePasswords() {
+        try {
+            Files.writeString(dataDir.resolve("pg_hba.conf"), "local all all trust\n"
+                    + "host all postgres 127.0.0.1/32 trust\n"
+                    + "host all all 127.0.0.1/32 scram-sha-256\n"
+                    + "host replication all 127.0.0.1/32 scram-sha-256\n");
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+        return this;
+    }
+
+    /** The role Kopi copies as: login, replication, reads all data; {@code password} required. */
+    SourceCluster createKopiRole(String password) {
+        sql("postgres", "CREATE ROLE kopi LOGIN REPLICATION PASSWORD '" + password.replace("'", "''") + "'",
+                "GRANT pg_read_all_data TO kopi");
+        return this;
+    }
+
+    int port() {
+        return port;
+    }
+
+    /** A libpq connection string reaching this server as {@code user}. */
+    String conninfo(String user, String password, String db) {
+        return "host=127.0.0.1 port=" + port + " user=" + user + (password == null ? "" : " password=" + password)
+                + (db == null ? "" : " dbname=" + db);
+    }
+
     SourceCluster start() {
-        port = freePort();
+        port = port == 0 ? freePort() : port; // the same port across restarts: sources name it
         try {
             Files.createDirectories(socketDir);
             Sh.ok("chown", "postgres:postgres", socketDir.toString());
