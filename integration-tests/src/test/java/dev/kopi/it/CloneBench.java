@@ -255,7 +255,7 @@ public final class CloneBench {
         }
     }
 
-    private static int port(SourceCluster s) {
+    static int port(SourceCluster s) {
         try {
             return Integer.parseInt(Files.readAllLines(s.dataDir.resolve("postmaster.pid")).get(3).strip());
         } catch (Exception e) {
@@ -263,18 +263,18 @@ public final class CloneBench {
         }
     }
 
-    private static String query(SourceCluster s, String db, String sql) throws Exception {
+    static String query(SourceCluster s, String db, String sql) throws Exception {
         try (Connection c = s.connect(db); Statement st = c.createStatement(); ResultSet rs = st.executeQuery(sql)) {
             rs.next();
             return rs.getString(1);
         }
     }
 
-    private static double secs(long t0) {
+    static double secs(long t0) {
         return (System.nanoTime() - t0) / 1e9;
     }
 
-    private static String fmt(double ms) {
+    static String fmt(double ms) {
         return ms >= 1000 ? String.format(Locale.ROOT, "%.0f", ms) : String.format(Locale.ROOT, "%.1f", ms);
     }
 
