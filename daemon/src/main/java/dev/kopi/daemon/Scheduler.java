@@ -64,7 +64,9 @@ public final class Scheduler implements AutoCloseable {
         for (Source s : sources.all()) {
             seen.add(s.name());
             String expr = s.settings().schedule();
-            if (expr != null) {
+            if (expr == null) {
+                next.remove(s.name()); // a schedule given again later starts afresh
+            } else {
                 Next n = next.get(s.name());
                 if (n == null || !n.expression().equals(expr)) {
                     n = new Next(expr, Schedule.parse(expr).next(now, sources.zone()).orElse(Instant.MAX));

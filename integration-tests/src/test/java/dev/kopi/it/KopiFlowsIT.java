@@ -94,26 +94,7 @@ abstract class KopiFlowsIT {
 
     @AfterAll
     void tearDown() {
-        new Teardown()
-                .step("kopid", () -> {
-                    if (kopid != null) {
-                        kopid.close();
-                    }
-                })
-                .step("source clusters", () -> {
-                    if (demo != null) {
-                        demo.close();
-                    }
-                    Reaper.killPostgresUnder(run.path);
-                })
-                .step("pool", () -> {
-                    if (pool != null) {
-                        pool.close();
-                    }
-                })
-                .step("leftovers", () -> Reaper.reap(run.path, run.zpoolName()))
-                .step("run directory", () -> run.delete())
-                .done();
+        Teardown.everything(run, kopid, pool, demo);
     }
 
     // ------------------------------------------------------------------ the main flow

@@ -84,26 +84,7 @@ abstract class LifecycleFlowsIT {
 
     @AfterAll
     void tearDown() {
-        new Teardown()
-                .step("kopid", () -> {
-                    if (kopid != null) {
-                        kopid.close();
-                    }
-                })
-                .step("source clusters", () -> {
-                    if (demo != null) {
-                        demo.close();
-                    }
-                    Reaper.killPostgresUnder(run.path);
-                })
-                .step("pool", () -> {
-                    if (pool != null) {
-                        pool.close();
-                    }
-                })
-                .step("leftovers", () -> Reaper.reap(run.path, run.zpoolName()))
-                .step("run directory", () -> run.delete())
-                .done();
+        Teardown.everything(run, kopid, pool, demo);
     }
 
     // ------------------------------------------------------------------ TTL and protection

@@ -84,26 +84,7 @@ abstract class SourcesFlowsIT {
 
     @AfterAll
     void tearDown() {
-        new Teardown()
-                .step("kopid", () -> {
-                    if (kopid != null) {
-                        kopid.close();
-                    }
-                })
-                .step("source clusters", () -> {
-                    if (prod != null) {
-                        prod.close();
-                    }
-                    Reaper.killPostgresUnder(run.path);
-                })
-                .step("pool", () -> {
-                    if (pool != null) {
-                        pool.close();
-                    }
-                })
-                .step("leftovers", () -> Reaper.reap(run.path, run.zpoolName()))
-                .step("run directory", () -> run.delete())
-                .done();
+        Teardown.everything(run, kopid, pool, prod);
     }
 
     // ------------------------------------------------------------------ kinds of source

@@ -91,12 +91,25 @@ public final class ConfigLoader {
             yamlFactory.enable(com.fasterxml.jackson.core.JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
             root = new ObjectMapper(yamlFactory).readTree(yaml);
         } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-            throw KopiException.invalid("config " + origin + " is not valid YAML: " + e.getOriginalMessage());
+            throw KopiException.invalid("config " + origin + " is not valid YAML: " + yamlProblem(e));
         }
         if (root == null || root.isMissingNode() || root.isNull()) {
             root = MissingNode.getInstance();
         }
         return new ConfigLoader(origin).build(root);
+    }
+
+    /**
+     * The parser's complaint without the excerpt of the file SnakeYAML quotes with it: that line
+     * may hold a source's connection string and its password.
+     */
+    private static String yamlProblem(com.fasterxml.jackson.core.JsonProcessingException e) {
+        if (e.getCause() instanceof org.yaml.snakeyaml.error.MarkedYAMLException m) {
+            org.yaml.snakeyaml.error.Mark at = m.getProblemMark();
+            return (m.getContext() == null ? "" : m.getContext() + ": ") + m.getProblem()
+                    + (at == null ? "" : " (line " + (at.getLine() + 1) + ", column " + (at.getColumn() + 1) + ")");
+        }
+        return e.getOriginalMessage();
     }
 
     private Config build(JsonNode rootNode) {

@@ -109,8 +109,9 @@ public final class Conninfo {
 
     /** Masking without parsing, for text that does not parse (and inside the parser's own errors). */
     private static String maskByPattern(String text) {
-        return text.replaceAll("(?i)(password\\s*=\\s*)('(?:[^'\\\\]|\\\\.)*'|\\S+)", "$1" + MASK)
-                .replaceAll("(://[^:/@\\s]*:)[^@\\s]*@", "$1" + MASK + "@");
+        return text.replaceAll("(?i)(password\\s*=\\s*)('(?:\\\\[\\s\\S]|[^'\\\\])*(?:'|\\\\?\\z)"
+                        + "|(?:\\\\[\\s\\S]|[^\\s\\\\])*\\\\?)", "$1" + MASK)
+                .replaceAll("(://[^:/@\\s]*:)\\S*@", "$1" + MASK + "@");
     }
 
     private static String quote(String v) {
@@ -169,8 +170,10 @@ public final class Conninfo {
             } else {
                 while (i < n && !Character.isWhitespace(t.charAt(i))) {
                     char c = t.charAt(i++);
-                    if (c == '\\' && i < n) {
-                        v.append(t.charAt(i++));
+                    if (c == '\\') {
+                        if (i < n) { // a trailing backslash is dropped, as libpq does
+                            v.append(t.charAt(i++));
+                        }
                     } else {
                         v.append(c);
                     }
@@ -188,6 +191,25 @@ public final class Conninfo {
     private static Map<String, String> uri(String t) {
         Map<String, String> out = new LinkedHashMap<>();
         String rest = t.substring(t.indexOf("://") + 3);
+        // As in libpq, the user info is looked for before the first '/', so a password may hold
+        // '?' unencoded; an unencoded '@' is tolerated (the last one before the path ends it).
+        int firstSlash = rest.indexOf('/');
+        int at = rest.lastIndexOf('@', (firstSlash >= 0 ? firstSlash : rest.length()) - 1);
+        if (at >= 0) {
+            String userinfo = rest.substring(0, at);
+            rest = rest.substring(at + 1);
+            int colon = userinfo.indexOf(':');
+            String user = decode(t, colon >= 0 ? userinfo.substring(0, colon) : userinfo);
+            if (!user.isEmpty()) {
+                out.put("user", user);
+            }
+            if (colon >= 0) {
+                String password = decode(t, userinfo.substring(colon + 1));
+                if (!password.isEmpty()) { // libpq ignores an empty one
+                    out.put("password", password);
+                }
+            }
+        }
         String query = null;
         int q = rest.indexOf('?');
         if (q >= 0) {
@@ -200,19 +222,6 @@ public final class Conninfo {
             path = rest.substring(slash + 1);
             rest = rest.substring(0, slash);
         }
-        int at = rest.lastIndexOf('@');
-        if (at >= 0) {
-            String userinfo = rest.substring(0, at);
-            rest = rest.substring(at + 1);
-            int colon = userinfo.indexOf(':');
-            String user = colon >= 0 ? userinfo.substring(0, colon) : userinfo;
-            if (!user.isEmpty()) {
-                out.put("user", decode(user));
-            }
-            if (colon >= 0) {
-                out.put("password", decode(userinfo.substring(colon + 1)));
-            }
-        }
         if (!rest.isEmpty()) {
             java.util.List<String> hosts = new java.util.ArrayList<>();
             java.util.List<String> ports = new java.util.ArrayList<>();
@@ -222,10 +231,13 @@ public final class Conninfo {
                 if (hp.startsWith("[")) { // IPv6 literal
                     int end = hp.indexOf(']');
                     if (end < 0) {
-                        throw KopiException.invalid("connection URI: unterminated IPv6 address in '" + hp + "'");
+                        throw badUri(t, "unterminated IPv6 address (a '[' without ']')");
                     }
                     host = hp.substring(1, end);
-                    if (hp.length() > end + 1 && hp.charAt(end + 1) == ':') {
+                    if (hp.length() > end + 1) {
+                        if (hp.charAt(end + 1) != ':') {
+                            throw badUri(t, "unexpected character after an IPv6 address (expected ':' or '/')");
+                        }
                         port = hp.substring(end + 2);
                     }
                 } else if (hp.contains(":")) {
@@ -233,9 +245,10 @@ public final class Conninfo {
                     port = hp.substring(hp.indexOf(':') + 1);
                 }
                 if (!port.isEmpty() && !port.matches("\\d{1,5}")) {
-                    throw KopiException.invalid("connection URI: port '" + port + "' is not a number");
+                    // not echoed: when a password holds an unencoded '/', its start lands here
+                    throw badUri(t, "a port is not a number");
                 }
-                hosts.add(decode(host));
+                hosts.add(decode(t, host));
                 ports.add(port);
             }
             if (hosts.stream().anyMatch(h -> !h.isEmpty())) {
@@ -246,25 +259,41 @@ public final class Conninfo {
             }
         }
         if (path != null && !path.isEmpty()) {
-            out.put("dbname", decode(path));
+            out.put("dbname", decode(t, path));
         }
         if (query != null && !query.isEmpty()) {
             for (String kv : query.split("&")) {
                 int eq = kv.indexOf('=');
                 if (eq <= 0) {
-                    throw KopiException.invalid("connection URI: parameter '" + kv + "' is not name=value");
+                    throw badUri(t, "a query parameter is not name=value");
                 }
-                out.put(decode(kv.substring(0, eq)).toLowerCase(Locale.ROOT), decode(kv.substring(eq + 1)));
+                String key = decode(t, kv.substring(0, eq)).toLowerCase(Locale.ROOT);
+                String value = decode(t, kv.substring(eq + 1));
+                if (key.equals("ssl") && value.equals("true")) { // JDBC's spelling, translated as libpq does
+                    key = "sslmode";
+                    value = "require";
+                }
+                out.put(key, value);
             }
         }
         return out;
     }
 
-    private static String decode(String s) {
+    /** Errors show the URI only masked: a piece of it may be (part of) the password. */
+    private static KopiException badUri(String uri, String problem) {
+        return KopiException.invalid("connection URI '" + maskByPattern(uri) + "': " + problem);
+    }
+
+    private static String decode(String uri, String s) {
+        String d;
         try {
-            return URLDecoder.decode(s.replace("+", "%2B"), StandardCharsets.UTF_8);
+            d = URLDecoder.decode(s.replace("+", "%2B"), StandardCharsets.UTF_8);
         } catch (IllegalArgumentException e) {
-            throw KopiException.invalid("connection URI: bad percent-encoding in '" + s + "'");
+            throw badUri(uri, "bad percent-encoding (% must be followed by two hex digits)");
         }
+        if (d.indexOf('\0') >= 0) {
+            throw badUri(uri, "%00 is not allowed in a percent-encoded value");
+        }
+        return d;
     }
 }

@@ -29,6 +29,10 @@ public final class PgTools {
         this.postmaster = postmaster;
     }
 
+    public ProcessRunner runner() {
+        return runner;
+    }
+
     public Postmaster postmaster() {
         return postmaster;
     }

@@ -37,7 +37,6 @@ import dev.kopi.daemon.postgres.Postmaster;
 import dev.kopi.daemon.postgres.RuntimeDirs;
 import dev.kopi.daemon.process.ProcessRunner;
 import dev.kopi.daemon.storage.StorageBackend;
-import dev.kopi.daemon.storage.PoolUsage;
 import dev.kopi.daemon.storage.StorageErrors;
 import dev.kopi.daemon.storage.VolumeId;
 import dev.kopi.sys.Posix;
@@ -63,7 +62,7 @@ public final class Refresher {
     private final ProcessRunner runner;
     private final RuntimeDirs runtime;
     private final Clock clock;
-    private final long minFree;
+    private final Staging staging;
     private final PgTools tools;
     private final SqlScripts scripts;
 
@@ -75,9 +74,9 @@ public final class Refresher {
     /** @param minFree pool.min_free: a refresh that would leave less free is refused up front */
     public Refresher(StorageBackend backend, Postmaster postmaster, Catalog catalog, ProcessRunner runner,
                      RuntimeDirs runtime, Clock clock, long minFree) {
-        this.minFree = minFree;
         this.tools = new PgTools(runner, postmaster);
         this.scripts = new SqlScripts(tools);
+        this.staging = new Staging(backend, postmaster, tools, scripts, minFree);
         this.backend = backend;
         this.postmaster = postmaster;
         this.catalog = catalog;
@@ -108,10 +107,10 @@ public final class Refresher {
      */
     public SnapshotRecord refresh(Source source, Progress progress, Lineage lineage) {
         Fill fill = switch (source.kind()) {
-            case DATADIR -> new DatadirFill(source);
-            case BASEBACKUP -> new BasebackupFill(source, new SourceServer(source, tools));
-            case DUMP -> new DumpFill(source, new SourceServer(source, tools));
-            case SEED -> new SeedFill(source);
+            case DATADIR -> new DatadirFill(source, staging);
+            case BASEBACKUP -> new BasebackupFill(source, new SourceServer(source, tools), staging);
+            case DUMP -> new DumpFill(source, new SourceServer(source, tools), staging);
+            case SEED -> new SeedFill(source, staging);
         };
         fill.check(progress);
         return build(source, fill, progress, lineage);
@@ -125,299 +124,9 @@ public final class Refresher {
         if (source.kind() != Source.Kind.SEED) {
             return Optional.empty();
         }
-        String hash = seedHash(source, postmaster.binaries().newest());
+        String hash = SeedFill.seedHash(source, postmaster.binaries().newest());
         return dev.kopi.daemon.SnapshotLookup.ofSource(catalog, source.name()).stream().findFirst()
                 .filter(s -> hash.equals(s.seedHash()));
-    }
-
-    /**
-     * How a refresh fills its staging volume: one per kind of source. {@link #check} runs before
-     * anything is made (an unreachable source or missing binaries fail there), {@link #make}
-     * makes the staging volume and a data directory in it, {@link #load} runs with the staging
-     * instance up (restoring a dump, running seed scripts).
-     */
-    private abstract class Fill {
-        final Source source;
-        String version;
-        /** The data directory the copy came from, for relinking tablespaces; null when none. */
-        Path original;
-        /** Roles that may own the copy's files: candidates for its superuser. */
-        String originalOwner;
-        String seedHash;
-
-        Fill(Source source) {
-            this.source = source;
-        }
-
-        abstract void check(Progress progress);
-
-        abstract Path make(VolumeId staging, String id, Progress progress) throws IOException;
-
-        void load(StagingInstance inst, Progress progress) {
-        }
-
-        /** Removes what {@link #make} made beside the staging volume. */
-        void cleanup() {
-        }
-
-        String verifyMessage() {
-            return "starting once to verify, then shutting down cleanly";
-        }
-    }
-
-    /** A local data directory: one native snapshot when on the pool, else a reflinking copy. */
-    private final class DatadirFill extends Fill {
-        Optional<Long> running;
-
-        DatadirFill(Source source) {
-            super(source);
-        }
-
-        @Override
-        void check(Progress progress) {
-            DataDirectory src = new DataDirectory(source.datadir());
-            if (!src.exists()) {
-                throw KopiException.precondition("source " + source.name() + ": data directory " + source.datadir()
-                        + " does not exist");
-            }
-            version = src.version();
-            if (majorOf(version) < 10) {
-                throw KopiException.precondition("source " + source.name() + " is PostgreSQL " + version
-                        + "; Kopi needs 10 or newer");
-            }
-            postmaster.binaries().dir(version); // fail before doing any work if the binaries are missing
-            running = src.runningPid();
-            src.requireSelfContained(running.isPresent());
-            original = source.datadir();
-            originalOwner = ownerName(source.datadir());
-        }
-
-        @Override
-        Path make(VolumeId staging, String id, Progress progress) throws IOException {
-            if (running.isPresent()) {
-                progress.report("snapshot", "source is running (pid " + running.get() + "): checkpointing it", 0, 0);
-                checkpoint(new DataDirectory(source.datadir()), version, originalOwner);
-            }
-            Optional<Path> snap = backend.snapshotOf(source.datadir(), staging);
-            if (snap.isPresent()) {
-                progress.report("snapshot", "snapshotted " + source.datadir() + " in one " + backend.kind()
-                        + " operation", 0, 0);
-                return snap.get();
-            }
-            if (running.isPresent()) {
-                throw KopiException.precondition("source " + source.name() + " is running (pid " + running.get()
-                        + ") and " + source.datadir() + " is not a volume on the pool, so it cannot be copied "
-                        + "consistently: stop that server, or keep its data directory on the pool's filesystem");
-            }
-            Path stagingPath = backend.create(staging);
-            new TreeCopier(postmaster.user(), progress).copy(source.datadir(), stagingPath);
-            return stagingPath;
-        }
-
-        @Override
-        String verifyMessage() {
-            return running.isPresent() ? "recovering to a consistent state and shutting down cleanly"
-                    : super.verifyMessage();
-        }
-    }
-
-    /** A physical copy of a live server: pg_basebackup with the WAL streamed alongside. */
-    private final class BasebackupFill extends Fill {
-        final SourceServer server;
-        SourceServer.Facts facts;
-
-        BasebackupFill(Source source, SourceServer server) {
-            super(source);
-            this.server = server;
-            originalOwner = source.conninfo().get("user"); // often the copy's superuser too
-        }
-
-        @Override
-        void check(Progress progress) {
-            progress.report("connect", "connecting to " + server.describe(), 0, 0);
-            facts = server.probe(postmaster.binaries().newest());
-            version = facts.major();
-            if (!postmaster.binaries().installed().contains(version) && !postmaster.binaries().installed().isEmpty()) {
-                throw KopiException.precondition(server.describe() + " is PostgreSQL " + facts.version() + ": its "
-                        + "physical copy runs only on PostgreSQL " + version + ", which is not installed here "
-                        + "(install postgresql-" + version + "), or use a dump source to copy it across versions");
-            }
-            postmaster.binaries().dir(version);
-            requireSpace(facts.clusterBytes(), "a physical copy of " + server.describe());
-        }
-
-        @Override
-        Path make(VolumeId staging, String id, Progress progress) throws IOException {
-            Path dir = ownedVolume(staging);
-            List<String> args = new ArrayList<>(List.of("--pgdata=" + dir, "--wal-method=stream",
-                    "--checkpoint=fast", "--label=kopi " + source.name(),
-                    // The seal (a Btrfs or ZFS snapshot) writes everything out: fsync here is wasted time.
-                    "--no-sync"));
-            if (source.settings().maxRate() != null) {
-                args.add("--max-rate=" + source.settings().maxRate());
-            }
-            for (Map.Entry<String, String> t : facts.tablespaces().entrySet()) {
-                // Tablespaces land inside the copy, never at the source's paths on this host.
-                args.add("--tablespace-mapping=" + t.getValue().replace("=", "\\=") + "="
-                        + dir.resolve("kopi_tablespaces").resolve(t.getKey()));
-            }
-            args.addAll(server.connectArgs());
-            try (DirectoryMeter m = new DirectoryMeter(dir, 0, facts.clusterBytes(), progress, "copy",
-                    "pg_basebackup from " + server.describe())) {
-                tools.require("pg_basebackup from " + server.describe(), version, "pg_basebackup", args, server.env(),
-                        PgTools.LONG);
-            }
-            progress.report("copy", "copied " + DirectoryMeter.size(dir) / (1024 * 1024) + " MB", facts.clusterBytes(),
-                    facts.clusterBytes());
-            return dir;
-        }
-
-        @Override
-        String verifyMessage() {
-            return "replaying the streamed WAL to a consistent state, then shutting down cleanly";
-        }
-    }
-
-    /** A logical copy: pg_dump of one database, restored into a fresh cluster. */
-    private final class DumpFill extends Fill {
-        final SourceServer server;
-        SourceServer.Facts facts;
-        VolumeId dumpVolume;
-        Path dumpDir;
-
-        DumpFill(Source source, SourceServer server) {
-            super(source);
-            this.server = server;
-            originalOwner = "postgres";
-        }
-
-        @Override
-        void check(Progress progress) {
-            progress.report("connect", "connecting to " + server.describe(), 0, 0);
-            version = postmaster.binaries().newest();
-            facts = server.probe(version);
-            if (facts.versionNum() / 10000 > Integer.parseInt(version)) {
-                throw KopiException.precondition(server.describe() + " is PostgreSQL " + facts.version()
-                        + ", newer than the newest PostgreSQL here (" + version + "), and pg_dump cannot dump a newer "
-                        + "server: install postgresql-" + facts.major());
-            }
-            // The dump and the restored database exist side by side until the restore is done.
-            requireSpace(2 * facts.databaseBytes(), "a dump and restore of " + server.describe());
-        }
-
-        @Override
-        Path make(VolumeId staging, String id, Progress progress) throws IOException {
-            SourceSettings.DumpOptions o = source.settings().dump();
-            dumpVolume = VolumeId.staging(staging.name().substring(0, Math.min(staging.name().length(), 60)) + "-d");
-            dumpDir = ownedVolume(dumpVolume);
-            List<String> args = new ArrayList<>(List.of("--format=directory", "--jobs=" + o.jobs(), "--no-sync",
-                    "--file=" + dumpDir.resolve("dump")));
-            o.schemas().forEach(x -> args.add("--schema=" + x));
-            o.excludeSchemas().forEach(x -> args.add("--exclude-schema=" + x));
-            o.excludeTables().forEach(x -> args.add("--exclude-table=" + x));
-            o.excludeTableData().forEach(x -> args.add("--exclude-table-data=" + x));
-            args.addAll(server.connectArgs());
-            try (DirectoryMeter m = new DirectoryMeter(dumpDir, 0, 0, progress, "dump",
-                    "pg_dump of " + facts.database() + " from " + server.describe())) {
-                tools.require("pg_dump of " + server.describe(), version, "pg_dump", args, server.env(), PgTools.LONG);
-            }
-            if (!o.noOwner()) {
-                progress.report("dump", "copying the roles (without passwords) of " + server.describe(), 0, 0);
-                List<String> roles = new ArrayList<>(List.of("--roles-only", "--no-role-passwords",
-                        "--file=" + dumpDir.resolve("roles.sql"), "--database=" + facts.database()));
-                roles.addAll(server.connectArgs());
-                tools.require("pg_dumpall --roles-only of " + server.describe(), version, "pg_dumpall", roles,
-                        server.env(), Duration.ofMinutes(10));
-            }
-            Path dir = ownedVolume(staging);
-            initdb(dir, version, progress);
-            return dir;
-        }
-
-        @Override
-        void load(StagingInstance inst, Progress progress) {
-            SourceSettings.DumpOptions o = source.settings().dump();
-            String db = source.settings().database() != null ? source.settings().database() : facts.database();
-            createDatabase(inst, db, facts.encoding(), facts.collate(), facts.ctype(), progress);
-            if (!o.noOwner()) {
-                applyRoles(inst, dumpDir.resolve("roles.sql"));
-            }
-            List<String> args = new ArrayList<>(List.of("--jobs=" + o.jobs(), "--exit-on-error"));
-            if (o.noOwner()) {
-                args.add("--no-owner");
-                args.add("--no-acl");
-            }
-            args.addAll(inst.connectArgs(db));
-            args.add(dumpDir.resolve("dump").toString());
-            long before = DirectoryMeter.size(inst.dataDir());
-            try (DirectoryMeter m = new DirectoryMeter(inst.dataDir(), before, facts.databaseBytes(), progress,
-                    "restore", "pg_restore into " + db)) {
-                tools.require("pg_restore of the dump of " + server.describe(), version, "pg_restore", args, Map.of(),
-                        PgTools.LONG);
-            }
-        }
-
-        @Override
-        void cleanup() {
-            if (dumpVolume != null) {
-                destroyQuietly(dumpVolume);
-            }
-        }
-
-        /**
-         * Creates the source's roles so owners and grants restore as they were. The bootstrap
-         * superuser's own lines are left out: the source's idea of "postgres" (perhaps not a
-         * superuser on a managed service) must not demote the role kopid works as. Errors are
-         * expected and ignored (roles that exist already).
-         */
-        private void applyRoles(StagingInstance inst, Path roles) {
-            try {
-                String own = "ROLE " + inst.superuser();
-                List<String> kept = Files.readAllLines(roles).stream()
-                        .filter(l -> !l.startsWith("CREATE " + own + ";") && !l.startsWith("ALTER " + own + " "))
-                        .toList();
-                Files.write(roles, kept);
-            } catch (IOException e) {
-                throw KopiException.internal("cannot read the roles of " + server.describe() + ": " + e.getMessage(), e);
-            }
-            List<String> args = new ArrayList<>(List.of("-X", "-q", "--file=" + roles));
-            args.addAll(inst.connectArgs("postgres"));
-            tools.run(version, "psql", args, Map.of(), Duration.ofMinutes(10));
-        }
-    }
-
-    /** SQL scripts run in order into a fresh cluster: the reproducible "lockfile" kind. */
-    private final class SeedFill extends Fill {
-        SeedFill(Source source) {
-            super(source);
-            originalOwner = "postgres";
-        }
-
-        @Override
-        void check(Progress progress) {
-            version = postmaster.binaries().newest();
-            for (Path p : source.seed()) {
-                if (!Files.isRegularFile(p) || !Files.isReadable(p)) {
-                    throw KopiException.precondition("source " + source.name() + ": seed script " + p
-                            + " does not exist or cannot be read");
-                }
-            }
-            seedHash = seedHash(source, version);
-        }
-
-        @Override
-        Path make(VolumeId staging, String id, Progress progress) throws IOException {
-            Path dir = ownedVolume(staging);
-            initdb(dir, version, progress);
-            return dir;
-        }
-
-        @Override
-        void load(StagingInstance inst, Progress progress) {
-            String db = source.settings().database() != null ? source.settings().database() : source.name();
-            createDatabase(inst, db, "UTF8", "C", "C", progress);
-            scripts.run(inst, db, source.seed(), "seed", progress);
-        }
     }
 
     private SnapshotRecord build(Source source, Fill fill, Progress progress, Lineage lineage) {
@@ -462,109 +171,9 @@ public final class Refresher {
         }
     }
 
-    /** Fails with RESOURCE_EXHAUSTED, before anything is made, when {@code bytes} would not fit. */
-    private void requireSpace(long bytes, String what) {
-        PoolUsage u = backend.usage();
-        if (u.free() - bytes < minFree) {
-            throw KopiException.exhausted("pool is too small for " + what + ": it needs about " + mib(bytes)
-                    + " and the pool has " + mib(u.free()) + " free" + (minFree > 0 ? " (keeping " + mib(minFree)
-                    + ", pool.min_free)" : "") + "; free space (destroy clones, delete snapshots, lower keep) or grow "
-                    + "the pool");
-        }
-    }
-
-    private static String mib(long bytes) {
-        return (bytes >> 20) + " MiB";
-    }
-
-    /** Creates a staging volume for the postgres user's tools to write into: theirs, 0700. */
-    private Path ownedVolume(VolumeId v) throws IOException {
-        Path dir = backend.create(v);
-        OsUser u = postmaster.user();
-        Posix.chown(dir, u.uid(), u.gid());
-        Posix.chmod(dir, 0700);
-        return dir;
-    }
-
-    /**
-     * A fresh cluster whose bootstrap superuser is "postgres". Template databases get the C locale,
-     * which exists everywhere; the database a source creates asks for its own locale.
-     */
-    private void initdb(Path dir, String version, Progress progress) {
-        progress.report("initdb", "creating a PostgreSQL " + version + " cluster", 0, 0);
-        tools.require("initdb", version, "initdb", List.of("--pgdata=" + dir, "--username=postgres",
-                "--encoding=UTF8", "--locale=C", "--auth=trust", "--no-sync"), Map.of(), Duration.ofMinutes(10));
-    }
-
-    /**
-     * CREATE DATABASE with the source's encoding and locale; a locale this host does not have
-     * falls back to C (said in the progress), since a copy with another sort order beats none.
-     */
-    private void createDatabase(StagingInstance inst, String db, String encoding, String collate, String ctype,
-                                Progress progress) {
-        String quoted = "\"" + db.replace("\"", "\"\"") + "\"";
-        try (Connection c = AdminConnection.open(inst.socketDir(), inst.port(), inst.superuser(), "postgres", 30);
-             Statement st = c.createStatement()) {
-            try {
-                st.execute("CREATE DATABASE " + quoted + " TEMPLATE template0 ENCODING " + literal(encoding)
-                        + " LC_COLLATE " + literal(collate) + " LC_CTYPE " + literal(ctype));
-            } catch (SQLException e) {
-                if (!"22023".equals(e.getSQLState()) && !"42809".equals(e.getSQLState())) { // invalid locale
-                    throw e;
-                }
-                progress.report("restore", "locale " + collate + " is not installed here: database " + db
-                        + " uses C", 0, 0);
-                st.execute("CREATE DATABASE " + quoted + " TEMPLATE template0 ENCODING " + literal(encoding)
-                        + " LC_COLLATE 'C' LC_CTYPE 'C'");
-            }
-        } catch (SQLException e) {
-            throw KopiException.precondition("cannot create database " + db + " in the new snapshot: " + e.getMessage());
-        }
-    }
-
-    private static String literal(String s) {
-        return "'" + s.replace("'", "''") + "'";
-    }
-
-    /**
-     * The seed's identity: every script's and transform's name and content, in order, the
-     * database name and the PostgreSQL major version. Same hash, same snapshot.
-     */
-    static String seedHash(Source source, String version) {
-        try {
-            java.security.MessageDigest d = java.security.MessageDigest.getInstance("SHA-256");
-            d.update(("kopi-seed-v1\0" + version + "\0" + source.settings().database() + "\0")
-                    .getBytes(java.nio.charset.StandardCharsets.UTF_8));
-            for (List<Path> group : List.of(source.seed(), source.settings().transforms().stream().map(Path::of).toList())) {
-                d.update(("group " + group.size() + "\0").getBytes(java.nio.charset.StandardCharsets.UTF_8));
-                for (Path p : group) {
-                    byte[] content = Files.readAllBytes(p);
-                    d.update((p + "\0" + content.length + "\0").getBytes(java.nio.charset.StandardCharsets.UTF_8));
-                    d.update(content);
-                }
-            }
-            return HexFormat.of().formatHex(d.digest());
-        } catch (IOException e) {
-            throw KopiException.precondition("source " + source.name() + ": cannot read a script: " + e.getMessage());
-        } catch (java.security.NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
-    }
-
-    private void destroyQuietly(VolumeId v) {
-        try {
-            postmaster.stop(backend.path(v));
-            if (backend.list().contains(v)) {
-                backend.destroy(v);
-            }
-        } catch (RuntimeException e) {
-            LOG.warning("could not remove " + v + " (the next start removes it): " + e.getMessage());
-        }
-    }
-
     private void cleanup(VolumeId staging, VolumeId target, boolean sealed) {
         try {
-            destroyQuietly(staging); // a no-op when seal got as far as consuming it
+            this.staging.destroyQuietly(staging); // a no-op when seal got as far as consuming it
             if (sealed) {
                 backend.destroy(target); // never published: the catalog write is the last step
             }
@@ -661,8 +270,13 @@ public final class Refresher {
         runtime.writeHba(hbaFile, Hba.forStaging());
         Path log = runtime.logFile("refresh-" + source.name());
         boolean scrub = !source.settings().transforms().isEmpty();
+        Map<String, String> settings = new java.util.HashMap<>(scrub ? scrubSettings(fill.version) : Map.of());
+        // No fsync on a staging instance: after a copy of a running server, startup would fsync
+        // every file of the copy (gigabytes) for crash safety a staging volume does not need (a
+        // crash discards it), and the seal, a Btrfs or ZFS snapshot, commits all data anyway.
+        settings.put("fsync", "off");
         InstanceSpec spec = new InstanceSpec("kopi-refresh-" + source.name(), dir, fill.version, STAGING_PORT, "",
-                socketDir, hbaFile, log, scrub ? scrubSettings(fill.version) : Map.of());
+                socketDir, hbaFile, log, Map.copyOf(settings));
         try {
             postmaster.start(spec);
             StagingInstance inst = new StagingInstance(dir, fill.version, socketDir, STAGING_PORT,
@@ -812,36 +426,6 @@ public final class Refresher {
             }
         }
         throw KopiException.internal("pg_controldata printed no cluster state for " + dir, null);
-    }
-
-    /**
-     * Asks a running on-pool source for a checkpoint first, so the snapshot has little WAL to
-     * replay. Best effort: recovery makes the snapshot consistent either way.
-     */
-    private void checkpoint(DataDirectory src, String version, String owner) {
-        List<String> pid = src.pidFile();
-        if (pid.size() < 5 || pid.get(4).isBlank() || owner == null) {
-            return;
-        }
-        try {
-            OsUser ownerUser = OsUser.lookup(owner);
-            ProcessRunner.Result r = runner.run(ownerUser.wrap(List.of(
-                    postmaster.binaries().tool(version, "psql").toString(), "-X", "-q", "-h", pid.get(4).strip(),
-                    "-p", pid.get(3).strip(), "-d", "template1", "-c", "CHECKPOINT")), Duration.ofMinutes(5));
-            if (!r.ok()) {
-                LOG.info("checkpoint of the running source skipped: " + r.describe());
-            }
-        } catch (IOException | RuntimeException e) {
-            LOG.info("checkpoint of the running source skipped: " + e.getMessage());
-        }
-    }
-
-    private static String ownerName(Path dir) {
-        try {
-            return Files.getOwner(dir).getName();
-        } catch (IOException e) {
-            return null;
-        }
     }
 
     static int majorOf(String version) {

@@ -20,7 +20,8 @@ public record SourceDefinition(String name, String datadir, String basebackup, S
                                List<String> schemas, List<String> excludeSchemas, List<String> excludeTables,
                                List<String> excludeTableData, Boolean noOwner, String maxRate) {
     private static final Pattern ENV = Pattern.compile("[A-Za-z_][A-Za-z0-9_]{0,127}");
-    private static final Pattern RATE = Pattern.compile("(\\d{1,7})([kKmM]?)");
+    /** pg_basebackup --max-rate: kilobytes per second, suffix k or M (exactly so: it refuses K and m). */
+    private static final Pattern RATE = Pattern.compile("(\\d{1,7})([kM]?)");
     private static final Pattern ROLE = Pattern.compile("[A-Za-z_][A-Za-z0-9_$.-]{0,62}");
 
     public SourceDefinition {
@@ -84,30 +85,33 @@ public record SourceDefinition(String name, String datadir, String basebackup, S
         List<Path> transformPaths = paths("transform", transforms, normalize);
         boolean remote = kind == Source.Kind.BASEBACKUP || kind == Source.Kind.DUMP;
         if (!remote && (passwordFile != null || passwordEnv != null)) {
-            throw bad("password_file", "only basebackup and dump sources connect to a server");
+            throw bad(passwordFile != null ? "password_file" : "password_env",
+                    "only basebackup and dump sources connect to a server");
         }
-        if (passwordFile != null) {
-            absolute("password_file", passwordFile, normalize);
-        }
+        String pwFile = passwordFile == null ? null : absolute("password_file", passwordFile, normalize).toString();
         if (passwordEnv != null && !ENV.matcher(passwordEnv).matches()) {
             throw bad("password_env", "'" + printable(passwordEnv) + "' is not an environment variable name");
         }
         int ways = (conn != null && conn.password() != null ? 1 : 0) + (passwordFile != null ? 1 : 0)
                 + (passwordEnv != null ? 1 : 0);
         if (ways > 1) {
-            throw bad("password_file", "give the password one way: in the connection string, password_file or "
-                    + "password_env");
+            throw bad(passwordFile != null ? "password_file" : "password_env", "give the password one way: in the "
+                    + "connection string, password_file or password_env");
         }
-        if (database != null && (database.isEmpty() || database.length() > 63 || Names.hasControlCharacters(database))) {
-            throw bad("database", "'" + printable(database) + "' is not a database name (1-63 characters)");
+        // PostgreSQL names are at most 63 bytes (NAMEDATALEN - 1); longer ones are silently truncated
+        if (database != null && (database.isEmpty()
+                || database.getBytes(java.nio.charset.StandardCharsets.UTF_8).length > 63
+                || Names.hasControlCharacters(database))) {
+            throw bad("database", "'" + printable(database) + "' is not a database name (1-63 bytes)");
         }
         if (database != null && kind != Source.Kind.DUMP && kind != Source.Kind.SEED) {
             throw bad("database", "only dump and seed sources create a database");
         }
-        boolean dumpOptions = jobs != null || !schemas.isEmpty() || !excludeSchemas.isEmpty() || !excludeTables.isEmpty()
-                || !excludeTableData.isEmpty() || noOwner != null;
-        if (dumpOptions && kind != Source.Kind.DUMP) {
-            throw bad("jobs", "jobs, schemas, exclude_schemas, exclude_tables, exclude_table_data and no_owner are "
+        String dumpOption = jobs != null ? "jobs" : !schemas.isEmpty() ? "schemas"
+                : !excludeSchemas.isEmpty() ? "exclude_schemas" : !excludeTables.isEmpty() ? "exclude_tables"
+                : !excludeTableData.isEmpty() ? "exclude_table_data" : noOwner != null ? "no_owner" : null;
+        if (dumpOption != null && kind != Source.Kind.DUMP) {
+            throw bad(dumpOption, "jobs, schemas, exclude_schemas, exclude_tables, exclude_table_data and no_owner are "
                     + "options of dump sources");
         }
         if (jobs != null && (jobs < 1 || jobs > 64)) {
@@ -122,7 +126,7 @@ public record SourceDefinition(String name, String datadir, String basebackup, S
                 throw bad("max_rate", "is an option of basebackup sources");
             }
             var m = RATE.matcher(maxRate);
-            long kb = m.matches() ? Long.parseLong(m.group(1)) * (m.group(2).equalsIgnoreCase("m") ? 1024 : 1) : -1;
+            long kb = m.matches() ? Long.parseLong(m.group(1)) * (m.group(2).equals("M") ? 1024 : 1) : -1;
             if (kb < 32 || kb > 1024 * 1024) {
                 throw bad("max_rate", "'" + printable(maxRate) + "' is not a transfer rate between 32k and 1024M "
                         + "(kilobytes per second; suffix k or M)");
@@ -131,7 +135,7 @@ public record SourceDefinition(String name, String datadir, String basebackup, S
         SourceSettings.DumpOptions dumpOpts = new SourceSettings.DumpOptions(jobs == null ? 0 : jobs, schemas,
                 excludeSchemas, excludeTables, excludeTableData, Boolean.TRUE.equals(noOwner));
         SourceSettings settings = new SourceSettings(blank(schedule) ? null : schedule.strip(), keep == null ? 0 : keep,
-                transformPaths.stream().map(Path::toString).toList(), passwordFile, passwordEnv, database, dumpOpts,
+                transformPaths.stream().map(Path::toString).toList(), pwFile, passwordEnv, database, dumpOpts,
                 maxRate);
         return new Source(name, kind, dir, conn, scripts, superuser, settings, origin);
     }

@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 
@@ -62,10 +61,5 @@ final class SqlScripts {
                 }
             }
         }
-    }
-
-    /** The duration psql may take for one script (a seed may load a lot of data). */
-    static Duration timeout() {
-        return PgTools.LONG;
     }
 }
