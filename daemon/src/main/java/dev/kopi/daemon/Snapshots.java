@@ -163,7 +163,7 @@ public final class Snapshots {
         }
         try {
             clones.checkpoint(clone);
-            Source source = new Source(name, "clone", backend.path(VolumeId.clone(cloneName)), clone.superuser(), "clone");
+            Source source = new Source(name, Source.DATADIR, backend.path(VolumeId.clone(cloneName)), clone.superuser(), "clone");
             SnapshotRecord made = refresher.refresh(source, Progress.NONE, new Refresher.Lineage(clone.snapshot(),
                     cloneName, message == null || message.isEmpty() ? null : message, List.of(clone.user())));
             events.publish(Events.SNAPSHOT_CREATED, made.name(), "branch", "of clone " + cloneName + " (from "
