@@ -1,0 +1,244 @@
+package dev.kopi.client;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Supplier;
+
+import dev.kopi.proto.v1.CloneServiceGrpc;
+import dev.kopi.proto.v1.CreateCloneRequest;
+import dev.kopi.proto.v1.DestroyCloneRequest;
+import dev.kopi.proto.v1.GetCloneRequest;
+import dev.kopi.proto.v1.GetStatusRequest;
+import dev.kopi.proto.v1.ListClonesRequest;
+import dev.kopi.proto.v1.ListSnapshotsRequest;
+import dev.kopi.proto.v1.ResetCloneRequest;
+import dev.kopi.proto.v1.SnapshotServiceGrpc;
+import dev.kopi.proto.v1.StatusServiceGrpc;
+import io.grpc.Channel;
+import io.grpc.ManagedChannel;
+import io.grpc.StatusRuntimeException;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.grpc.netty.shaded.io.netty.channel.ChannelOption;
+import io.grpc.netty.shaded.io.netty.channel.EventLoopGroup;
+import io.grpc.netty.shaded.io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.grpc.netty.shaded.io.netty.channel.epoll.Epoll;
+import io.grpc.netty.shaded.io.netty.channel.epoll.EpollDomainSocketChannel;
+import io.grpc.netty.shaded.io.netty.channel.epoll.EpollIoHandler;
+import io.grpc.netty.shaded.io.netty.channel.unix.DomainSocketAddress;
+import io.grpc.netty.shaded.io.netty.util.concurrent.DefaultThreadFactory;
+
+/**
+ * A connection to kopid, the Kopi daemon, over its Unix socket.
+ *
+ * <pre>{@code
+ * try (KopiClient kopi = KopiClient.connect();
+ *      Clone db = kopi.newClone("prod").ttl(Duration.ofMinutes(30)).create()) {
+ *     try (Connection c = db.dataSource().getConnection()) {
+ *         ...
+ *     }
+ * } // the clone is destroyed, then the connection to kopid is closed
+ * }</pre>
+ *
+ * <p>A client holds one gRPC channel and is safe to share between threads; make one per
+ * application (or test run) and close it at the end. Failed calls throw
+ * {@link KopiClientException}. Closing the client does not destroy clones: close them (or let
+ * their TTL expire).
+ */
+public final class KopiClient implements AutoCloseable {
+    /** The environment variable naming kopid's socket. */
+    public static final String SOCKET_ENV = "KOPI_SOCKET";
+    /** Where kopid listens unless told otherwise. */
+    public static final Path DEFAULT_SOCKET = Path.of("/run/kopi/kopi.sock");
+
+    /** Generous (a clone of a big snapshot still starts in seconds), but a hung kopid must not hang tests forever. */
+    private static final long DEADLINE_MINUTES = 10;
+
+    private final Channel channel;
+    private final String target;
+    private final Runnable shutdown;
+    private final AtomicBoolean closed = new AtomicBoolean();
+
+    private KopiClient(Channel channel, String target, Runnable shutdown) {
+        this.channel = channel;
+        this.target = target;
+        this.shutdown = shutdown;
+    }
+
+    /** {@code $KOPI_SOCKET} when set and not empty, else {@link #DEFAULT_SOCKET}. */
+    public static Path defaultSocket() {
+        return defaultSocket(System.getenv(SOCKET_ENV));
+    }
+
+    static Path defaultSocket(String env) {
+        return env == null || env.isBlank() ? DEFAULT_SOCKET : Path.of(env.strip());
+    }
+
+    /** Connects to kopid at {@link #defaultSocket()}. */
+    public static KopiClient connect() {
+        return connect(defaultSocket());
+    }
+
+    /**
+     * Connects to kopid at {@code socket}. The connection is made lazily; a socket file that
+     * does not exist is refused at once with an {@link KopiClientException.Kind#UNAVAILABLE} error.
+     */
+    public static KopiClient connect(Path socket) {
+        Objects.requireNonNull(socket, "socket");
+        if (!Files.exists(socket)) {
+            throw new KopiClientException(KopiClientException.Kind.UNAVAILABLE, "cannot reach kopid: " + socket
+                    + " does not exist (is kopid running? set $" + SOCKET_ENV + " to use another socket)", null);
+        }
+        if (!Epoll.isAvailable()) {
+            throw new KopiClientException(KopiClientException.Kind.UNAVAILABLE, "cannot reach kopid at " + socket
+                    + ": Unix sockets need Linux epoll, which is not available here: "
+                    + Epoll.unavailabilityCause(), Epoll.unavailabilityCause());
+        }
+        // Daemon threads: a client that is never closed must not keep the JVM alive.
+        EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("kopi-client", true),
+                EpollIoHandler.newFactory());
+        ManagedChannel channel;
+        try {
+            channel = NettyChannelBuilder.forAddress(new DomainSocketAddress(socket.toString()))
+                    .channelType(EpollDomainSocketChannel.class)
+                    .eventLoopGroup(group)
+                    // grpc sets SO_KEEPALIVE, which Unix sockets lack: Netty would warn on every connection
+                    .withOption(ChannelOption.SO_KEEPALIVE, null)
+                    .usePlaintext()
+                    .build();
+        } catch (RuntimeException e) {
+            group.shutdownGracefully(0, 0, TimeUnit.SECONDS);
+            throw e;
+        }
+        return new KopiClient(channel, socket.toString(), () -> {
+            channel.shutdownNow();
+            try {
+                channel.awaitTermination(2, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } finally {
+                group.shutdownGracefully(0, 0, TimeUnit.SECONDS);
+            }
+        });
+    }
+
+    /**
+     * A client over an existing gRPC channel, e.g. an in-process channel to a fake kopid in
+     * tests. The channel stays the caller's: {@link #close()} does not shut it down.
+     */
+    public static KopiClient forChannel(Channel channel) {
+        Objects.requireNonNull(channel, "channel");
+        return new KopiClient(channel, channel.authority(), () -> { });
+    }
+
+    /** Where this client connects: the socket path (or the channel's authority). */
+    public String target() {
+        return target;
+    }
+
+    /** Clones {@code snapshot} ({@code SOURCE} for its newest snapshot, or {@code SOURCE@TAG}) with kopid's defaults. */
+    public Clone clone(String snapshot) {
+        return newClone(snapshot).create();
+    }
+
+    /**
+     * Starts describing a clone of {@code snapshot} ({@code SOURCE} for its newest snapshot, or
+     * {@code SOURCE@TAG}); finish with {@link NewClone#create()}.
+     */
+    public NewClone newClone(String snapshot) {
+        return new NewClone(this, Objects.requireNonNull(snapshot, "snapshot"));
+    }
+
+    /** A handle on the existing clone {@code name}; {@link KopiClientException.Kind#NOT_FOUND} if there is none. */
+    public Clone getClone(String name) {
+        Objects.requireNonNull(name, "name");
+        return new Clone(this, call(() -> cloneStub().getClone(GetCloneRequest.newBuilder().setName(name).build())));
+    }
+
+    /** All clones. */
+    public List<CloneInfo> clones() {
+        return clones("");
+    }
+
+    /** The clones of {@code snapshot} (a source name or {@code SOURCE@TAG}); all clones when empty. */
+    public List<CloneInfo> clones(String snapshot) {
+        ListClonesRequest req = ListClonesRequest.newBuilder().setSnapshot(Objects.requireNonNull(snapshot)).build();
+        return call(() -> cloneStub().listClones(req)).getClonesList().stream().map(CloneInfo::of).toList();
+    }
+
+    /** All snapshots. */
+    public List<SnapshotInfo> snapshots() {
+        return snapshots("");
+    }
+
+    /** The snapshots of {@code source}; all snapshots when empty. */
+    public List<SnapshotInfo> snapshots(String source) {
+        ListSnapshotsRequest req = ListSnapshotsRequest.newBuilder().setSource(Objects.requireNonNull(source)).build();
+        return call(() -> snapshotStub().listSnapshots(req)).getSnapshotsList().stream().map(SnapshotInfo::of).toList();
+    }
+
+    /** kopid's version, pool and capacity. */
+    public DaemonStatus status() {
+        return DaemonStatus.of(call(() -> StatusServiceGrpc.newBlockingStub(channel)
+                .withDeadlineAfter(DEADLINE_MINUTES, TimeUnit.MINUTES)
+                .getStatus(GetStatusRequest.getDefaultInstance())));
+    }
+
+    /** Closes the connection to kopid (idempotent). Clones are not destroyed. */
+    @Override
+    public void close() {
+        if (closed.compareAndSet(false, true)) {
+            shutdown.run();
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "KopiClient[" + target + (closed.get() ? ", closed" : "") + "]";
+    }
+
+    // ------------------------------------------------------------------ used by Clone and NewClone
+
+    Clone create(CreateCloneRequest req) {
+        return new Clone(this, call(() -> cloneStub().createClone(req)));
+    }
+
+    dev.kopi.proto.v1.Clone reset(String name) {
+        return call(() -> cloneStub().resetClone(ResetCloneRequest.newBuilder().setName(name).build()));
+    }
+
+    /** Destroys {@code name}; false if it was already gone. */
+    boolean destroy(String name) {
+        try {
+            call(() -> cloneStub().destroyClone(DestroyCloneRequest.newBuilder().setName(name).build()));
+            return true;
+        } catch (KopiClientException e) {
+            if (e.kind() == KopiClientException.Kind.NOT_FOUND) {
+                return false;
+            }
+            throw e;
+        }
+    }
+
+    private CloneServiceGrpc.CloneServiceBlockingStub cloneStub() {
+        return CloneServiceGrpc.newBlockingStub(channel).withDeadlineAfter(DEADLINE_MINUTES, TimeUnit.MINUTES);
+    }
+
+    private SnapshotServiceGrpc.SnapshotServiceBlockingStub snapshotStub() {
+        return SnapshotServiceGrpc.newBlockingStub(channel).withDeadlineAfter(DEADLINE_MINUTES, TimeUnit.MINUTES);
+    }
+
+    private <T> T call(Supplier<T> rpc) {
+        if (closed.get()) {
+            throw new IllegalStateException("this KopiClient (" + target + ") is closed");
+        }
+        try {
+            return rpc.get();
+        } catch (StatusRuntimeException e) {
+            throw KopiClientException.from(e, target);
+        }
+    }
+}

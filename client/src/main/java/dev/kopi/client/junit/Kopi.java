@@ -1,0 +1,73 @@
+package dev.kopi.client.junit;
+
+import java.lang.annotation.Documented;
+import java.lang.annotation.ElementType;
+import java.lang.annotation.Inherited;
+import java.lang.annotation.Retention;
+import java.lang.annotation.RetentionPolicy;
+import java.lang.annotation.Target;
+
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/**
+ * Gives tests a clone of a snapshot, made by kopid in milliseconds and destroyed afterwards:
+ *
+ * <pre>{@code
+ * @Kopi(snapshot = "prod-nightly")
+ * class OrderRepositoryTest {
+ *     @Test
+ *     void cancelsOrders(Connection db) throws SQLException { ... }
+ * }
+ * }</pre>
+ *
+ * <p>On a class it applies to every test in it (and in its {@code @Nested} classes); on a
+ * method it applies to that test and overrides the class's. Tests get the clone as a parameter
+ * (of test, lifecycle and constructor methods) or in non-static fields annotated
+ * {@link KopiDatabase}, typed {@link dev.kopi.client.Clone} (connection details),
+ * {@link javax.sql.DataSource} or {@link java.sql.Connection} (one per test, opened when first
+ * asked for, closed after the test; needs a PostgreSQL JDBC driver on the test classpath).
+ *
+ * <p>Clones are destroyed after the test (or class), whether it passed or not. Should the JVM
+ * die first, kopid destroys them when their {@link #ttl()} runs out.
+ *
+ * <p>{@link #snapshot()}, {@link #ttl()} and {@link #socket()} may use {@code ${name}} or
+ * {@code ${name:default}}, read from JUnit configuration parameters (which include system
+ * properties), e.g. {@code @Kopi(snapshot = "${test.snapshot:demo}")}.
+ */
+@Target({ElementType.TYPE, ElementType.METHOD, ElementType.ANNOTATION_TYPE})
+@Retention(RetentionPolicy.RUNTIME)
+@Documented
+@Inherited
+@ExtendWith(KopiExtension.class)
+public @interface Kopi {
+    /** The snapshot to clone: {@code SOURCE} for its newest snapshot, or {@code SOURCE@TAG}. */
+    String snapshot();
+
+    /** A clone per test method (default) or one for the whole class. */
+    Scope scope() default Scope.METHOD;
+
+    /**
+     * How long kopid keeps the clone at most, in kopid's notation ({@code 30s}, {@code 15m},
+     * {@code 2h}, {@code 1h30m}): the backstop that destroys clones of a test JVM that died
+     * before cleaning up. Empty means kopid's default, {@code 0} never (not advisable).
+     */
+    String ttl() default "30m";
+
+    /**
+     * kopid's socket. By default the configuration parameter (or system property)
+     * {@value KopiExtension#SOCKET_PARAMETER}, else {@code $KOPI_SOCKET}, else
+     * {@code /run/kopi/kopi.sock}.
+     */
+    String socket() default "";
+
+    /** How long a clone lives. */
+    enum Scope {
+        /** A fresh clone for every test method (and every invocation of a parameterized or repeated test). */
+        METHOD,
+        /**
+         * One clone for the whole class, made before its first test and destroyed after its
+         * last; tests share its data (and see each other's changes). Only valid on a class.
+         */
+        CLASS
+    }
+}

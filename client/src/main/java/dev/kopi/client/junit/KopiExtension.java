@@ -1,0 +1,311 @@
+package dev.kopi.client.junit;
+
+import java.lang.reflect.Field;
+import java.lang.reflect.Method;
+import java.lang.reflect.Modifier;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.function.Supplier;
+
+import javax.sql.DataSource;
+
+import dev.kopi.client.Clone;
+import dev.kopi.client.KopiClient;
+import dev.kopi.client.KopiClientException;
+import org.junit.jupiter.api.extension.BeforeAllCallback;
+import org.junit.jupiter.api.extension.BeforeEachCallback;
+import org.junit.jupiter.api.extension.ExtensionConfigurationException;
+import org.junit.jupiter.api.extension.ExtensionContext;
+import org.junit.jupiter.api.extension.ExtensionContext.Namespace;
+import org.junit.jupiter.api.extension.ParameterContext;
+import org.junit.jupiter.api.extension.ParameterResolutionException;
+import org.junit.jupiter.api.extension.ParameterResolver;
+import org.junit.jupiter.api.extension.TestInstantiationAwareExtension.ExtensionContextScope;
+import org.junit.platform.commons.support.AnnotationSupport;
+
+/**
+ * The JUnit 5 extension behind {@link Kopi}; registered by that annotation, so tests need not
+ * name it.
+ *
+ * <p>Where things live: one {@link KopiClient} per socket for the whole run (in the root
+ * store, closed at the end); a {@link Kopi.Scope#METHOD METHOD} clone in the test's store, a
+ * {@link Kopi.Scope#CLASS CLASS} clone in the store of the class that carries {@link Kopi};
+ * a {@link Connection} in the store of the test (or class, for {@code @BeforeAll}) that asked
+ * for it. JUnit closes those stores after the test or class, failed or not, which destroys the
+ * clones. Everything shared is kept in JUnit's stores, so parallel tests are safe.
+ *
+ * <p>kopid's socket is {@link Kopi#socket()}, else the configuration parameter
+ * {@value #SOCKET_PARAMETER} (e.g. {@code -Dkopi.socket=...} or in
+ * {@code junit-platform.properties}), else {@code $KOPI_SOCKET}, else
+ * {@code /run/kopi/kopi.sock}.
+ */
+public final class KopiExtension implements BeforeAllCallback, BeforeEachCallback, ParameterResolver {
+    /** Configuration parameter (or system property) naming kopid's socket for all tests. */
+    public static final String SOCKET_PARAMETER = "kopi.socket";
+
+    private static final Namespace NAMESPACE = Namespace.create(KopiExtension.class);
+    private static final Set<Class<?>> TYPES = Set.of(Clone.class, DataSource.class, Connection.class);
+    /** Names carry 6 random characters; a collision is unlikely, but costs only a retry. */
+    private static final int CREATE_ATTEMPTS = 3;
+
+    /** JUnit makes it, through {@link Kopi}. */
+    public KopiExtension() {
+    }
+
+    @Override
+    public void beforeAll(ExtensionContext context) {
+        Optional<Settings> settings = Settings.of(context);
+        if (settings.isPresent() && settings.get().scope() == Kopi.Scope.CLASS) {
+            cloneFor(context, settings.get()); // made up front, so no test pays for it
+        }
+    }
+
+    @Override
+    public void beforeEach(ExtensionContext context) throws IllegalAccessException {
+        Optional<Settings> settings = Settings.of(context);
+        List<Object> instances = context.getRequiredTestInstances().getAllInstances();
+        List<Field> fields = new ArrayList<>();
+        for (Object instance : instances) {
+            fields.addAll(AnnotationSupport.findAnnotatedFields(instance.getClass(), KopiDatabase.class));
+        }
+        if (settings.isEmpty()) {
+            if (!fields.isEmpty()) {
+                throw new ExtensionConfigurationException("@KopiDatabase field " + describe(fields.get(0))
+                        + " needs @Kopi(snapshot = ...) on its test class or method");
+            }
+            return;
+        }
+        CloneResource clone = cloneFor(context, settings.get());
+        for (Object instance : instances) {
+            for (Field field : AnnotationSupport.findAnnotatedFields(instance.getClass(), KopiDatabase.class)) {
+                if (Modifier.isStatic(field.getModifiers())) {
+                    throw new ExtensionConfigurationException("@KopiDatabase field " + describe(field)
+                            + " must not be static (each test, or parallel tests, get their own clone)");
+                }
+                if (!TYPES.contains(field.getType())) {
+                    throw new ExtensionConfigurationException("@KopiDatabase field " + describe(field) + " has type "
+                            + field.getType().getName() + "; use Clone, DataSource or Connection");
+                }
+                field.setAccessible(true);
+                field.set(instance, value(field.getType(), context, clone));
+            }
+        }
+    }
+
+    @Override
+    public boolean supportsParameter(ParameterContext parameter, ExtensionContext context) {
+        return TYPES.contains(parameter.getParameter().getType()) && Settings.of(context).isPresent();
+    }
+
+    @Override
+    public Object resolveParameter(ParameterContext parameter, ExtensionContext context) {
+        Settings settings = Settings.of(context).orElseThrow();
+        try {
+            return value(parameter.getParameter().getType(), context, cloneFor(context, settings));
+        } catch (ExtensionConfigurationException | IllegalStateException e) {
+            throw new ParameterResolutionException(e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Constructor parameters are resolved with the test method's context (when instances are
+     * made per method), so a METHOD clone injected into a constructor is the test's own.
+     */
+    @Override
+    public ExtensionContextScope getTestInstantiationExtensionContextScope(ExtensionContext rootContext) {
+        return ExtensionContextScope.TEST_METHOD;
+    }
+
+    // ------------------------------------------------------------------ clones and connections
+
+    private static Object value(Class<?> type, ExtensionContext context, CloneResource clone) {
+        if (type == Clone.class) {
+            return clone.clone;
+        }
+        if (type == DataSource.class) {
+            return clone.clone.dataSource();
+        }
+        return connectionFor(context, clone);
+    }
+
+    private static CloneResource cloneFor(ExtensionContext context, Settings settings) {
+        if (settings.scope() == Kopi.Scope.METHOD) {
+            Method method = context.getTestMethod().orElseThrow(() -> new ExtensionConfigurationException(
+                    "@Kopi(snapshot = \"" + settings.snapshot() + "\") makes a clone per test method, and there is"
+                    + " none in " + context.getDisplayName() + " (a @BeforeAll/@AfterAll method, or the"
+                    + " constructor of a PER_CLASS test instance); use @Kopi(scope = Kopi.Scope.CLASS) for"
+                    + " one clone shared by the class"));
+            Class<?> testClass = context.getRequiredTestClass();
+            return context.getStore(NAMESPACE).getOrComputeIfAbsent("clone " + context.getUniqueId(),
+                    k -> create(context, settings, () -> CloneNames.forMethod(testClass, method.getName())),
+                    CloneResource.class);
+        }
+        ExtensionContext owner = ownerContext(context, settings.owner());
+        return owner.getStore(NAMESPACE).getOrComputeIfAbsent("clone " + owner.getUniqueId(),
+                k -> create(owner, settings, () -> CloneNames.forClass(settings.owner())),
+                CloneResource.class);
+    }
+
+    /** The context of the class that carries @Kopi (the innermost, for class templates). */
+    private static ExtensionContext ownerContext(ExtensionContext context, Class<?> owner) {
+        for (ExtensionContext c = context; c != null; c = c.getParent().orElse(null)) {
+            if (c.getTestMethod().isEmpty() && c.getTestClass().filter(t -> t == owner).isPresent()) {
+                return c;
+            }
+        }
+        return context;
+    }
+
+    private static CloneResource create(ExtensionContext context, Settings settings, Supplier<String> names) {
+        KopiClient client = clientFor(context, settings);
+        for (int attempt = 1; ; attempt++) {
+            try {
+                return new CloneResource(client.newClone(settings.snapshot())
+                        .name(names.get())
+                        .ttl(settings.ttl())
+                        .create());
+            } catch (KopiClientException e) {
+                if (e.kind() != KopiClientException.Kind.ALREADY_EXISTS || attempt == CREATE_ATTEMPTS) {
+                    throw e;
+                }
+            }
+        }
+    }
+
+    private static KopiClient clientFor(ExtensionContext context, Settings settings) {
+        Path socket = settings.socket().isEmpty()
+                ? context.getConfigurationParameter(SOCKET_PARAMETER).filter(s -> !s.isBlank()).map(s -> Path.of(s.strip()))
+                        .orElseGet(KopiClient::defaultSocket)
+                : Path.of(settings.socket());
+        Path key = socket.toAbsolutePath().normalize();
+        return context.getRoot().getStore(NAMESPACE).getOrComputeIfAbsent("client " + key, k -> {
+            try {
+                return new ClientResource(KopiClient.connect(socket));
+            } catch (KopiClientException e) {
+                throw new KopiClientException(e.kind(), e.getMessage() + "; tests can also name it with -D"
+                        + SOCKET_PARAMETER + "=... (or in junit-platform.properties) or @Kopi(socket = ...)", e);
+            }
+        }, ClientResource.class).client;
+    }
+
+    /** One connection per test (or per class, for @BeforeAll), opened on first request. */
+    private static Connection connectionFor(ExtensionContext context, CloneResource clone) {
+        return context.getStore(NAMESPACE).getOrComputeIfAbsent("connection " + context.getUniqueId(), k -> {
+            try {
+                return new ConnectionResource(clone.clone.dataSource().getConnection());
+            } catch (SQLException e) {
+                throw new IllegalStateException("cannot connect to clone " + clone.clone.name() + ": "
+                        + e.getMessage(), e);
+            }
+        }, ConnectionResource.class).connection;
+    }
+
+    private static String describe(Field field) {
+        return field.getDeclaringClass().getSimpleName() + "." + field.getName();
+    }
+
+    // ------------------------------------------------------------------ store entries
+
+    /*
+     * Closed by JUnit when their context ends: through AutoCloseable on JUnit 5.13 and later,
+     * through CloseableResource before (5.13 calls only one of the two).
+     */
+
+    @SuppressWarnings("deprecation")
+    private static final class CloneResource implements ExtensionContext.Store.CloseableResource, AutoCloseable {
+        final Clone clone;
+
+        CloneResource(Clone clone) {
+            this.clone = clone;
+        }
+
+        @Override
+        public void close() {
+            clone.close();
+        }
+    }
+
+    @SuppressWarnings("deprecation")
+    private static final class ConnectionResource implements ExtensionContext.Store.CloseableResource,
+            AutoCloseable {
+        final Connection connection;
+
+        ConnectionResource(Connection connection) {
+            this.connection = connection;
+        }
+
+        @Override
+        public void close() throws SQLException {
+            connection.close();
+        }
+    }
+
+    @SuppressWarnings("deprecation")
+    private static final class ClientResource implements ExtensionContext.Store.CloseableResource, AutoCloseable {
+        final KopiClient client;
+
+        ClientResource(KopiClient client) {
+            this.client = client;
+        }
+
+        @Override
+        public void close() {
+            client.close();
+        }
+    }
+
+    // ------------------------------------------------------------------ settings
+
+    /**
+     * The {@link Kopi} in force for a context, placeholders resolved.
+     *
+     * @param owner the class carrying the annotation; null when it is on the test method
+     */
+    private record Settings(String snapshot, Kopi.Scope scope, String ttl, String socket, Class<?> owner) {
+
+        /** The test method's @Kopi, else the nearest on the class, its superclasses and enclosing classes. */
+        static Optional<Settings> of(ExtensionContext context) {
+            Optional<Method> method = context.getTestMethod();
+            if (method.isPresent()) {
+                Optional<Kopi> kopi = AnnotationSupport.findAnnotation(method.get(), Kopi.class);
+                if (kopi.isPresent()) {
+                    if (kopi.get().scope() == Kopi.Scope.CLASS) {
+                        throw new ExtensionConfigurationException("@Kopi(scope = CLASS) on method "
+                                + method.get().getName() + ": a method's @Kopi always makes a clone for that"
+                                + " test; put scope = CLASS on the class");
+                    }
+                    return Optional.of(of(kopi.get(), null, context));
+                }
+            }
+            for (Class<?> c = context.getTestClass().orElse(null); c != null; c = enclosingOfNested(c)) {
+                Optional<Kopi> kopi = AnnotationSupport.findAnnotation(c, Kopi.class);
+                if (kopi.isPresent()) {
+                    return Optional.of(of(kopi.get(), c, context));
+                }
+            }
+            return Optional.empty();
+        }
+
+        private static Settings of(Kopi kopi, Class<?> owner, ExtensionContext context) {
+            String snapshot = Placeholders.resolve("snapshot", kopi.snapshot(), context::getConfigurationParameter)
+                    .strip();
+            if (snapshot.isEmpty()) {
+                throw new ExtensionConfigurationException("@Kopi needs a snapshot, e.g. @Kopi(snapshot = \"prod\")");
+            }
+            return new Settings(snapshot, kopi.scope(),
+                    Placeholders.resolve("ttl", kopi.ttl(), context::getConfigurationParameter).strip(),
+                    Placeholders.resolve("socket", kopi.socket(), context::getConfigurationParameter).strip(),
+                    owner);
+        }
+
+        /** @Nested classes are inner classes: the enclosing test class's @Kopi applies to them. */
+        private static Class<?> enclosingOfNested(Class<?> c) {
+            return Modifier.isStatic(c.getModifiers()) ? null : c.getEnclosingClass();
+        }
+    }
+}
