@@ -1,0 +1,189 @@
+package dev.kopi.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.platform.engine.discovery.DiscoverySelectors.selectClass;
+
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+
+import javax.sql.DataSource;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.platform.testkit.engine.EngineExecutionResults;
+import org.junit.platform.testkit.engine.EngineTestKit;
+
+import dev.kopi.client.Clone;
+import dev.kopi.client.KopiClient;
+import dev.kopi.client.junit.Kopi;
+import dev.kopi.proto.v1.ListClonesRequest;
+
+/**
+ * Issue 5's client library and JUnit extension against a real kopid on a real pool: the
+ * example project's tests, and probe tests run through the real JUnit engine (EngineTestKit),
+ * in parallel, one of them failing; afterwards no clone may be left.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+abstract class ClientFlowsIT {
+    RunDir run;
+    Pool pool;
+    Kopid kopid;
+    SourceCluster demo;
+
+    abstract Pool createPool(RunDir run);
+
+    @BeforeAll
+    void setUp() throws Exception {
+        run = RunDir.create();
+        demo = SourceCluster.init(run.postgresDir("src").resolve("demo"), run.resolve("src/sock"));
+        demo.start().seed().stop();
+        pool = createPool(run);
+        int portFirst = 20000 + ThreadLocalRandom.current().nextInt(0, 800) * 50;
+        kopid = new Kopid(run, pool, portFirst, portFirst + 29).start();
+        assertEquals(0, kopid.cli("source", "add", "demo", "--datadir", demo.dataDir.toString()).code());
+        Kopid.Cli refresh = kopid.cli("refresh", "demo");
+        assertEquals(0, refresh.code(), refresh.err());
+    }
+
+    @AfterEach
+    void destroyClones() {
+        kopid.destroyAllClones();
+    }
+
+    @AfterAll
+    void tearDown() {
+        Teardown.everything(run, kopid, pool, demo);
+    }
+
+    @Test
+    void exampleProjectPassesAgainstARealKopidAndLeavesNoClone() {
+        EngineExecutionResults r = engine()
+                .selectors(selectClass("com.example.IsolationTest"), selectClass("com.example.SharedCloneTest"))
+                .execute();
+        assertEquals(Map.of(), failures(r));
+        r.testEvents().assertStatistics(s -> s.failed(0).aborted(0));
+        assertTrue(r.testEvents().succeeded().count() >= 5, "the example's tests ran: " + r.testEvents().succeeded().count());
+        assertEquals(0, cloneCount(), "every clone the example took is destroyed");
+    }
+
+    @Test
+    void parallelMethodsGetDistinctClonesWithTheDataAndAFailingTestsCloneIsDestroyed() {
+        Probe.reset();
+        EngineExecutionResults r = engine().selectors(selectClass(Probe.class)).execute();
+        assertEquals(List.of("failsOnPurpose"), failures(r).keySet().stream().toList(), () -> failures(r).toString());
+        r.testEvents().assertStatistics(s -> s.succeeded(Probe.METHODS - 1).failed(1));
+        assertEquals(Probe.METHODS, Probe.clones.size(), "one clone per method: " + Probe.clones);
+        assertEquals(Probe.METHODS, Set.copyOf(Probe.clones.values()).size(), "each on its own port");
+        assertTrue(Probe.concurrent, "the methods ran at the same time");
+        assertEquals(0, cloneCount(), "all destroyed, the failing test's clone too");
+    }
+
+    @Test
+    void libraryCreatesResetsAndDestroysAndTheTtlBackstopIsSet() throws Exception {
+        try (KopiClient client = KopiClient.connect(kopid.socket)) {
+            Clone c = client.newClone("demo").name("lib-1").ttl(java.time.Duration.ofMinutes(5)).create();
+            try (Connection db = c.dataSource().getConnection(); Statement st = db.createStatement()) {
+                st.execute("DELETE FROM orders");
+            }
+            assertTrue(!kopid.clones().getClone(dev.kopi.proto.v1.GetCloneRequest.newBuilder().setName("lib-1").build())
+                    .getExpiresAt().isEmpty(), "the TTL reached kopid");
+            c.reset();
+            try (Connection db = c.dataSource().getConnection(); Statement st = db.createStatement()) {
+                assertEquals(5000, KopiFlowsIT.count(st, "SELECT count(*) FROM orders"), "reset brought the rows back");
+            }
+            c.close();
+            c.close(); // idempotent
+            assertEquals(0, cloneCount());
+        }
+    }
+
+    private EngineTestKit.Builder engine() {
+        return EngineTestKit.engine("junit-jupiter")
+                .configurationParameters(Map.of(
+                        "kopi.socket", kopid.socket.toString(),
+                        "kopi.snapshot", "demo",
+                        "junit.jupiter.execution.parallel.enabled", "true",
+                        "junit.jupiter.execution.parallel.mode.default", "concurrent",
+                        "junit.jupiter.execution.parallel.config.strategy", "fixed",
+                        "junit.jupiter.execution.parallel.config.fixed.parallelism", Integer.toString(Probe.METHODS)));
+    }
+
+    /** Failed tests by method name, with what they threw. */
+    private static Map<String, String> failures(EngineExecutionResults r) {
+        Map<String, String> out = new java.util.TreeMap<>();
+        r.allEvents().failed().stream().forEach(e -> out.put(e.getTestDescriptor().getLegacyReportingName()
+                .replaceAll("\\(.*", ""), e.getPayload(org.junit.platform.engine.TestExecutionResult.class)
+                .flatMap(org.junit.platform.engine.TestExecutionResult::getThrowable).map(Throwable::toString).orElse("?")));
+        return out;
+    }
+
+    private int cloneCount() {
+        return kopid.clones().listClones(ListClonesRequest.getDefaultInstance()).getClonesCount();
+    }
+
+    /**
+     * Run only through {@link #engine()} (failsafe skips nested classes): each method records
+     * its clone, waits for the others to be running at the same time, reads the snapshot's data;
+     * one fails on purpose.
+     */
+    @Kopi(snapshot = "${kopi.snapshot}")
+    static class Probe {
+        static final int METHODS = 4;
+        static final Map<String, Integer> clones = new ConcurrentHashMap<>();
+        static CountDownLatch together;
+        static volatile boolean concurrent;
+
+        static void reset() {
+            clones.clear();
+            together = new CountDownLatch(METHODS);
+            concurrent = false;
+        }
+
+        void body(Clone clone, DataSource ds) throws Exception {
+            clones.put(clone.name(), clone.port());
+            together.countDown();
+            if (together.await(60, TimeUnit.SECONDS)) {
+                concurrent = true;
+            }
+            try (Connection c = ds.getConnection(); Statement st = c.createStatement();
+                 ResultSet rs = st.executeQuery("SELECT count(*) FROM customers")) {
+                rs.next();
+                assertEquals(1000, rs.getInt(1));
+                st.execute("DELETE FROM orders WHERE customer_id > 10"); // visible to no other method
+            }
+        }
+
+        @Test
+        void first(Clone clone, DataSource ds) throws Exception {
+            body(clone, ds);
+        }
+
+        @Test
+        void second(Clone clone, DataSource ds) throws Exception {
+            body(clone, ds);
+        }
+
+        @Test
+        void third(Clone clone, DataSource ds) throws Exception {
+            body(clone, ds);
+        }
+
+        @Test
+        void failsOnPurpose(Clone clone, DataSource ds) throws Exception {
+            body(clone, ds);
+            throw new AssertionError("this test fails on purpose; its clone must still be destroyed");
+        }
+    }
+}
