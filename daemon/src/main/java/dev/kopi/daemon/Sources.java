@@ -126,9 +126,18 @@ public final class Sources implements AutoCloseable {
     private static Source fromRecord(SourceRecord r) {
         Source.Kind kind = Source.Kind.of(r.kind());
         return new Source(r.name(), kind, r.datadir() == null ? null : Path.of(r.datadir()),
-                r.conninfo() == null ? null : Conninfo.parse(r.conninfo()),
+                r.conninfo() == null ? null : storedConninfo(r),
                 r.seed().stream().map(Path::of).toList(), r.superuser(),
                 r.settings() == null ? SourceSettings.NONE : r.settings(), "api");
+    }
+
+    private static Conninfo storedConninfo(SourceRecord r) {
+        try {
+            return Conninfo.parse(r.conninfo());
+        } catch (KopiException e) {
+            LOG.warning("source " + r.name() + ": stored connection string cannot be read: " + e.getMessage());
+            return Conninfo.unreadable(e.getMessage());
+        }
     }
 
     private Source find(String name) {

@@ -20,9 +20,33 @@ public final class Conninfo {
     public static final String MASK = "********";
 
     private final Map<String, String> params;
+    /** Why a stored connection string could not be read; null for a good one. */
+    private final String problem;
 
     private Conninfo(Map<String, String> params) {
+        this(params, null);
+    }
+
+    private Conninfo(Map<String, String> params, String problem) {
         this.params = params;
+        this.problem = problem;
+    }
+
+    /**
+     * Stands for a stored connection string that no longer parses (written by an older, more
+     * lenient kopid): its source is still listed and can be removed, and a refresh says why it
+     * cannot run, instead of one bad record breaking every source.
+     */
+    public static Conninfo unreadable(String problem) {
+        return new Conninfo(Map.of(), problem);
+    }
+
+    /** Throws FAILED_PRECONDITION for an {@link #unreadable} connection string. */
+    public void requireReadable(String source) {
+        if (problem != null) {
+            throw KopiException.precondition("source " + source + ": its stored connection string cannot be read ("
+                    + problem + "); remove the source and add it again");
+        }
     }
 
     /** Parses {@code text}; INVALID_ARGUMENT with the reason when it is not a conninfo. */
@@ -69,6 +93,9 @@ public final class Conninfo {
 
     /** The keyword form with the password masked: what logs, errors and the API show. */
     public String masked() {
+        if (problem != null) {
+            return "(unreadable connection string)";
+        }
         return render(true);
     }
 

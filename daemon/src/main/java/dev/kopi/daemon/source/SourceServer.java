@@ -44,6 +44,7 @@ final class SourceServer {
         this.source = source;
         this.tools = tools;
         this.conninfo = source.conninfo();
+        conninfo.requireReadable(source.name());
         this.env = environment(source);
     }
 
