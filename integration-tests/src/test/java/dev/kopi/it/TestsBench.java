@@ -1,0 +1,172 @@
+package dev.kopi.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.platform.engine.discovery.DiscoverySelectors.selectClass;
+
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import javax.sql.DataSource;
+
+import org.junit.jupiter.api.RepeatedTest;
+import org.junit.platform.testkit.engine.EngineExecutionResults;
+import org.junit.platform.testkit.engine.EngineTestKit;
+import org.junit.platform.testkit.engine.Event;
+import org.junit.platform.testkit.engine.EventType;
+
+import dev.kopi.client.junit.Kopi;
+import dev.kopi.proto.v1.AddSourceRequest;
+import dev.kopi.proto.v1.RefreshRequest;
+
+/**
+ * The test-harness benchmark (scripts/bench tests; not part of the test suite): 200 test
+ * methods, each taking a fresh database and running a query, through the
+ * real JUnit engine. Kopi's extension (a clone per test, sequential and in parallel) beside the
+ * same tests each using {@code CREATE DATABASE ... TEMPLATE} on one shared server, on a pgbench
+ * database of scale BENCH_SCALE (default 10). Reports total wall time and per-test time (JUnit's
+ * start to finish of each test: database made, query, database dropped).
+ */
+public final class TestsBench {
+    static final int TESTS = 200;
+    private final int scale = Integer.parseInt(System.getenv().getOrDefault("BENCH_SCALE", "10"));
+    private final List<String[]> rows = new ArrayList<>();
+
+    public static void main(String[] args) throws Exception {
+        new TestsBench().run();
+    }
+
+    private void run() throws Exception {
+        RunDir run = RunDir.create();
+        SourceCluster server = null;
+        Pool pool = null;
+        Kopid kopid = null;
+        try {
+            server = SourceCluster.init(run.postgresDir("src").resolve("bench"), run.resolve("src/sock")).start();
+            server.sql("postgres", "CREATE DATABASE bench");
+            Sh.ok(SourceCluster.BIN + "pgbench", "-i", "-q", "-s", Integer.toString(scale), "-h", "127.0.0.1", "-p",
+                    Integer.toString(server.port()), "-U", "postgres", "bench");
+            server.sql("bench", "CHECKPOINT");
+            String size = CloneBench.query(server, "bench", "SELECT pg_size_pretty(pg_database_size('bench'))");
+            System.err.println("bench: pgbench scale " + scale + " (" + size + ")");
+
+            System.setProperty("bench.port", Integer.toString(server.port())); // read by TemplatePerTest
+            Result template = runTests(TemplatePerTest.class, Map.of(), 1);
+            rows.add(template.row("CREATE DATABASE ... TEMPLATE per test, shared server, sequential", template));
+
+            pool = new BtrfsPool(run);
+            int first = 30000 + ThreadLocalRandom.current().nextInt(0, 300) * 100;
+            kopid = new Kopid(run, pool, first, first + 40).start();
+            server.stop(); // a datadir source is copied stopped; the pgbench database is the same
+            kopid.sources().addSource(AddSourceRequest.newBuilder().setName("bench")
+                    .setDatadir(server.dataDir.toString()).build());
+            kopid.sources().refresh(RefreshRequest.newBuilder().setName("bench").build()).forEachRemaining(e -> { });
+            Map<String, String> kopi = Map.of("kopi.socket", kopid.socket.toString(), "kopi.snapshot", "bench");
+            runTests(ClonePerTest.class, kopi, 1); // warm-up: JIT of kopid and of this JVM
+            Result sequential = runTests(ClonePerTest.class, kopi, 1);
+            rows.add(sequential.row("Kopi @Kopi clone per test, Btrfs, sequential (warm pool off)", template));
+            Result parallel = runTests(ClonePerTest.class, kopi, 4);
+            rows.add(parallel.row("Kopi @Kopi clone per test, Btrfs, 4 in parallel (warm pool off)", template));
+
+            System.out.println();
+            System.out.printf(Locale.ROOT, "Kopi test-harness benchmark: %d tests, pgbench scale %d (%s), %d cores%n%n",
+                    TESTS, scale, size, Runtime.getRuntime().availableProcessors());
+            System.out.println("| run | total wall | per test p50 | per test p99 | vs TEMPLATE (total) |");
+            System.out.println("|---|---|---|---|---|");
+            rows.forEach(r -> System.out.println("| " + String.join(" | ", r) + " |"));
+        } finally {
+            if (kopid != null) {
+                kopid.close();
+            }
+            if (server != null) {
+                server.close();
+            }
+            if (pool != null) {
+                pool.close();
+            }
+            Reaper.reap(run.path, run.zpoolName());
+            run.delete();
+        }
+    }
+
+    /** What one run of the tests took. */
+    record Result(double wallSeconds, CloneBench.Series perTest) {
+        String[] row(String name, Result baseline) {
+            return new String[] {name, String.format(Locale.ROOT, "%.1f s", wallSeconds),
+                    CloneBench.fmt(perTest.p(0.5)) + " ms", CloneBench.fmt(perTest.p(0.99)) + " ms",
+                    String.format(Locale.ROOT, "%.1fx faster", baseline.wallSeconds / wallSeconds)};
+        }
+    }
+
+    private static Result runTests(Class<?> tests, Map<String, String> params, int parallelism) {
+        Map<String, String> config = new HashMap<>(params);
+        if (parallelism > 1) {
+            config.put("junit.jupiter.execution.parallel.enabled", "true");
+            config.put("junit.jupiter.execution.parallel.mode.default", "concurrent");
+            config.put("junit.jupiter.execution.parallel.config.strategy", "fixed");
+            config.put("junit.jupiter.execution.parallel.config.fixed.parallelism", Integer.toString(parallelism));
+        }
+        long t = System.nanoTime();
+        EngineExecutionResults r = EngineTestKit.engine("junit-jupiter").configurationParameters(config)
+                .selectors(selectClass(tests)).execute();
+        double wall = CloneBench.secs(t);
+        r.testEvents().assertStatistics(s -> s.succeeded(TESTS).failed(0));
+        Map<Object, java.time.Instant> started = new HashMap<>();
+        List<Double> per = new ArrayList<>();
+        for (Event e : r.testEvents().list()) {
+            if (e.getType() == EventType.STARTED) {
+                started.put(e.getTestDescriptor().getUniqueId(), e.getTimestamp());
+            } else if (e.getType() == EventType.FINISHED) {
+                per.add(java.time.Duration.between(started.get(e.getTestDescriptor().getUniqueId()), e.getTimestamp())
+                        .toNanos() / 1e6);
+            }
+        }
+        System.err.printf(Locale.ROOT, "bench: %s x%d in parallel: %.1f s%n", tests.getSimpleName(), parallelism, wall);
+        return new Result(wall, new CloneBench.Series(tests.getSimpleName(), per));
+    }
+
+    /** Each test: a clone of the snapshot from Kopi's extension, one query. */
+    @Kopi(snapshot = "${kopi.snapshot}", ttl = "10m")
+    static class ClonePerTest {
+        @RepeatedTest(value = TESTS, name = "{currentRepetition}")
+        void query(DataSource db) throws Exception {
+            try (Connection c = db.getConnection(); Statement st = c.createStatement();
+                 ResultSet rs = st.executeQuery("SELECT count(*) FROM pgbench_branches")) {
+                rs.next();
+                assertEquals(true, rs.getInt(1) > 0);
+            }
+        }
+    }
+
+    /** Each test: CREATE DATABASE ... TEMPLATE bench on the shared server, one query, DROP. */
+    static class TemplatePerTest {
+        private static final AtomicInteger NEXT = new AtomicInteger();
+
+        @RepeatedTest(value = TESTS, name = "{currentRepetition}")
+        void query() throws Exception {
+            String server = "jdbc:postgresql://127.0.0.1:" + System.getProperty("bench.port") + "/";
+            String db = "t" + NEXT.incrementAndGet();
+            try (Connection c = DriverManager.getConnection(server + "postgres?user=postgres");
+                 Statement st = c.createStatement()) {
+                st.execute("CREATE DATABASE " + db + " TEMPLATE bench");
+            }
+            try (Connection c = DriverManager.getConnection(server + db + "?user=postgres");
+                 Statement st = c.createStatement(); ResultSet rs = st.executeQuery("SELECT count(*) FROM pgbench_branches")) {
+                rs.next();
+                assertEquals(true, rs.getInt(1) > 0);
+            }
+            try (Connection c = DriverManager.getConnection(server + "postgres?user=postgres");
+                 Statement st = c.createStatement()) {
+                st.execute("DROP DATABASE " + db);
+            }
+        }
+    }
+}
