@@ -35,13 +35,13 @@ import dev.kopi.proto.v1.RefreshRequest;
  * database of scale BENCH_SCALE (default 10). Reports total wall time and per-test time (JUnit's
  * start to finish of each test: database made, query, database dropped).
  */
-public final class TestsBench {
+public final class HarnessBench {
     static final int TESTS = 200;
     private final int scale = Integer.parseInt(System.getenv().getOrDefault("BENCH_SCALE", "10"));
     private final List<String[]> rows = new ArrayList<>();
 
     public static void main(String[] args) throws Exception {
-        new TestsBench().run();
+        new HarnessBench().run();
     }
 
     private void run() throws Exception {
@@ -58,8 +58,8 @@ public final class TestsBench {
             String size = CloneBench.query(server, "bench", "SELECT pg_size_pretty(pg_database_size('bench'))");
             System.err.println("bench: pgbench scale " + scale + " (" + size + ")");
 
-            System.setProperty("bench.port", Integer.toString(server.port())); // read by TemplatePerTest
-            Result template = runTests(TemplatePerTest.class, Map.of(), 1);
+            System.setProperty("bench.port", Integer.toString(server.port())); // read by TemplatePerMethod
+            Result template = runTests(TemplatePerMethod.class, Map.of(), 1);
             rows.add(template.row("CREATE DATABASE ... TEMPLATE per test, shared server, sequential", template));
 
             pool = new BtrfsPool(run);
@@ -70,10 +70,10 @@ public final class TestsBench {
                     .setDatadir(server.dataDir.toString()).build());
             kopid.sources().refresh(RefreshRequest.newBuilder().setName("bench").build()).forEachRemaining(e -> { });
             Map<String, String> kopi = Map.of("kopi.socket", kopid.socket.toString(), "kopi.snapshot", "bench");
-            runTests(ClonePerTest.class, kopi, 1); // warm-up: JIT of kopid and of this JVM
-            Result sequential = runTests(ClonePerTest.class, kopi, 1);
+            runTests(ClonePerMethod.class, kopi, 1); // warm-up: JIT of kopid and of this JVM
+            Result sequential = runTests(ClonePerMethod.class, kopi, 1);
             rows.add(sequential.row("Kopi @Kopi clone per test, Btrfs, sequential (warm pool off)", template));
-            Result parallel = runTests(ClonePerTest.class, kopi, 4);
+            Result parallel = runTests(ClonePerMethod.class, kopi, 4);
             rows.add(parallel.row("Kopi @Kopi clone per test, Btrfs, 4 in parallel (warm pool off)", template));
 
             System.out.println();
@@ -135,7 +135,7 @@ public final class TestsBench {
 
     /** Each test: a clone of the snapshot from Kopi's extension, one query. */
     @Kopi(snapshot = "${kopi.snapshot}", ttl = "10m")
-    static class ClonePerTest {
+    static class ClonePerMethod {
         @RepeatedTest(value = TESTS, name = "{currentRepetition}")
         void query(DataSource db) throws Exception {
             try (Connection c = db.getConnection(); Statement st = c.createStatement();
@@ -147,7 +147,7 @@ public final class TestsBench {
     }
 
     /** Each test: CREATE DATABASE ... TEMPLATE bench on the shared server, one query, DROP. */
-    static class TemplatePerTest {
+    static class TemplatePerMethod {
         private static final AtomicInteger NEXT = new AtomicInteger();
 
         @RepeatedTest(value = TESTS, name = "{currentRepetition}")
