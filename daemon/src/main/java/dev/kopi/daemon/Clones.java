@@ -126,6 +126,19 @@ public final class Clones {
     }
 
     public CloneView create(String snapshotText, String requestedName, String requestedDatabase, Options options) {
+        return create(snapshotText, requestedName, requestedDatabase, options, false);
+    }
+
+    /**
+     * Starts a warm clone of {@code snapshot}: a running instance held back for the next
+     * request for that snapshot (see {@link WarmPool}). Hidden from callers until handed out.
+     */
+    public CloneView createWarm(String snapshot) {
+        return create(snapshot, "warm-" + random(10), "", new Options("0", "0", false), true);
+    }
+
+    private CloneView create(String snapshotText, String requestedName, String requestedDatabase, Options options,
+                             boolean warm) {
         long t0 = System.nanoTime();
         Duration ttl = options.ttl() == null || options.ttl().isEmpty() ? policy.ttl()
                 : Durations.parseArgument("ttl", options.ttl());
@@ -141,7 +154,14 @@ public final class Clones {
                     + "' is not valid: use 1-63 characters from A-Z, a-z, 0-9, '_', '$', '.', '-'");
         }
         SnapshotRecord snap = SnapshotLookup.resolve(catalog, ref);
-        String name = reserve(requestedName, snap);
+        if (!warm) {
+            Optional<CloneView> handedOut = takeWarm(snap, requestedName, requestedDatabase, ttl, idle,
+                    options.protect(), t0);
+            if (handedOut.isPresent()) {
+                return handedOut.get();
+            }
+        }
+        String name = reserve(requestedName, snap, true);
         int port = -1;
         VolumeId volume = VolumeId.clone(name);
         boolean volumeMade = false;
@@ -160,7 +180,8 @@ public final class Clones {
                     now.toString(), snap.version(), snap.superuser())
                     .withExpiry(ttl.isZero() ? null : now.plus(ttl))
                     .withIdleTimeout(idle)
-                    .withProtect(options.protect());
+                    .withProtect(options.protect())
+                    .withWarm(warm);
             // The record must be durable before the caller gets the clone, not before postgres
             // starts: write it while postgres starts. If kopid dies in between, reconcile finds
             // record and volume and starts the clone (role included), so nothing is half-made.
@@ -175,8 +196,10 @@ public final class Clones {
                     + " ms (prepare " + ms(t1 - t0) + ", volume " + ms(t2 - t1) + ", postgres "
                     + ms(started.postgresNanos()) + ", role " + ms(started.roleNanos()) + ", record wait " + ms(t4 - t3) + ")";
             lastActive.put(name, clock.instant());
-            // Published before create returns, so no later event about this clone can precede it.
-            events.publish(Events.CLONE_CREATED, name, "", "from " + snap.name() + " on port " + record.port());
+            if (!warm) {
+                // Published before create returns, so no later event about this clone can precede it.
+                events.publish(Events.CLONE_CREATED, name, "", "from " + snap.name() + " on port " + record.port());
+            }
             background.execute(() -> LOG.info(line)); // a synchronous log write costs the caller up to ms
             return new CloneView(record, CloneView.State.RUNNING, "", pid, dir, pg.host(), readyMs,
                     lastActive.get(name), idleTimeout(record), -1);
@@ -198,14 +221,76 @@ public final class Clones {
         }
     }
 
-    private synchronized String reserve(String requested, SnapshotRecord snap) {
+    /**
+     * Hands a warm clone of {@code snap} to the caller if one is ready: only its record changes
+     * (the caller's name and lifetime; its volume, port and never-disclosed credentials stay), one
+     * catalog write. Empty when there is none, or the caller wants another database.
+     */
+    private Optional<CloneView> takeWarm(SnapshotRecord snap, String requestedName, String requestedDatabase,
+                                         Duration ttl, Duration idle, boolean protect, long t0) {
+        if (requestedDatabase != null && !requestedDatabase.isEmpty() && !requestedDatabase.equals(snap.database())) {
+            return Optional.empty();
+        }
+        CloneRecord w;
+        String name;
+        synchronized (this) {
+            w = catalog.clones().stream().filter(c -> c.warm() && c.snapshot().equals(snap.name())
+                    && !busy.containsKey(c.name())).findFirst().orElse(null);
+            if (w == null) {
+                return Optional.empty();
+            }
+            name = reserve(requestedName, snap, false); // the instance exists already: no new one to limit
+            busy.put(w.name(), new Pending(snap.name(), CloneView.State.CREATING));
+        }
+        try {
+            Path dir = backend.path(VolumeId.clone(w.volumeName()));
+            Optional<Long> pid = new DataDirectory(dir).runningPid();
+            if (pid.isEmpty()) {
+                background.execute(() -> destroyQuietly(w.name(), "warm-dead"));
+                return Optional.empty();
+            }
+            Instant now = clock.instant();
+            CloneRecord r = w.handedOut(name, now).withExpiry(ttl.isZero() ? null : now.plus(ttl))
+                    .withIdleTimeout(idle).withProtect(protect);
+            catalog.renameClone(w.name(), r);
+            lastActive.put(name, now);
+            events.publish(Events.CLONE_CREATED, name, "warm", "from " + snap.name() + " on port " + r.port());
+            long readyMs = (System.nanoTime() - t0) / 1_000_000;
+            warmTaken.forEach(l -> l.accept(snap.name()));
+            return Optional.of(new CloneView(r, CloneView.State.RUNNING, "", pid.get(), dir, pg.host(), readyMs,
+                    now, idleTimeout(r), -1));
+        } finally {
+            synchronized (this) {
+                busy.remove(name);
+                busy.remove(w.name());
+            }
+        }
+    }
+
+    /** Told the snapshot whenever a warm clone of it is handed out (the warm pool refills). */
+    private final List<java.util.function.Consumer<String>> warmTaken = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+    public void onWarmTaken(java.util.function.Consumer<String> listener) {
+        warmTaken.add(listener);
+    }
+
+    /** Destroys a clone, logging instead of throwing (warm upkeep). */
+    void destroyQuietly(String name, String reason) {
+        try {
+            destroy(name, reason, r -> true);
+        } catch (RuntimeException e) {
+            LOG.warning("could not destroy " + name + " (" + reason + "): " + e.getMessage());
+        }
+    }
+
+    private synchronized String reserve(String requested, SnapshotRecord snap, boolean limited) {
         if (deletingSnapshots.contains(snap.name())) {
             throw KopiException.precondition("snapshot " + snap.name() + " is being deleted");
         }
         if (catalog.snapshot(snap.name()).isEmpty()) {
             throw KopiException.notFound("snapshot " + snap.name() + " was just deleted");
         }
-        if (policy.max() > 0) {
+        if (limited && policy.max() > 0) {
             // A clone being created is recorded while its postgres starts: count it once.
             long creating = busy.entrySet().stream().filter(e -> e.getValue().state() == CloneView.State.CREATING
                     && catalog.clone(e.getKey()).isEmpty()).count();
@@ -346,8 +431,9 @@ public final class Clones {
         Names.require("clone", name);
         CloneRecord record;
         synchronized (this) {
-            record = catalog.clone(name).orElseThrow(() -> KopiException.notFound("clone '" + name
-                    + "' does not exist ('kopictl clones' lists them)"));
+            record = catalog.clone(name).filter(r -> !r.warm() || reason.startsWith("warm"))
+                    .orElseThrow(() -> KopiException.notFound("clone '" + name
+                            + "' does not exist ('kopictl clones' lists them)"));
             if (!stillDue.test(record)) {
                 return false;
             }
@@ -357,7 +443,7 @@ public final class Clones {
             busy.put(name, new Pending(record.snapshot(), CloneView.State.DESTROYING));
         }
         try {
-            VolumeId volume = VolumeId.clone(name);
+            VolumeId volume = VolumeId.clone(record.volumeName());
             postmaster.stop(backend.path(volume));
             backend.destroy(volume);
             catalog.removeClone(name);
@@ -379,15 +465,16 @@ public final class Clones {
 
     public CloneView get(String name) {
         Names.require("clone", name);
-        CloneRecord r = catalog.clone(name).orElseThrow(() -> KopiException.notFound("clone '" + name
-                + "' does not exist ('kopictl clones' lists them)"));
-        return view(r);
+        return view(existing(name));
     }
 
     public List<CloneView> list(String snapshotFilter) {
         List<CloneView> out = new ArrayList<>();
         Map<VolumeId, SpaceUsage> usage = backend.volumeUsage();
         for (CloneRecord r : catalog.clones()) {
+            if (r.warm()) {
+                continue; // held back for the next request; the warm pool reports them
+            }
             if (snapshotFilter == null || snapshotFilter.isEmpty() || r.snapshot().equals(snapshotFilter)
                     || r.snapshot().startsWith(snapshotFilter + "@")) {
                 out.add(view(r, usage));
@@ -401,7 +488,7 @@ public final class Clones {
     }
 
     private CloneView view(CloneRecord r, Map<VolumeId, SpaceUsage> usage) {
-        Path dir = backend.path(VolumeId.clone(r.name()));
+        Path dir = backend.path(VolumeId.clone(r.volumeName()));
         Pending pending;
         synchronized (this) {
             pending = busy.get(r.name());
@@ -410,7 +497,7 @@ public final class Clones {
         CloneView.State state = pending != null ? pending.state()
                 : pid.isPresent() ? CloneView.State.RUNNING : CloneView.State.FAILED;
         String message = state == CloneView.State.FAILED ? "instance is not running; see " + runtime.logFile(r.name()) : "";
-        SpaceUsage used = usage.get(VolumeId.clone(r.name()));
+        SpaceUsage used = usage.get(VolumeId.clone(r.volumeName()));
         return new CloneView(r, state, message, pid.orElse(0L), dir, pg.host(), 0, lastActive(r),
                 idleTimeout(r), used == null ? -1 : used.exclusive());
     }
@@ -476,7 +563,7 @@ public final class Clones {
     }
 
     private CloneRecord existing(String name) {
-        return catalog.clone(name).orElseThrow(() -> KopiException.notFound("clone '" + name
+        return catalog.clone(name).filter(r -> !r.warm()).orElseThrow(() -> KopiException.notFound("clone '" + name
                 + "' does not exist ('kopictl clones' lists them)"));
     }
 
@@ -506,7 +593,7 @@ public final class Clones {
             }
             busy.put(name, new Pending(target.name(), CloneView.State.RESETTING));
         }
-        VolumeId volume = VolumeId.clone(name);
+        VolumeId volume = VolumeId.clone(record.volumeName());
         try {
             requireSpace();
             postmaster.stop(backend.path(volume));
@@ -539,7 +626,7 @@ public final class Clones {
     private void restoreAfterFailedReset(CloneRecord record) {
         try {
             SnapshotRecord own = SnapshotLookup.resolve(catalog, SnapshotRef.parse(record.snapshot()));
-            Path dir = backend.clone(VolumeId.snapshot(own.source(), own.tag()), VolumeId.clone(record.name()));
+            Path dir = backend.clone(VolumeId.snapshot(own.source(), own.tag()), VolumeId.clone(record.volumeName()));
             start(record, dir, true);
         } catch (RuntimeException e) {
             LOG.warning("clone " + record.name() + " could not be restored after a failed reset (it shows as FAILED; "
@@ -551,7 +638,7 @@ public final class Clones {
 
     /** Whether the clone's postmaster runs. */
     boolean running(CloneRecord r) {
-        return new DataDirectory(backend.path(VolumeId.clone(r.name()))).runningPid().isPresent();
+        return new DataDirectory(backend.path(VolumeId.clone(r.volumeName()))).runningPid().isPresent();
     }
 
     /** Asks the clone's instance for a checkpoint, so a snapshot of it has little WAL to replay. */
@@ -607,7 +694,7 @@ public final class Clones {
             reload(r);
             OptionalInt now = sessions(r);
             destroy = now.isPresent() && now.getAsInt() == 0
-                    || now.isEmpty() && new DataDirectory(backend.path(VolumeId.clone(r.name()))).runningPid().isEmpty();
+                    || now.isEmpty() && new DataDirectory(backend.path(VolumeId.clone(r.volumeName()))).runningPid().isEmpty();
             if (!destroy) {
                 runtime.writeHba(hbaFile, Hba.forClone(r.name(), pg.listen()));
                 reload(r);
@@ -654,6 +741,20 @@ public final class Clones {
         List<String> dependents = new ArrayList<>(catalog.cloneNamesOf(snapshot));
         deletingSnapshots.add(snapshot);
         return dependents;
+    }
+
+    /** Destroys the warm clones of {@code snapshot} (it is being deleted, or replaced by a newer one). */
+    public void destroyWarmOf(String snapshot) {
+        for (CloneRecord r : catalog.clones()) {
+            if (r.warm() && r.snapshot().equals(snapshot)) {
+                destroyQuietly(r.name(), "warm-replaced");
+            }
+        }
+    }
+
+    /** The warm clones, held back for the next requests. */
+    public List<CloneRecord> warm() {
+        return catalog.clones().stream().filter(CloneRecord::warm).toList();
     }
 
     synchronized void endSnapshotDeletion(String snapshot) {

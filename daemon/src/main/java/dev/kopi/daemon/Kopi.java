@@ -37,12 +37,14 @@ public final class Kopi {
     private final Events events;
     private final Reaper reaper;
     private final Scheduler scheduler;
+    private final WarmPool warm;
     private final Instant startedAt;
 
     private Kopi(Config config, StorageBackend backend, Catalog catalog, PortAllocator ports, Clones clones,
                  Snapshots snapshots, Sources sources, Reconciler.Report reconciled, Events events, Reaper reaper,
-                 Scheduler scheduler, Instant startedAt) {
+                 Scheduler scheduler, WarmPool warm, Instant startedAt) {
         this.scheduler = scheduler;
+        this.warm = warm;
         this.config = config;
         this.backend = backend;
         this.catalog = catalog;
@@ -80,8 +82,9 @@ public final class Kopi {
         Reconciler.Report report = new Reconciler(catalog, backend, postmaster, clones, ports).run();
         Reaper reaper = new Reaper(catalog, clones, clock).start();
         Scheduler scheduler = new Scheduler(sources, new Retention(catalog, snapshots), events, clock).start();
+        WarmPool warm = new WarmPool(catalog, clones, sources).start();
         return new Kopi(config, backend, catalog, ports, clones, snapshots, sources, report, events, reaper,
-                scheduler, clock.instant());
+                scheduler, warm, clock.instant());
     }
 
     private static void prepareStateDirectory(Config config) {
@@ -137,6 +140,7 @@ public final class Kopi {
     public void close() {
         reaper.close();
         scheduler.close();
+        warm.close();
         sources.close();
     }
 

@@ -53,7 +53,7 @@ public final class Reaper implements AutoCloseable {
     int tick() {
         int reaped = 0;
         for (CloneRecord r : catalog.clones()) {
-            if (r.protect() || clones.isBusy(r.name())) {
+            if (r.protect() || r.warm() || clones.isBusy(r.name())) {
                 continue;
             }
             try {

@@ -50,8 +50,8 @@ public final class Reconciler {
 
     public Report run() {
         List<VolumeId> volumes = backend.list();
-        Set<String> recordedClones = new HashSet<>();
-        catalog.clones().forEach(c -> recordedClones.add(c.name()));
+        Set<String> recordedClones = new HashSet<>(); // by volume name: a handed-out warm clone keeps its own
+        catalog.clones().forEach(c -> recordedClones.add(c.volumeName()));
         Set<String> recordedSnapshots = new HashSet<>();
         catalog.snapshots().forEach(s -> recordedSnapshots.add(s.name()));
         Set<String> referencedSnapshots = new HashSet<>();
@@ -92,7 +92,7 @@ public final class Reconciler {
         }
         List<String> goneClones = new ArrayList<>();
         for (CloneRecord c : catalog.clones()) {
-            if (!present.contains(VolumeId.clone(c.name()))) {
+            if (!present.contains(VolumeId.clone(c.volumeName()))) {
                 goneClones.add(c.name());
             }
         }
@@ -106,7 +106,7 @@ public final class Reconciler {
         int failed = 0;
         for (CloneRecord c : catalog.clones()) {
             ports.claim(c.port());
-            Path dir = backend.path(VolumeId.clone(c.name()));
+            Path dir = backend.path(VolumeId.clone(c.volumeName()));
             DataDirectory dd = new DataDirectory(dir);
             if (dd.runningPid().isPresent()) {
                 adopted++;
@@ -137,7 +137,7 @@ public final class Reconciler {
     private void requireSomeRecordedVolume(Set<VolumeId> present) {
         List<VolumeId> recorded = new ArrayList<>();
         catalog.snapshots().forEach(s -> recorded.add(VolumeId.snapshot(s.source(), s.tag())));
-        catalog.clones().forEach(c -> recorded.add(VolumeId.clone(c.name())));
+        catalog.clones().forEach(c -> recorded.add(VolumeId.clone(c.volumeName())));
         if (!recorded.isEmpty() && recorded.stream().noneMatch(present::contains)) {
             throw KopiException.precondition("the catalog records " + catalog.snapshots().size() + " snapshot(s) and "
                     + catalog.clones().size() + " clone(s), but none of their volumes is in the pool at "

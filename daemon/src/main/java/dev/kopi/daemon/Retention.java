@@ -52,7 +52,7 @@ public final class Retention {
 
     private boolean inUse(SnapshotRecord s) {
         for (CloneRecord c : catalog.clones()) {
-            if (c.snapshot().equals(s.name())) {
+            if (c.snapshot().equals(s.name()) && !c.warm()) {
                 return true;
             }
         }

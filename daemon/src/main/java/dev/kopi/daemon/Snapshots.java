@@ -125,6 +125,7 @@ public final class Snapshots {
                     }
                 }
             }
+            clones.destroyWarmOf(snap.name());
             backend.destroy(VolumeId.snapshot(snap.source(), snap.tag()));
             catalog.removeSnapshot(snap.name());
             LOG.info("deleted snapshot " + snap.name() + (destroyed.isEmpty() ? "" : " and clones " + destroyed));
@@ -163,7 +164,7 @@ public final class Snapshots {
         }
         try {
             clones.checkpoint(clone);
-            Source source = new Source(name, Source.DATADIR, backend.path(VolumeId.clone(cloneName)), clone.superuser(), "clone");
+            Source source = new Source(name, Source.DATADIR, backend.path(VolumeId.clone(clone.volumeName())), clone.superuser(), "clone");
             SnapshotRecord made = refresher.refresh(source, Progress.NONE, new Refresher.Lineage(clone.snapshot(),
                     cloneName, message == null || message.isEmpty() ? null : message, List.of(clone.user())));
             events.publish(Events.SNAPSHOT_CREATED, made.name(), "branch", "of clone " + cloneName + " (from "

@@ -71,6 +71,14 @@ public final class Catalog {
         change(s -> s.clones().put(r.name(), r));
     }
 
+    /** Replaces the record {@code oldName} by {@code r} (another name) in one write. */
+    public void renameClone(String oldName, CloneRecord r) {
+        change(s -> {
+            s.clones().remove(oldName);
+            s.clones().put(r.name(), r);
+        });
+    }
+
     public void removeClone(String name) {
         change(s -> s.clones().remove(name));
     }
@@ -103,7 +111,7 @@ public final class Catalog {
     public synchronized List<String> cloneNamesOf(String snapshotName) {
         List<String> out = new ArrayList<>();
         for (CloneRecord c : state.clones().values()) {
-            if (c.snapshot().equals(snapshotName)) {
+            if (c.snapshot().equals(snapshotName) && !c.warm()) {
                 out.add(c.name());
             }
         }

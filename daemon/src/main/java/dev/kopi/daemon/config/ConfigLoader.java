@@ -269,7 +269,7 @@ public final class ConfigLoader {
             Section s = new Section(e.getValue(), "sources." + name + ".");
             s.keys(Set.of("datadir", "basebackup", "dump", "seed", "superuser", "schedule", "keep", "transform",
                     "password_file", "password_env", "database", "jobs", "schemas", "exclude_schemas",
-                    "exclude_tables", "exclude_table_data", "no_owner", "max_rate"));
+                    "exclude_tables", "exclude_table_data", "no_owner", "max_rate", "warm"));
             SourceDefinition d = new SourceDefinition(name, s.text("datadir", null), s.text("basebackup", null),
                     s.text("dump", null), s.list("seed"), s.text("superuser", null), s.text("schedule", null),
                     s.has("keep") ? (int) s.count("keep", 0) : null, s.list("transform"),
@@ -277,8 +277,13 @@ public final class ConfigLoader {
                     s.has("jobs") ? (int) s.count("jobs", 0) : null, s.list("schemas"), s.list("exclude_schemas"),
                     s.list("exclude_tables"), s.list("exclude_table_data"),
                     s.has("no_owner") ? s.bool("no_owner", false) : null, s.text("max_rate", null));
+            long warm = s.count("warm", 0);
+            if (warm > 100) {
+                throw bad(s.prefix + "warm", "at most 100 warm clones per source, got " + warm);
+            }
             try {
-                out.put(name, d.toSource("config"));
+                Source src = d.toSource("config");
+                out.put(name, warm == 0 ? src : src.withSettings(src.settings().withWarm((int) warm)));
             } catch (KopiException ex) {
                 // "source NAME: key: problem" becomes "config FILE: sources.NAME.key: problem"
                 String msg = ex.getMessage().replaceFirst("^source " + java.util.regex.Pattern.quote(name) + ": ", "");

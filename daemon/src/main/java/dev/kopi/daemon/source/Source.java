@@ -31,6 +31,11 @@ public record Source(String name, Kind kind, Path datadir, Conninfo conninfo, Li
         this(name, Kind.of(kind), datadir, null, List.of(), superuser, SourceSettings.NONE, origin);
     }
 
+    /** The same source with other settings. */
+    public Source withSettings(SourceSettings other) {
+        return new Source(name, kind, datadir, conninfo, seed, superuser, other, origin);
+    }
+
     /** Where the data comes from, as shown to people: passwords masked. */
     public String location() {
         return switch (kind) {

@@ -18,16 +18,27 @@ import com.fasterxml.jackson.annotation.JsonCreator;
  *                     source's database for dump, the source name for seed)
  * @param dump         pg_dump / pg_restore options
  * @param maxRate      basebackup: pg_basebackup's --max-rate (e.g. 50M), null for unlimited
+ * @param warm         clones of the newest snapshot kept started and ready for hand-out (0: none)
  */
 public record SourceSettings(String schedule, int keep, List<String> transforms, String passwordFile,
-                             String passwordEnv, String database, DumpOptions dump, String maxRate) {
+                             String passwordEnv, String database, DumpOptions dump, String maxRate, int warm) {
     public static final SourceSettings NONE = new SourceSettings(null, 0, List.of(), null, null, null,
-            DumpOptions.DEFAULT, null);
+            DumpOptions.DEFAULT, null, 0);
 
     @JsonCreator
     public SourceSettings {
         transforms = transforms == null ? List.of() : List.copyOf(transforms);
         dump = dump == null ? DumpOptions.DEFAULT : dump;
+    }
+
+    public SourceSettings(String schedule, int keep, List<String> transforms, String passwordFile,
+                          String passwordEnv, String database, DumpOptions dump, String maxRate) {
+        this(schedule, keep, transforms, passwordFile, passwordEnv, database, dump, maxRate, 0);
+    }
+
+    /** The same settings with {@code n} warm clones. */
+    public SourceSettings withWarm(int n) {
+        return new SourceSettings(schedule, keep, transforms, passwordFile, passwordEnv, database, dump, maxRate, n);
     }
 
     /**
