@@ -33,6 +33,8 @@ final class StatusCommand extends Base {
             m.put("clonesMax", s.getClonesMax());
             m.put("poolMinFreeBytes", s.getPoolMinFreeBytes());
             m.put("usageAccounting", Views.orNull(s.getUsageAccounting()));
+            m.put("warmClones", s.getWarmClones());
+            m.put("warmMemoryBytes", s.getWarmMemoryBytes());
             m.put("clonesUsedBytes", s.getClonesUsedBytes());
             Output.json(out(), m);
             return;
@@ -45,6 +47,10 @@ final class StatusCommand extends Base {
         line("snapshots", Integer.toString(s.getSnapshots()));
         line("clones", s.getClones() + " (" + s.getClonesRunning() + " running), "
                 + (s.getClonesMax() > 0 ? "max " + s.getClonesMax() : "no limit"));
+        if (s.getWarmClones() > 0) {
+            line("warm", s.getWarmClones() + " clones ready for hand-out, using " + Output.bytes(s.getWarmMemoryBytes())
+                    + " of memory");
+        }
         line("usage", s.getUsageAccounting().isEmpty() ? "off"
                 : s.getUsageAccounting() + ", clones use " + (s.getClonesUsedBytes() < 0 ? "unknown"
                         : Output.bytes(s.getClonesUsedBytes())));

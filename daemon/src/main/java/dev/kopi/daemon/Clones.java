@@ -252,7 +252,7 @@ public final class Clones {
             Instant now = clock.instant();
             CloneRecord r = w.handedOut(name, now).withExpiry(ttl.isZero() ? null : now.plus(ttl))
                     .withIdleTimeout(idle).withProtect(protect);
-            catalog.renameClone(w.name(), r);
+            catalog.renameCloneSoon(w.name(), r);
             lastActive.put(name, now);
             events.publish(Events.CLONE_CREATED, name, "warm", "from " + snap.name() + " on port " + r.port());
             long readyMs = (System.nanoTime() - t0) / 1_000_000;
@@ -750,6 +750,16 @@ public final class Clones {
                 destroyQuietly(r.name(), "warm-replaced");
             }
         }
+    }
+
+    /** Memory (PSS) of the warm clones' instances, in bytes. */
+    public long warmMemory() {
+        long sum = 0;
+        for (CloneRecord w : warm()) {
+            Optional<Long> pid = new DataDirectory(backend.path(VolumeId.clone(w.volumeName()))).runningPid();
+            sum += pid.map(dev.kopi.daemon.postgres.InstanceMemory::pss).orElse(0L);
+        }
+        return sum;
     }
 
     /** The warm clones, held back for the next requests. */

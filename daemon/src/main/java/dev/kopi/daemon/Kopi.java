@@ -120,7 +120,8 @@ public final class Kopi {
     /** What `kopictl status` shows. */
     public record Status(String version, String backend, String pool, String image, PoolUsage usage, int sources,
                          int snapshots, int clones, int clonesRunning, Instant startedAt, String ports, int portsFree,
-                         int clonesMax, long minFree, String accounting, long clonesUsed) {
+                         int clonesMax, long minFree, String accounting, long clonesUsed, int warmClones,
+                         long warmMemory) {
     }
 
     public Status status() {
@@ -133,7 +134,7 @@ public final class Kopi {
                 backend instanceof BtrfsBackend b && b.image() != null ? b.image().toString() : "", usage,
                 sources.list().size(), catalog.snapshots().size(), catalog.clones().size(), running, startedAt,
                 config.postgres().ports(), ports.free(), config.clones().max(), config.pool().minFree(),
-                backend.accounting(), used);
+                backend.accounting(), used, clones.warm().size(), clones.warmMemory());
     }
 
     /** Stops the reaper, the scheduler and background refreshes (clones keep running). */

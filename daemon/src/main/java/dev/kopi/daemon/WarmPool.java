@@ -35,7 +35,14 @@ public final class WarmPool implements AutoCloseable {
         this.sources = sources;
     }
 
+    /**
+     * Destroys the warm clones a previous kopid left (one may have been handed out without the
+     * record saying so yet: it must never be handed out twice), then keeps the pool filled.
+     */
     public WarmPool start() {
+        for (CloneRecord w : clones.warm()) {
+            clones.destroyQuietly(w.name(), "warm-restart");
+        }
         timer.scheduleWithFixedDelay(this::safeTick, 1, 1, TimeUnit.SECONDS);
         clones.onWarmTaken(snapshot -> timer.execute(this::safeTick));
         return this;

@@ -9,11 +9,22 @@ import java.util.function.Consumer;
 /**
  * The persistent records of sources, snapshots, clones and refresh outcomes. Every change is
  * written through to the {@link CatalogStore} before it is visible; if the write fails the change
- * is undone. Thread-safe.
+ * is undone. The one exception is {@link #renameCloneSoon} (a warm clone handed out), visible at
+ * once and written a moment later. Thread-safe.
  */
 public final class Catalog {
+    private static final java.util.logging.Logger LOG = java.util.logging.Logger.getLogger(Catalog.class.getName());
+
     private final CatalogStore store;
     private CatalogState state;
+    /** A change applied but not yet written (only renameCloneSoon makes one). */
+    private boolean dirty;
+    private final java.util.concurrent.ExecutorService writer = java.util.concurrent.Executors
+            .newSingleThreadExecutor(r -> {
+                Thread t = new Thread(r, "kopid-catalog-writer");
+                t.setDaemon(true);
+                return t;
+            });
 
     public Catalog(CatalogStore store) {
         this.store = store;
@@ -71,12 +82,33 @@ public final class Catalog {
         change(s -> s.clones().put(r.name(), r));
     }
 
-    /** Replaces the record {@code oldName} by {@code r} (another name) in one write. */
-    public void renameClone(String oldName, CloneRecord r) {
-        change(s -> {
-            s.clones().remove(oldName);
-            s.clones().put(r.name(), r);
-        });
+    /**
+     * Replaces the record {@code oldName} by {@code r} (another name) at once, and writes it a
+     * moment later, off the caller's path: the fsync would be most of a warm hand-out's time. A
+     * kopid that dies before the write finds the clone still warm, and destroys every warm clone
+     * when it starts, so a lost hand-out is never handed to someone else.
+     */
+    public void renameCloneSoon(String oldName, CloneRecord r) {
+        synchronized (this) {
+            CatalogState next = state.normalized();
+            next.clones().remove(oldName);
+            next.clones().put(r.name(), r);
+            state = next;
+            dirty = true;
+        }
+        writer.execute(this::flush);
+    }
+
+    private synchronized void flush() {
+        if (!dirty) {
+            return; // a later change wrote it already
+        }
+        try {
+            store.save(state);
+            dirty = false;
+        } catch (RuntimeException e) {
+            LOG.warning("catalog write failed (the next change writes again): " + e.getMessage());
+        }
     }
 
     public void removeClone(String name) {
@@ -100,6 +132,7 @@ public final class Catalog {
         mutation.accept(next);
         store.save(next);
         state = next;
+        dirty = false; // the write included any deferred change
     }
 
     /** For diagnostics and tests. */

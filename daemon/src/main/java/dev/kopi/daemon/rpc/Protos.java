@@ -196,6 +196,8 @@ final class Protos {
                 .setPoolMinFreeBytes(s.minFree())
                 .setUsageAccounting(s.accounting())
                 .setClonesUsedBytes(s.clonesUsed())
+                .setWarmClones(s.warmClones())
+                .setWarmMemoryBytes(s.warmMemory())
                 .build();
     }
 }
