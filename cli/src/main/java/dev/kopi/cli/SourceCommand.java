@@ -72,6 +72,11 @@ final class SourceCommand {
                             + "goes); 0 = all")
             Integer keep;
 
+            @Option(names = "--warm", paramLabel = "N",
+                    description = "keep N clones of the newest snapshot started, so a clone is handed out in "
+                            + "milliseconds (0-100)")
+            Integer warm;
+
             @Option(names = "--transform", paramLabel = "FILE",
                     description = "an SQL script run on every new snapshot before it is sealed, e.g. masking; repeat "
                             + "for several, run in the order given")
@@ -160,6 +165,9 @@ final class SourceCommand {
             SourceSettings.Builder s = SourceSettings.newBuilder();
             if (settings.schedule != null) {
                 s.setSchedule(settings.schedule);
+            }
+            if (settings.warm != null) {
+                s.setWarm(settings.warm);
             }
             if (settings.keep != null) {
                 s.setKeep(settings.keep);

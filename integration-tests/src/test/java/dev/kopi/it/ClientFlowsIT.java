@@ -37,6 +37,8 @@ import dev.kopi.proto.v1.ListClonesRequest;
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 abstract class ClientFlowsIT {
+    static final int WARM = 2;
+
     RunDir run;
     Pool pool;
     Kopid kopid;
@@ -51,7 +53,8 @@ abstract class ClientFlowsIT {
         demo.start().seed().stop();
         pool = createPool(run);
         int portFirst = 20000 + ThreadLocalRandom.current().nextInt(0, 800) * 50;
-        kopid = new Kopid(run, pool, portFirst, portFirst + 29).start();
+        kopid = new Kopid(run, pool, portFirst, portFirst + 29,
+                "sources:\n  warmdemo:\n    datadir: " + demo.dataDir + "\n    warm: " + WARM + "\n").start();
         assertEquals(0, kopid.cli("source", "add", "demo", "--datadir", demo.dataDir.toString()).code());
         Kopid.Cli refresh = kopid.cli("refresh", "demo");
         assertEquals(0, refresh.code(), refresh.err());
@@ -107,6 +110,51 @@ abstract class ClientFlowsIT {
             c.close(); // idempotent
             assertEquals(0, cloneCount());
         }
+    }
+
+    // ------------------------------------------------------------------ warm pool
+
+    @Test
+    void warmPoolHandsOutARunningCloneRefillsAndIsReplacedByANewSnapshot() throws Exception {
+        assertEquals(0, kopid.cli("refresh", "warmdemo").code());
+        SourcesFlowsIT.waitFor(java.time.Duration.ofSeconds(30), () -> warmVolumes().size() == WARM
+                && warmCount() == WARM, "the pool is filled");
+        Set<String> before = warmVolumes();
+        assertEquals(0, cloneCount(), "warm clones are not listed as clones");
+
+        dev.kopi.proto.v1.Clone c = kopid.clones().createClone(dev.kopi.proto.v1.CreateCloneRequest.newBuilder()
+                .setSnapshot("warmdemo").setName("handed").setTtl("10m").build());
+        assertTrue(!pool.exists("clones/handed"), "no new volume: a warm one was handed out");
+        assertEquals(1, cloneCount());
+        assertTrue(!c.getExpiresAt().isEmpty(), "the caller's TTL applies");
+        try (Connection db = KopiFlowsIT.connect(c.getUri()); Statement st = db.createStatement()) {
+            assertEquals(1000, KopiFlowsIT.count(st, "SELECT count(*) FROM customers"));
+        }
+        SourcesFlowsIT.waitFor(java.time.Duration.ofSeconds(30), () -> warmCount() == WARM
+                && warmVolumes().size() == WARM + 1, "the pool refills (the handed-out clone keeps its warm volume)");
+
+        assertEquals(0, kopid.cli("refresh", "warmdemo").code());
+        SourcesFlowsIT.waitFor(java.time.Duration.ofSeconds(30), () -> warmCount() == WARM
+                && warmVolumes().size() == WARM + 1
+                && warmVolumes().stream().filter(before::contains).count() == 1,
+                "warm clones of the new snapshot replace those of the old (only the handed-out one stays)");
+        assertEquals(1, cloneCount(), "the handed-out clone is the caller's: a new snapshot does not touch it");
+
+        kopid.kill9();
+        kopid.start();
+        SourcesFlowsIT.waitFor(java.time.Duration.ofSeconds(30), () -> warmCount() == WARM, "refilled after a restart");
+        assertEquals(1, cloneCount(), "the handed-out clone survived the restart");
+        kopid.cli("destroy", "handed");
+        SourcesFlowsIT.waitFor(java.time.Duration.ofSeconds(10), () -> warmVolumes().size() == WARM,
+                "destroying it removed its (warm-named) volume");
+    }
+
+    private Set<String> warmVolumes() {
+        return pool.volumes().stream().filter(v -> v.startsWith("clones/warm-")).collect(java.util.stream.Collectors.toSet());
+    }
+
+    private int warmCount() {
+        return kopid.status().getStatus(dev.kopi.proto.v1.GetStatusRequest.getDefaultInstance()).getWarmClones();
     }
 
     private EngineTestKit.Builder engine() {

@@ -25,6 +25,10 @@ import org.junit.platform.testkit.engine.EventType;
 
 import dev.kopi.client.junit.Kopi;
 import dev.kopi.proto.v1.AddSourceRequest;
+import dev.kopi.proto.v1.Clone;
+import dev.kopi.proto.v1.CreateCloneRequest;
+import dev.kopi.proto.v1.DestroyCloneRequest;
+import dev.kopi.proto.v1.GetStatusRequest;
 import dev.kopi.proto.v1.RefreshRequest;
 
 /**
@@ -64,7 +68,8 @@ public final class HarnessBench {
 
             pool = new BtrfsPool(run);
             int first = 30000 + ThreadLocalRandom.current().nextInt(0, 300) * 100;
-            kopid = new Kopid(run, pool, first, first + 40).start();
+            kopid = new Kopid(run, pool, first, first + 40,
+                    "sources:\n  benchwarm:\n    datadir: " + server.dataDir + "\n    warm: " + WARM + "\n").start();
             server.stop(); // a datadir source is copied stopped; the pgbench database is the same
             kopid.sources().addSource(AddSourceRequest.newBuilder().setName("bench")
                     .setDatadir(server.dataDir.toString()).build());
@@ -75,6 +80,16 @@ public final class HarnessBench {
             rows.add(sequential.row("Kopi @Kopi clone per test, Btrfs, sequential (warm pool off)", template));
             Result parallel = runTests(ClonePerMethod.class, kopi, 4);
             rows.add(parallel.row("Kopi @Kopi clone per test, Btrfs, 4 in parallel (warm pool off)", template));
+
+            kopid.sources().refresh(RefreshRequest.newBuilder().setName("benchwarm").build()).forEachRemaining(e -> { });
+            Map<String, String> warm = Map.of("kopi.socket", kopid.socket.toString(), "kopi.snapshot", "benchwarm");
+            waitWarm(kopid);
+            Result warmSequential = runTests(ClonePerMethod.class, warm, 1);
+            rows.add(warmSequential.row("Kopi @Kopi clone per test, Btrfs, sequential, warm pool of " + WARM, template));
+            waitWarm(kopid);
+            Result warmParallel = runTests(ClonePerMethod.class, warm, 4);
+            rows.add(warmParallel.row("Kopi @Kopi clone per test, Btrfs, 4 in parallel, warm pool of " + WARM, template));
+            handOuts(kopid);
 
             System.out.println();
             System.out.printf(Locale.ROOT, "Kopi test-harness benchmark: %d tests, pgbench scale %d (%s), %d cores%n%n",
@@ -95,6 +110,37 @@ public final class HarnessBench {
             Reaper.reap(run.path, run.zpoolName());
             run.delete();
         }
+    }
+
+    /** Warm clones kept for the warm runs. */
+    static final int WARM = 4;
+
+    private static void waitWarm(Kopid kopid) throws InterruptedException {
+        for (int i = 0; i < 600 && kopid.status().getStatus(GetStatusRequest.getDefaultInstance()).getWarmClones() < WARM;
+             i++) {
+            Thread.sleep(100);
+        }
+    }
+
+    /** Daemon-side hand-out time (readyMs) of single requests with a full warm pool, p50 of 20. */
+    private void handOuts(Kopid kopid) throws InterruptedException {
+        List<Double> ms = new ArrayList<>();
+        long memory = 0;
+        for (int i = 0; i < 20; i++) {
+            waitWarm(kopid);
+            memory = kopid.status().getStatus(GetStatusRequest.getDefaultInstance()).getWarmMemoryBytes();
+            Clone c = kopid.clones().createClone(CreateCloneRequest.newBuilder().setSnapshot("benchwarm")
+                    .setName("h" + i).build());
+            ms.add((double) c.getReadyMs());
+            kopid.clones().destroyClone(DestroyCloneRequest.newBuilder().setName("h" + i).build());
+        }
+        CloneBench.Series s = new CloneBench.Series("hand-out", ms);
+        System.err.printf(Locale.ROOT, "bench: warm hand-out readyMs p50 %.0f ms, p99 %.0f ms; %d warm clones use "
+                + "%.1f MiB (PSS), %.1f MiB each%n", s.p(0.5), s.p(0.99), WARM, memory / 1048576.0,
+                memory / 1048576.0 / WARM);
+        rows.add(new String[] {"warm hand-out alone (daemon readyMs, full pool)", "-", CloneBench.fmt(s.p(0.5)) + " ms",
+                CloneBench.fmt(s.p(0.99)) + " ms", String.format(Locale.ROOT, "%.1f MiB memory per warm clone",
+                memory / 1048576.0 / WARM)});
     }
 
     /** What one run of the tests took. */

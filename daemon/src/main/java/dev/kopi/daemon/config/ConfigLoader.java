@@ -276,14 +276,10 @@ public final class ConfigLoader {
                     s.text("password_file", null), s.text("password_env", null), s.text("database", null),
                     s.has("jobs") ? (int) s.count("jobs", 0) : null, s.list("schemas"), s.list("exclude_schemas"),
                     s.list("exclude_tables"), s.list("exclude_table_data"),
-                    s.has("no_owner") ? s.bool("no_owner", false) : null, s.text("max_rate", null));
-            long warm = s.count("warm", 0);
-            if (warm > 100) {
-                throw bad(s.prefix + "warm", "at most 100 warm clones per source, got " + warm);
-            }
+                    s.has("no_owner") ? s.bool("no_owner", false) : null, s.text("max_rate", null),
+                    s.has("warm") ? (int) s.count("warm", 0) : null);
             try {
-                Source src = d.toSource("config");
-                out.put(name, warm == 0 ? src : src.withSettings(src.settings().withWarm((int) warm)));
+                out.put(name, d.toSource("config"));
             } catch (KopiException ex) {
                 // "source NAME: key: problem" becomes "config FILE: sources.NAME.key: problem"
                 String msg = ex.getMessage().replaceFirst("^source " + java.util.regex.Pattern.quote(name) + ": ", "");

@@ -121,6 +121,7 @@ final class Protos {
         dev.kopi.daemon.source.SourceSettings s = src.settings();
         SourceSettings.Builder b = SourceSettings.newBuilder()
                 .setKeep(s.keep())
+                .setWarm(s.warm())
                 .addAllTransforms(s.transforms());
         if (s.schedule() != null) {
             b.setSchedule(s.schedule());
@@ -156,7 +157,7 @@ final class Protos {
                 s.getKeep() == 0 ? null : s.getKeep(), s.getTransformsList(), blankToNull(s.getPasswordFile()),
                 blankToNull(s.getPasswordEnv()), blankToNull(s.getDatabase()), s.getJobs() == 0 ? null : s.getJobs(),
                 s.getSchemasList(), s.getExcludeSchemasList(), s.getExcludeTablesList(), s.getExcludeTableDataList(),
-                s.getNoOwner() ? Boolean.TRUE : null, blankToNull(s.getMaxRate()));
+                s.getNoOwner() ? Boolean.TRUE : null, blankToNull(s.getMaxRate()), s.getWarm() == 0 ? null : s.getWarm());
     }
 
     private static String blankToNull(String s) {

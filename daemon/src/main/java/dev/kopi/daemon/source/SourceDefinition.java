@@ -18,7 +18,7 @@ public record SourceDefinition(String name, String datadir, String basebackup, S
                                String superuser, String schedule, Integer keep, List<String> transforms,
                                String passwordFile, String passwordEnv, String database, Integer jobs,
                                List<String> schemas, List<String> excludeSchemas, List<String> excludeTables,
-                               List<String> excludeTableData, Boolean noOwner, String maxRate) {
+                               List<String> excludeTableData, Boolean noOwner, String maxRate, Integer warm) {
     private static final Pattern ENV = Pattern.compile("[A-Za-z_][A-Za-z0-9_]{0,127}");
     /** pg_basebackup --max-rate: kilobytes per second, suffix k or M (exactly so: it refuses K and m). */
     private static final Pattern RATE = Pattern.compile("(\\d{1,7})([kM]?)");
@@ -31,6 +31,16 @@ public record SourceDefinition(String name, String datadir, String basebackup, S
         excludeSchemas = orEmpty(excludeSchemas);
         excludeTables = orEmpty(excludeTables);
         excludeTableData = orEmpty(excludeTableData);
+    }
+
+    /** Without warm clones. */
+    public SourceDefinition(String name, String datadir, String basebackup, String dump, List<String> seed,
+                            String superuser, String schedule, Integer keep, List<String> transforms,
+                            String passwordFile, String passwordEnv, String database, Integer jobs,
+                            List<String> schemas, List<String> excludeSchemas, List<String> excludeTables,
+                            List<String> excludeTableData, Boolean noOwner, String maxRate) {
+        this(name, datadir, basebackup, dump, seed, superuser, schedule, keep, transforms, passwordFile, passwordEnv,
+                database, jobs, schemas, excludeSchemas, excludeTables, excludeTableData, noOwner, maxRate, null);
     }
 
     /** A data directory source with nothing else set. */
@@ -78,6 +88,9 @@ public record SourceDefinition(String name, String datadir, String basebackup, S
             } catch (KopiException e) {
                 throw bad("schedule", e.getMessage());
             }
+        }
+        if (warm != null && (warm < 0 || warm > 100)) {
+            throw bad("warm", "must be between 0 and 100 warm clones, got " + warm);
         }
         if (keep != null && keep < 0) {
             throw bad("keep", "must be 0 (keep all) or more, got " + keep);
@@ -136,7 +149,7 @@ public record SourceDefinition(String name, String datadir, String basebackup, S
                 excludeSchemas, excludeTables, excludeTableData, Boolean.TRUE.equals(noOwner));
         SourceSettings settings = new SourceSettings(blank(schedule) ? null : schedule.strip(), keep == null ? 0 : keep,
                 transformPaths.stream().map(Path::toString).toList(), pwFile, passwordEnv, database, dumpOpts,
-                maxRate);
+                maxRate, warm == null ? 0 : warm);
         return new Source(name, kind, dir, conn, scripts, superuser, settings, origin);
     }
 

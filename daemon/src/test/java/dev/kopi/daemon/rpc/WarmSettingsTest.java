@@ -1,0 +1,41 @@
+package dev.kopi.daemon.rpc;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import org.junit.jupiter.api.Test;
+
+import dev.kopi.daemon.KopiException;
+import dev.kopi.daemon.config.ConfigLoader;
+import dev.kopi.daemon.source.Source;
+import dev.kopi.proto.v1.AddSourceRequest;
+import dev.kopi.proto.v1.SourceSettings;
+
+/** A source's {@code warm: N}: config key, API field, bounds, and shown back in the API. */
+class WarmSettingsTest {
+    @Test
+    void configKeySetsWarmClones() {
+        Source s = ConfigLoader.parse("sources:\n  demo:\n    datadir: /d\n    warm: 3\n", "t.yaml").sources().get("demo");
+        assertEquals(3, s.settings().warm());
+        assertEquals(0, ConfigLoader.parse("sources:\n  demo:\n    datadir: /d\n", "t.yaml").sources().get("demo")
+                .settings().warm(), "none unless asked for");
+    }
+
+    @Test
+    void apiFieldSetsWarmClonesAndTheSourceShowsIt() {
+        Source s = Protos.definition(AddSourceRequest.newBuilder().setName("demo").setDatadir("/d")
+                .setSettings(SourceSettings.newBuilder().setWarm(2)).build()).toSource("api");
+        assertEquals(2, s.settings().warm());
+        assertEquals(2, Protos.source(new dev.kopi.daemon.Sources.SourceView(s, 0, java.util.Optional.empty(),
+                java.util.Optional.empty(), false, null, "")).getSettings().getWarm());
+    }
+
+    @Test
+    void moreThanAHundredIsRefusedNamingTheKey() {
+        KopiException e = assertThrows(KopiException.class, () -> ConfigLoader.parse(
+                "sources:\n  demo:\n    datadir: /d\n    warm: 101\n", "t.yaml"));
+        assertEquals(KopiException.Kind.INVALID_ARGUMENT, e.kind());
+        assertTrue(e.getMessage().contains("sources.demo.warm"), e.getMessage());
+    }
+}
