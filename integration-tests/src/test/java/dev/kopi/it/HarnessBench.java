@@ -66,7 +66,7 @@ public final class HarnessBench {
             Result template = runTests(TemplatePerMethod.class, Map.of(), 1);
             rows.add(template.row("CREATE DATABASE ... TEMPLATE per test, shared server, sequential", template));
 
-            pool = new BtrfsPool(run);
+            pool = new BtrfsPool(run, "3G", "auto"); // two copies of the source, and the clones
             int first = 30000 + ThreadLocalRandom.current().nextInt(0, 300) * 100;
             kopid = new Kopid(run, pool, first, first + 40,
                     "sources:\n  benchwarm:\n    datadir: " + server.dataDir + "\n    warm: " + WARM + "\n").start();
