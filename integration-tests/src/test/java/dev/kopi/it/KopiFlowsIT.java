@@ -79,17 +79,13 @@ abstract class KopiFlowsIT {
     @BeforeAll
     void setUp() throws Exception {
         run = RunDir.create();
-        demo = SourceCluster.init(run.postgresDir("src").resolve("demo"), run.resolve("src/sock"));
-        demo.start().seed().stop();
+        demo = SourceCluster.demo(run);
         pool = createPool(run);
         portFirst = 20000 + ThreadLocalRandom.current().nextInt(0, 800) * 50;
         portLast = portFirst + 19;
         kopid = new Kopid(run, pool, portFirst, portLast).start();
-        Kopid.Cli add = kopid.cli("source", "add", "demo", "--datadir", demo.dataDir.toString());
-        assertEquals(0, add.code(), add.err());
-        Kopid.Cli refresh = kopid.cli("refresh", "demo");
-        assertEquals(0, refresh.code(), refresh.err());
-        assertTrue(refresh.out().strip().matches("demo@\\d{8}T\\d{6}Z"), refresh.out());
+        String snapshot = kopid.addDatadirSource("demo", demo.dataDir);
+        assertTrue(snapshot.matches("demo@\\d{8}T\\d{6}Z"), snapshot);
     }
 
     @AfterAll

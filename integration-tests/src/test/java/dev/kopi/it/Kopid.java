@@ -176,6 +176,19 @@ final class Kopid implements AutoCloseable {
         return new Cli(code, o.toString(), e.toString());
     }
 
+    /** Adds a data directory source through kopictl and refreshes it; returns the new snapshot's name. */
+    String addDatadirSource(String name, Path dataDir) {
+        Cli add = cli("source", "add", name, "--datadir", dataDir.toString());
+        if (add.code() != 0) {
+            throw new AssertionError("kopictl source add " + name + " failed: " + add.err());
+        }
+        Cli refresh = cli("refresh", name);
+        if (refresh.code() != 0) {
+            throw new AssertionError("kopictl refresh " + name + " failed: " + refresh.err());
+        }
+        return refresh.out().strip();
+    }
+
     /** Destroys every clone; used in teardown, so it keeps going past errors. */
     void destroyAllClones() {
         if (process == null || !process.isAlive()) {

@@ -65,16 +65,12 @@ abstract class LifecycleFlowsIT {
     @BeforeAll
     void setUp() throws Exception {
         run = RunDir.create();
-        demo = SourceCluster.init(run.postgresDir("src").resolve("demo"), run.resolve("src/sock"));
-        demo.start().seed().stop();
+        demo = SourceCluster.demo(run);
         pool = createPool(run);
         int portFirst = 20000 + ThreadLocalRandom.current().nextInt(0, 800) * 50;
         kopid = new Kopid(run, pool, portFirst, portFirst + 19,
                 "clones:\n  check_interval: 300ms\n  max: " + MAX_CLONES + "\n").start();
-        assertEquals(0, kopid.cli("source", "add", "demo", "--datadir", demo.dataDir.toString()).code());
-        Kopid.Cli refresh = kopid.cli("refresh", "demo");
-        assertEquals(0, refresh.code(), refresh.err());
-        demoSnapshot = refresh.out().strip();
+        demoSnapshot = kopid.addDatadirSource("demo", demo.dataDir);
     }
 
     @AfterEach

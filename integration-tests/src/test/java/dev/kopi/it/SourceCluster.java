@@ -70,6 +70,16 @@ final class SourceCluster implements AutoCloseable {
                 + (db == null ? "" : " dbname=" + db);
     }
 
+    /**
+     * The "demo" data directory most integration test classes clone: initdb under the run
+     * directory, seeded, then stopped (a stopped data directory is a datadir source).
+     */
+    static SourceCluster demo(RunDir run) throws IOException {
+        SourceCluster c = init(run.postgresDir("src").resolve("demo"), run.resolve("src/sock"));
+        c.start().seed().stop();
+        return c;
+    }
+
     SourceCluster start() {
         port = port == 0 ? freePort() : port; // the same port across restarts: sources name it
         try {
