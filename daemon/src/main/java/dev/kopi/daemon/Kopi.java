@@ -2,63 +2,67 @@ package dev.kopi.daemon;
 
 import java.io.IOException;
 import java.nio.file.Files;
-import java.time.Clock;
-import java.time.Instant;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.util.List;
 
 import dev.kopi.daemon.catalog.Catalog;
 import dev.kopi.daemon.catalog.CatalogStore;
+import dev.kopi.daemon.clone.Clones;
+import dev.kopi.daemon.clone.Reaper;
+import dev.kopi.daemon.clone.WarmPool;
 import dev.kopi.daemon.config.Config;
+import dev.kopi.daemon.core.Events;
+import dev.kopi.daemon.core.KopiException;
+import dev.kopi.daemon.postgres.ControlData;
+import dev.kopi.daemon.postgres.Instances;
+import dev.kopi.daemon.postgres.LocalInstances;
 import dev.kopi.daemon.postgres.OsUser;
 import dev.kopi.daemon.postgres.PgBinaries;
 import dev.kopi.daemon.postgres.PortAllocator;
 import dev.kopi.daemon.postgres.Postmaster;
 import dev.kopi.daemon.postgres.RuntimeDirs;
 import dev.kopi.daemon.process.ProcessRunner;
+import dev.kopi.daemon.reconcile.Reconciler;
+import dev.kopi.daemon.snapshot.Retention;
+import dev.kopi.daemon.snapshot.Snapshots;
 import dev.kopi.daemon.source.Refresher;
-import dev.kopi.daemon.storage.PoolUsage;
+import dev.kopi.daemon.source.Scheduler;
+import dev.kopi.daemon.source.Sources;
+import dev.kopi.daemon.source.fill.PgTools;
+import dev.kopi.daemon.source.fill.Staging;
+import dev.kopi.daemon.status.StatusReporter;
 import dev.kopi.daemon.storage.Pools;
 import dev.kopi.daemon.storage.StorageBackend;
-import dev.kopi.daemon.storage.btrfs.BtrfsBackend;
 import dev.kopi.daemon.storage.VolumeId;
 import dev.kopi.sys.Posix;
 
-/** The daemon's object graph, built once from a validated {@link Config}. */
-public final class Kopi {
-    private final Config config;
-    private final StorageBackend backend;
-    private final Catalog catalog;
-    private final PortAllocator ports;
+/**
+ * The daemon's object graph, built once from a validated {@link Config}: the wiring, and the
+ * only place that knows every service. The services stand side by side; each gets what it
+ * uses and nothing else.
+ */
+public final class Kopi implements AutoCloseable {
     private final Clones clones;
     private final Snapshots snapshots;
     private final Sources sources;
-    private final Reconciler.Report reconciled;
     private final Events events;
-    private final Reaper reaper;
-    private final Scheduler scheduler;
-    private final WarmPool warm;
-    private final Instant startedAt;
+    private final StatusReporter status;
+    private final Reconciler.Report reconciled;
+    private final List<AutoCloseable> background;
 
-    private Kopi(Config config, StorageBackend backend, Catalog catalog, PortAllocator ports, Clones clones,
-                 Snapshots snapshots, Sources sources, Reconciler.Report reconciled, Events events, Reaper reaper,
-                 Scheduler scheduler, WarmPool warm, Instant startedAt) {
-        this.scheduler = scheduler;
-        this.warm = warm;
-        this.config = config;
-        this.backend = backend;
-        this.catalog = catalog;
-        this.ports = ports;
+    private Kopi(Clones clones, Snapshots snapshots, Sources sources, Events events, StatusReporter status,
+                 Reconciler.Report reconciled, List<AutoCloseable> background) {
         this.clones = clones;
         this.snapshots = snapshots;
         this.sources = sources;
-        this.reconciled = reconciled;
         this.events = events;
-        this.reaper = reaper;
-        this.startedAt = startedAt;
+        this.status = status;
+        this.reconciled = reconciled;
+        this.background = background;
     }
 
-    /** Opens the pool and catalog, then reconciles them with what runs. */
+    /** Opens the pool and catalog, reconciles them with what runs, then starts the background work. */
     public static Kopi open(Config config, ProcessRunner runner, Clock clock) {
         OsUser user = OsUser.lookup(config.postgres().user());
         prepareStateDirectory(config);
@@ -66,25 +70,32 @@ public final class Kopi {
         runtime.prepare();
         StorageBackend backend = Pools.open(config.pool(), runner);
         Catalog catalog = new Catalog(new CatalogStore(config.catalogFile()));
-        Postmaster postmaster = new Postmaster(runner, new PgBinaries(config.postgres().binaries()), user,
-                config.postgres().startTimeout(), config.postgres().stopTimeout());
-        PortAllocator ports = Clones.portAllocator(config.postgres());
+        PgBinaries binaries = new PgBinaries(config.postgres().binaries());
+        Postmaster postmaster = new Postmaster(runner, binaries, user, config.postgres().startTimeout(),
+                config.postgres().stopTimeout());
+        Instances instances = new LocalInstances(postmaster, runtime, config.postgres());
+        PortAllocator ports = PortAllocator.forListen(config.postgres());
         Events events = new Events(clock);
-        Clones clones = new Clones(catalog, backend, postmaster, ports, config.postgres(), runtime,
-                config.pool().minFree(), config.clones(), events, clock);
-        Refresher refresher = new Refresher(backend, postmaster, catalog, runner, runtime, clock, config.pool().minFree());
+        Clones clones = new Clones(catalog, backend, instances, ports, config.clones(), config.pool().minFree(),
+                config.postgres().host(), events, clock);
+        Staging staging = new Staging(backend, instances, new PgTools(runner, binaries, user), config.pool().minFree());
+        Refresher refresher = new Refresher(staging, new ControlData(runner, binaries, user), catalog, clock);
         // The directories of Kopi's own volumes: clones/, staging/ and snapshots/ (SOURCE/TAG below it).
         List<Path> managed = List.of(backend.path(VolumeId.clone("x")).getParent(),
                 backend.path(VolumeId.staging("x")).getParent(),
                 backend.path(VolumeId.snapshot("x", "x")).getParent().getParent());
         Sources sources = new Sources(config.sources(), catalog, refresher, clock, managed, events);
         Snapshots snapshots = new Snapshots(catalog, backend, clones, refresher, sources::isSource, events);
-        Reconciler.Report report = new Reconciler(catalog, backend, postmaster, clones, ports).run();
-        Reaper reaper = new Reaper(catalog, clones, clock).start();
-        Scheduler scheduler = new Scheduler(sources, new Retention(catalog, snapshots), events, clock).start();
-        WarmPool warm = new WarmPool(catalog, clones, sources).start();
-        return new Kopi(config, backend, catalog, ports, clones, snapshots, sources, report, events, reaper,
-                scheduler, warm, clock.instant());
+        Reconciler.Report report = new Reconciler(catalog, backend, instances, clones, ports).run();
+        Reaper reaper = new Reaper(clones).start();
+        Retention retention = new Retention(catalog, snapshots);
+        Scheduler scheduler = new Scheduler(sources, retention::apply, events, clock).start();
+        WarmPool warm = new WarmPool(clones, sources).start();
+        StatusReporter status = new StatusReporter(backend, catalog, clones, warm, sources, ports,
+                new StatusReporter.Limits(config.postgres().ports(), config.clones().max(), config.pool().minFree()),
+                clock.instant());
+        return new Kopi(clones, snapshots, sources, events, status, report,
+                List.of(reaper, scheduler, warm, sources));
     }
 
     private static void prepareStateDirectory(Config config) {
@@ -113,40 +124,23 @@ public final class Kopi {
         return events;
     }
 
+    public StatusReporter status() {
+        return status;
+    }
+
     public Reconciler.Report reconciled() {
         return reconciled;
     }
 
-    /** What `kopictl status` shows. */
-    public record Status(String version, String backend, String pool, String image, PoolUsage usage, int sources,
-                         int snapshots, int clones, int clonesRunning, Instant startedAt, String ports, int portsFree,
-                         int clonesMax, long minFree, String accounting, long clonesUsed, int warmClones,
-                         long warmMemory) {
-    }
-
-    public Status status() {
-        PoolUsage usage = backend.usage();
-        List<CloneView> all = clones.list(null);
-        int running = (int) all.stream().filter(c -> c.state() == CloneView.State.RUNNING).count();
-        long used = all.stream().anyMatch(c -> c.usedBytes() < 0) ? -1
-                : all.stream().mapToLong(CloneView::usedBytes).sum();
-        return new Status(version(), backend.kind(), backend.location(),
-                backend instanceof BtrfsBackend b && b.image() != null ? b.image().toString() : "", usage,
-                sources.list().size(), catalog.snapshots().size(), catalog.clones().size(), running, startedAt,
-                config.postgres().ports(), ports.free(), config.clones().max(), config.pool().minFree(),
-                backend.accounting(), used, clones.warm().size(), clones.warmMemory());
-    }
-
-    /** Stops the reaper, the scheduler and background refreshes (clones keep running). */
+    /** Stops the reaper, the scheduler, the warm pool and background refreshes (clones keep running). */
+    @Override
     public void close() {
-        reaper.close();
-        scheduler.close();
-        warm.close();
-        sources.close();
-    }
-
-    public static String version() {
-        String v = Kopi.class.getPackage().getImplementationVersion();
-        return v == null ? "dev" : v;
+        for (AutoCloseable c : background) {
+            try {
+                c.close();
+            } catch (Exception e) {
+                // closing is best effort: the process is going away
+            }
+        }
     }
 }

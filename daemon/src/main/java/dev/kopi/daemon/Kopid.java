@@ -1,7 +1,10 @@
 package dev.kopi.daemon;
 
+import java.io.PrintWriter;
+import java.io.StringWriter;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.logging.ConsoleHandler;
@@ -12,6 +15,8 @@ import java.util.logging.SimpleFormatter;
 
 import dev.kopi.daemon.config.Config;
 import dev.kopi.daemon.config.ConfigLoader;
+import dev.kopi.daemon.core.Version;
+import dev.kopi.daemon.status.DaemonStatus;
 import dev.kopi.daemon.process.SystemProcessRunner;
 import dev.kopi.daemon.rpc.CloneRpc;
 import dev.kopi.daemon.rpc.EventRpc;
@@ -23,17 +28,18 @@ import dev.kopi.sys.Posix;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import dev.kopi.daemon.core.KopiException;
 
 /**
  * kopid: opens the pool, reconciles, serves kopi.v1 on the Unix socket until SIGTERM/SIGINT.
  * Clones keep running when kopid stops; the next kopid adopts them.
  */
-@Command(name = "kopid", mixinStandardHelpOptions = true, versionProvider = Kopid.Version.class,
+@Command(name = "kopid", mixinStandardHelpOptions = true, versionProvider = Kopid.VersionProvider.class,
         description = "Kopi daemon: copy-on-write PostgreSQL clones in milliseconds.")
 public final class Kopid implements Callable<Integer> {
     private static final Logger LOG = Logger.getLogger(Kopid.class.getName());
     /** java.util.logging holds loggers weakly: keep the ones whose level is set here. */
-    private static final List<Logger> QUIETED = new java.util.ArrayList<>();
+    private static final List<Logger> QUIETED = new ArrayList<>();
 
     @Option(names = "--config", paramLabel = "FILE", description = "YAML config file (default: built-in defaults)")
     Path config;
@@ -73,7 +79,7 @@ public final class Kopid implements Callable<Integer> {
         try {
             kopi = Kopi.open(cfg, new SystemProcessRunner(), Clock.systemDefaultZone()); // schedules read in local time, like cron
             server = GrpcServer.start(cfg.socket(), cfg.socketGroup(), List.of(new CloneRpc(kopi.clones()),
-                    new SnapshotRpc(kopi.snapshots()), new SourceRpc(kopi.sources()), new StatusRpc(kopi),
+                    new SnapshotRpc(kopi.snapshots()), new SourceRpc(kopi.sources()), new StatusRpc(kopi.status()),
                     new EventRpc(kopi.events())));
         } catch (KopiException e) {
             System.err.println("kopid: " + e.getMessage());
@@ -84,8 +90,8 @@ public final class Kopid implements Callable<Integer> {
             kopi.close();
             server.close();
         }, "kopid-shutdown"));
-        Kopi.Status s = kopi.status();
-        System.out.println("kopid " + Kopi.version() + " ready on " + cfg.socket() + " (" + s.backend() + " pool "
+        DaemonStatus s = kopi.status().status();
+        System.out.println("kopid " + Version.current() + " ready on " + cfg.socket() + " (" + s.backend() + " pool "
                 + s.pool() + ", " + s.clones() + " clones)");
         System.out.flush();
         server.awaitTermination();
@@ -105,8 +111,8 @@ public final class Kopid implements Callable<Integer> {
                 String where = r.getLoggerName() == null ? "" : r.getLoggerName().substring(r.getLoggerName().lastIndexOf('.') + 1);
                 String line = String.format("%1$tFT%1$tT.%1$tLZ %2$s %3$s: %4$s%n", r.getMillis(), r.getLevel(), where, msg);
                 if (r.getThrown() != null) {
-                    java.io.StringWriter sw = new java.io.StringWriter();
-                    r.getThrown().printStackTrace(new java.io.PrintWriter(sw));
+                    StringWriter sw = new StringWriter();
+                    r.getThrown().printStackTrace(new PrintWriter(sw));
                     line += sw;
                 }
                 return line;
@@ -129,10 +135,10 @@ public final class Kopid implements Callable<Integer> {
     }
 
     /** Version from the jar manifest. */
-    static final class Version implements CommandLine.IVersionProvider {
+    static final class VersionProvider implements CommandLine.IVersionProvider {
         @Override
         public String[] getVersion() {
-            return new String[] {"kopid " + Kopi.version()};
+            return new String[] {"kopid " + Version.current()};
         }
     }
 }

@@ -4,7 +4,12 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ExecutorService;
 import java.util.function.Consumer;
+import java.util.logging.Logger;
+
+import dev.kopi.daemon.core.DaemonThreads;
+import dev.kopi.daemon.core.SnapshotRef;
 
 /**
  * The persistent records of sources, snapshots, clones and refresh outcomes. Every change is
@@ -13,18 +18,13 @@ import java.util.function.Consumer;
  * once and written a moment later. Thread-safe.
  */
 public final class Catalog {
-    private static final java.util.logging.Logger LOG = java.util.logging.Logger.getLogger(Catalog.class.getName());
+    private static final Logger LOG = Logger.getLogger(Catalog.class.getName());
 
     private final CatalogStore store;
     private CatalogState state;
     /** A change applied but not yet written (only renameCloneSoon makes one). */
     private boolean dirty;
-    private final java.util.concurrent.ExecutorService writer = java.util.concurrent.Executors
-            .newSingleThreadExecutor(r -> {
-                Thread t = new Thread(r, "kopid-catalog-writer");
-                t.setDaemon(true);
-                return t;
-            });
+    private final ExecutorService writer = DaemonThreads.single("kopid-catalog-writer");
 
     public Catalog(CatalogStore store) {
         this.store = store;
@@ -43,8 +43,9 @@ public final class Catalog {
         return List.copyOf(state.snapshots().values());
     }
 
-    public synchronized Optional<SnapshotRecord> snapshot(String name) {
-        return Optional.ofNullable(state.snapshots().get(name));
+    /** The snapshot {@code ref} names exactly; empty for a ref that is not exact. */
+    public synchronized Optional<SnapshotRecord> snapshot(SnapshotRef ref) {
+        return ref.exact() ? Optional.ofNullable(state.snapshots().get(ref.toString())) : Optional.empty();
     }
 
     public synchronized List<CloneRecord> clones() {
@@ -74,8 +75,8 @@ public final class Catalog {
         change(s -> s.snapshots().put(r.name(), r));
     }
 
-    public void removeSnapshot(String name) {
-        change(s -> s.snapshots().remove(name));
+    public void removeSnapshot(SnapshotRef ref) {
+        change(s -> s.snapshots().remove(ref.toString()));
     }
 
     public void putClone(CloneRecord r) {
@@ -120,9 +121,9 @@ public final class Catalog {
     }
 
     /** Applies several removals at once (reconcile), with a single write. */
-    public void removeAll(List<String> snapshotNames, List<String> cloneNames) {
+    public void removeAll(List<SnapshotRef> snapshots, List<String> cloneNames) {
         change(s -> {
-            snapshotNames.forEach(s.snapshots()::remove);
+            snapshots.forEach(r -> s.snapshots().remove(r.toString()));
             cloneNames.forEach(s.clones()::remove);
         });
     }
@@ -141,10 +142,11 @@ public final class Catalog {
                 "clones", state.clones().size());
     }
 
-    public synchronized List<String> cloneNamesOf(String snapshotName) {
+    /** The clones (warm ones not included) made from {@code snapshot}. */
+    public synchronized List<String> cloneNamesOf(SnapshotRef snapshot) {
         List<String> out = new ArrayList<>();
         for (CloneRecord c : state.clones().values()) {
-            if (c.snapshot().equals(snapshotName) && !c.warm()) {
+            if (c.snapshot().equals(snapshot) && !c.warm()) {
                 out.add(c.name());
             }
         }

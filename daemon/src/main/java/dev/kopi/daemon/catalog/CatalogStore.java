@@ -1,6 +1,7 @@
 package dev.kopi.daemon.catalog;
 
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -8,12 +9,11 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Set;
 
-import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
 
-import dev.kopi.daemon.KopiException;
+import dev.kopi.daemon.core.KopiException;
 
 /**
  * Persists the catalog as one JSON file, replaced atomically: write a temp file, fsync it,
@@ -24,9 +24,7 @@ import dev.kopi.daemon.KopiException;
  */
 public final class CatalogStore {
     private final Path file;
-    private final ObjectMapper json = new ObjectMapper()
-            .enable(SerializationFeature.INDENT_OUTPUT)
-            .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
+    private final ObjectMapper json = CatalogJson.mapper();
 
     public CatalogStore(Path file) {
         this.file = file;
@@ -58,9 +56,9 @@ public final class CatalogStore {
             byte[] bytes = json.writeValueAsBytes(state);
             Files.deleteIfExists(tmp);
             // Holds clone passwords: root only from its first byte, whatever the umask.
-            try (FileChannel ch = FileChannel.open(tmp, java.util.Set.of(StandardOpenOption.CREATE_NEW,
+            try (FileChannel ch = FileChannel.open(tmp, Set.of(StandardOpenOption.CREATE_NEW,
                     StandardOpenOption.WRITE), PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")))) {
-                ch.write(java.nio.ByteBuffer.wrap(bytes));
+                ch.write(ByteBuffer.wrap(bytes));
                 ch.force(true);
             }
             Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rw-------"));

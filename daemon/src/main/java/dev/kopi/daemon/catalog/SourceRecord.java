@@ -1,10 +1,7 @@
 package dev.kopi.daemon.catalog;
 
+import java.time.Instant;
 import java.util.List;
-
-import com.fasterxml.jackson.annotation.JsonCreator;
-
-import dev.kopi.daemon.source.SourceSettings;
 
 /**
  * A source added through the API (sources from the config file are not stored). The catalog file
@@ -14,20 +11,20 @@ import dev.kopi.daemon.source.SourceSettings;
  * @param kind      datadir, basebackup, dump or seed
  * @param datadir   datadir: the data directory path; else null
  * @param superuser role to prepare snapshots as, or null to guess
- * @param createdAt RFC 3339
+ * @param createdAt when it was added
  * @param conninfo  basebackup and dump: the libpq connection string; else null
  * @param seed      seed: the SQL scripts, in order
  * @param settings  schedule, retention, transforms, credentials, per-kind options; null on
  *                  records written before they existed
  */
-public record SourceRecord(String name, String kind, String datadir, String superuser, String createdAt,
+public record SourceRecord(String name, String kind, String datadir, String superuser, Instant createdAt,
                            String conninfo, List<String> seed, SourceSettings settings) {
-    @JsonCreator
     public SourceRecord {
         seed = seed == null ? List.of() : List.copyOf(seed);
     }
 
-    public SourceRecord(String name, String kind, String datadir, String superuser, String createdAt) {
-        this(name, kind, datadir, superuser, createdAt, null, List.of(), null);
+    /** A data directory source as the first kopid with sources stored it: no conninfo, seed or settings. */
+    public static SourceRecord ofDatadir(String name, String datadir, String superuser, Instant createdAt) {
+        return new SourceRecord(name, "datadir", datadir, superuser, createdAt, null, List.of(), null);
     }
 }

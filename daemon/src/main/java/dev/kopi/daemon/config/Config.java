@@ -4,6 +4,9 @@ import java.nio.file.Path;
 import java.util.Map;
 
 import dev.kopi.daemon.source.Source;
+import dev.kopi.daemon.clone.ClonePolicy;
+import dev.kopi.daemon.postgres.PostgresConfig;
+import dev.kopi.daemon.storage.PoolConfig;
 
 /**
  * kopid's configuration, validated once by {@link ConfigLoader} and immutable afterwards.

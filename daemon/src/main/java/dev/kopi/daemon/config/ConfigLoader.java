@@ -1,6 +1,7 @@
 package dev.kopi.daemon.config;
 
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -18,11 +19,14 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.MissingNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 
-import dev.kopi.daemon.Durations;
-import dev.kopi.daemon.KopiException;
-import dev.kopi.daemon.Names;
+import dev.kopi.daemon.core.Durations;
+import dev.kopi.daemon.core.KopiException;
+import dev.kopi.daemon.core.Names;
 import dev.kopi.daemon.source.Source;
 import dev.kopi.daemon.source.SourceDefinition;
+import dev.kopi.daemon.clone.ClonePolicy;
+import dev.kopi.daemon.postgres.PostgresConfig;
+import dev.kopi.daemon.storage.PoolConfig;
 
 /**
  * Reads kopid's YAML config into an immutable {@link Config}, with defaults for everything, and
@@ -32,20 +36,6 @@ public final class ConfigLoader {
     public static final Path DEFAULT_SOCKET = Path.of("/run/kopi/kopi.sock");
     public static final Path DEFAULT_STATE = Path.of("/var/lib/kopi");
 
-    /**
-     * A path from the file. Under a non-UTF-8 locale (a bare cron or CI environment) the JVM
-     * cannot encode non-ASCII file names: say so instead of failing with a stack trace.
-     */
-    private Path pathOf(String key, String v) {
-        try {
-            return Path.of(v).normalize();
-        } catch (java.nio.file.InvalidPathException e) {
-            throw bad(key, "'" + v + "' cannot be used as a path here (" + e.getReason()
-                    + "; run kopid with a UTF-8 locale, e.g. LANG=C.UTF-8, for non-ASCII paths)");
-        }
-    }
-
-    private static final Pattern SIZE = Pattern.compile("(\\d+)\\s*([KMGT]?)(i?B)?", Pattern.CASE_INSENSITIVE);
     private static final Pattern PORTS = Pattern.compile("(\\d+)\\s*-\\s*(\\d+)");
     /**
      * Unix socket paths are limited to 107 bytes, and instance sockets live at
@@ -113,7 +103,7 @@ public final class ConfigLoader {
     }
 
     private Config build(JsonNode rootNode) {
-        Section root = new Section(rootNode, "");
+        ConfigSection root = new ConfigSection(rootNode, "", origin);
         root.keys(Set.of("socket", "socket_group", "state", "pool", "postgres", "clones", "sources"));
         Path socket = root.path("socket", DEFAULT_SOCKET);
         if (bytes(socket) > MAX_SOCKET_PATH) {
@@ -129,7 +119,7 @@ public final class ConfigLoader {
                 clones(root.child("clones")), sources(rootNode.path("sources")));
     }
 
-    private PoolConfig pool(Section n, Path state) {
+    private PoolConfig pool(ConfigSection n, Path state) {
         n.keys(Set.of("backend", "path", "image", "size", "min_free", "quotas"));
         String backend = n.text("backend", null);
         if (backend != null && !backend.equals("btrfs") && !backend.equals("zfs")) {
@@ -167,7 +157,7 @@ public final class ConfigLoader {
         return new PoolConfig(backend, path, image, size, minFree, quotas);
     }
 
-    private ClonePolicy clones(Section n) {
+    private ClonePolicy clones(ConfigSection n) {
         n.keys(Set.of("ttl", "idle_timeout", "max", "check_interval"));
         ClonePolicy d = ClonePolicy.DEFAULTS;
         Duration ttl = n.duration("ttl", Durations.format(d.ttl()));
@@ -183,7 +173,7 @@ public final class ConfigLoader {
         return new ClonePolicy(ttl, idle, (int) max, check);
     }
 
-    private PostgresConfig postgres(Section n) {
+    private PostgresConfig postgres(ConfigSection n) {
         n.keys(Set.of("user", "ports", "listen", "host", "binaries", "superuser", "settings",
                 "start_timeout", "stop_timeout"));
         String user = n.text("user", "postgres");
@@ -266,23 +256,25 @@ public final class ConfigLoader {
             } catch (KopiException ex) {
                 throw bad("sources", ex.getMessage());
             }
-            Section s = new Section(e.getValue(), "sources." + name + ".");
+            ConfigSection s = new ConfigSection(e.getValue(), "sources." + name + ".", origin);
             s.keys(Set.of("datadir", "basebackup", "dump", "seed", "superuser", "schedule", "keep", "transform",
                     "password_file", "password_env", "database", "jobs", "schemas", "exclude_schemas",
                     "exclude_tables", "exclude_table_data", "no_owner", "max_rate", "warm"));
-            SourceDefinition d = new SourceDefinition(name, s.text("datadir", null), s.text("basebackup", null),
-                    s.text("dump", null), s.list("seed"), s.text("superuser", null), s.text("schedule", null),
-                    s.has("keep") ? (int) s.count("keep", 0) : null, s.list("transform"),
-                    s.text("password_file", null), s.text("password_env", null), s.text("database", null),
-                    s.has("jobs") ? (int) s.count("jobs", 0) : null, s.list("schemas"), s.list("exclude_schemas"),
-                    s.list("exclude_tables"), s.list("exclude_table_data"),
-                    s.has("no_owner") ? s.bool("no_owner", false) : null, s.text("max_rate", null),
-                    s.has("warm") ? (int) s.count("warm", 0) : null);
+            SourceDefinition d = SourceDefinition.builder(name).datadir(s.text("datadir", null))
+                    .basebackup(s.text("basebackup", null)).dump(s.text("dump", null)).seed(s.list("seed"))
+                    .superuser(s.text("superuser", null)).schedule(s.text("schedule", null))
+                    .keep(s.has("keep") ? (int) s.count("keep", 0) : null).transforms(s.list("transform"))
+                    .passwordFile(s.text("password_file", null)).passwordEnv(s.text("password_env", null))
+                    .database(s.text("database", null)).jobs(s.has("jobs") ? (int) s.count("jobs", 0) : null)
+                    .schemas(s.list("schemas")).excludeSchemas(s.list("exclude_schemas"))
+                    .excludeTables(s.list("exclude_tables")).excludeTableData(s.list("exclude_table_data"))
+                    .noOwner(s.has("no_owner") ? s.bool("no_owner", false) : null).maxRate(s.text("max_rate", null))
+                    .warm(s.has("warm") ? (int) s.count("warm", 0) : null).build();
             try {
-                out.put(name, d.toSource("config"));
+                out.put(name, d.toSource(Source.Origin.CONFIG));
             } catch (KopiException ex) {
                 // "source NAME: key: problem" becomes "config FILE: sources.NAME.key: problem"
-                String msg = ex.getMessage().replaceFirst("^source " + java.util.regex.Pattern.quote(name) + ": ", "");
+                String msg = ex.getMessage().replaceFirst("^source " + Pattern.quote(name) + ": ", "");
                 throw KopiException.invalid("config " + origin + ": sources." + name + (msg.matches("^[a-z_]+: .*")
                         ? "." : ": ") + msg);
             }
@@ -290,143 +282,11 @@ public final class ConfigLoader {
         return Map.copyOf(out);
     }
 
-    /** A mapping in the file, with the dotted prefix its keys are reported under. */
-    private final class Section {
-        final JsonNode node;
-        final String prefix;
-
-        Section(JsonNode node, String prefix) {
-            this.node = node;
-            this.prefix = prefix;
-        }
-
-        Section child(String key) {
-            return new Section(node.path(key), prefix + key + ".");
-        }
-
-        void keys(Set<String> allowed) {
-            if (node.isMissingNode() || node.isNull()) {
-                return;
-            }
-            if (!node.isObject()) {
-                throw bad(prefix.isEmpty() ? "(top level)" : prefix.substring(0, prefix.length() - 1), "must be a mapping");
-            }
-            for (Iterator<String> it = node.fieldNames(); it.hasNext(); ) {
-                String k = it.next();
-                if (!allowed.contains(k)) {
-                    throw bad(prefix + k, "is not a known key (known: " + String.join(", ", allowed.stream().sorted().toList()) + ")");
-                }
-            }
-        }
-
-        boolean has(String key) {
-            JsonNode v = node.path(key);
-            return !v.isMissingNode() && !v.isNull();
-        }
-
-        /** A sequence of single values, or one value standing for a list of one. */
-        java.util.List<String> list(String key) {
-            JsonNode v = node.path(key);
-            if (v.isMissingNode() || v.isNull()) {
-                return java.util.List.of();
-            }
-            if (v.isValueNode()) {
-                return java.util.List.of(v.asText().trim());
-            }
-            if (!v.isArray()) {
-                throw bad(prefix + key, "must be a list of values");
-            }
-            java.util.List<String> out = new java.util.ArrayList<>();
-            for (JsonNode item : v) {
-                if (!item.isValueNode() || item.isNull()) {
-                    throw bad(prefix + key, "must be a list of single values");
-                }
-                out.add(item.asText().trim());
-            }
-            return java.util.List.copyOf(out);
-        }
-
-        String text(String key, String dflt) {
-            JsonNode v = node.path(key);
-            if (v.isMissingNode() || v.isNull()) {
-                return dflt;
-            }
-            if (!v.isValueNode()) {
-                throw bad(prefix + key, "must be a single value");
-            }
-            return v.asText().trim();
-        }
-
-        boolean bool(String key, boolean dflt) {
-            String v = text(key, null);
-            if (v == null) {
-                return dflt;
-            }
-            return switch (v.toLowerCase(Locale.ROOT)) {
-                case "true", "yes", "on" -> true;
-                case "false", "no", "off" -> false;
-                default -> throw bad(prefix + key, "'" + v + "' is not true or false");
-            };
-        }
-
-        Path path(String key, Path dflt) {
-            String v = text(key, null);
-            if (v == null) {
-                return dflt;
-            }
-            if (!v.startsWith("/")) {
-                throw bad(prefix + key, "must be an absolute path, got '" + v + "'");
-            }
-            return pathOf(prefix + key, v);
-        }
-
-        long count(String key, long dflt) {
-            String v = text(key, Long.toString(dflt));
-            if (!v.matches("\\d{1,9}")) {
-                throw bad(prefix + key, "'" + v + "' is not a whole number");
-            }
-            return Long.parseLong(v);
-        }
-
-        long size(String key, String dflt) {
-            String v = text(key, dflt);
-            Matcher m = SIZE.matcher(v);
-            if (!m.matches()) {
-                throw bad(prefix + key, "'" + v + "' is not a size (use e.g. 512M, 20G)");
-            }
-            int shift = switch (m.group(2).toUpperCase(Locale.ROOT)) {
-                case "K" -> 10;
-                case "M" -> 20;
-                case "G" -> 30;
-                case "T" -> 40;
-                default -> 0;
-            };
-            try {
-                long base = Long.parseLong(m.group(1));
-                if (base > Long.MAX_VALUE >> shift) {
-                    throw new ArithmeticException("overflow");
-                }
-                return base << shift;
-            } catch (NumberFormatException | ArithmeticException e) {
-                throw bad(prefix + key, "'" + v + "' is too large");
-            }
-        }
-
-        Duration duration(String key, String dflt) {
-            String v = text(key, dflt);
-            try {
-                return Durations.parse(v);
-            } catch (IllegalArgumentException e) {
-                throw bad(prefix + key, e.getMessage());
-            }
-        }
-    }
-
     private static int bytes(Path p) {
-        return p.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
+        return p.toString().getBytes(StandardCharsets.UTF_8).length;
     }
 
     private KopiException bad(String key, String problem) {
-        return KopiException.invalid("config " + origin + ": " + key + ": " + problem);
+        return ConfigSection.bad(origin, key, problem);
     }
 }

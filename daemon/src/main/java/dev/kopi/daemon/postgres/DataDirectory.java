@@ -11,7 +11,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 
-import dev.kopi.daemon.KopiException;
+import dev.kopi.daemon.core.KopiException;
 import dev.kopi.sys.Errno;
 import dev.kopi.sys.SmallFile;
 import dev.kopi.sys.SysException;

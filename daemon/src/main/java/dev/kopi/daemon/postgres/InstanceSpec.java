@@ -4,18 +4,70 @@ import java.nio.file.Path;
 import java.util.Map;
 
 /**
- * Everything needed to start one postgres process on a data directory.
+ * Which Postgres instance: what to run it on, and how kopid reaches it. Everything about how it
+ * runs (its socket directory, its pg_hba.conf, its log, its OS identity) is decided by
+ * {@link Instances} from the kind, so callers cannot get it wrong.
  *
- * @param label     shown in ps and logs (cluster_name)
+ * @param kind      a clone (TCP on its port, the clone's role) or a staging instance (Unix socket only)
+ * @param name      the clone's name, or for staging the source's (labels and log files)
+ * @param key       what names its runtime files: the port for a clone, "sID" for a staging instance
  * @param dataDir   the data directory (a clone or staging volume root)
- * @param version   PG_VERSION, selects the binaries
- * @param port      TCP port, and the number in the Unix socket's name
- * @param listen    listen_addresses; empty for Unix socket only
- * @param socketDir unix_socket_directories (private to the postgres user)
- * @param hbaFile   the pg_hba.conf to use (written by the caller, outside the data directory)
- * @param logFile   where the server's stderr goes
- * @param settings  further -c settings
+ * @param version   PG_VERSION, which selects the binaries
+ * @param port      TCP port of a clone; for staging only the number in the socket file's name
+ * @param superuser the role kopid's own connections use; null while not yet known (staging)
+ * @param database  the database kopid's own connections use
+ * @param role      a clone's login role, ensured on every start; null for none
+ * @param settings  further server settings (-c name=value) beyond the configured ones
  */
-public record InstanceSpec(String label, Path dataDir, String version, int port, String listen, Path socketDir,
-                           Path hbaFile, Path logFile, Map<String, String> settings) {
+public record InstanceSpec(Kind kind, String name, String key, Path dataDir, String version, int port,
+                           String superuser, String database, LoginRole role, Map<String, String> settings) {
+    /** Staging instances listen on no TCP port; this number only names their socket file. */
+    public static final int STAGING_PORT = 5432;
+
+    /** The two kinds of instance Kopi runs. */
+    public enum Kind {
+        /** A clone's instance: serves its user over TCP, outlives kopid. */
+        CLONE,
+        /** A refresh's instance on a staging volume: kopid's private Unix socket only. */
+        STAGING
+    }
+
+    public InstanceSpec {
+        settings = settings == null ? Map.of() : Map.copyOf(settings);
+    }
+
+    /** A clone's instance on its volume {@code dataDir}. */
+    public static InstanceSpec clone(String name, Path dataDir, String version, int port, String superuser,
+                                     String database, LoginRole role) {
+        return new InstanceSpec(Kind.CLONE, name, Integer.toString(port), dataDir, version, port, superuser, database,
+                role, Map.of());
+    }
+
+    /** A staging instance of a refresh of {@code source}; {@code id} is the refresh's 8 hex digits. */
+    public static InstanceSpec staging(String id, String source, Path dataDir, String version,
+                                       Map<String, String> settings) {
+        return new InstanceSpec(Kind.STAGING, source, "s" + id, dataDir, version, STAGING_PORT, null, "template1",
+                null, settings);
+    }
+
+    /** The same instance, reached as {@code role} (a staging instance's superuser, once found). */
+    public InstanceSpec as(String role) {
+        return new InstanceSpec(kind, name, key, dataDir, version, port, role, database, this.role, settings);
+    }
+
+    /** The same clone instance, its role to be re-asserted rather than created (a restart). */
+    public InstanceSpec restarting() {
+        return role == null ? this : new InstanceSpec(kind, name, key, dataDir, version, port, superuser, database,
+                role.existing(), settings);
+    }
+
+    /** Shown in ps (cluster_name) and logs. */
+    public String label() {
+        return kind == Kind.CLONE ? "kopi-" + name : "kopi-refresh-" + name;
+    }
+
+    /** The base name of its log file below the state directory's logs/. */
+    public String logName() {
+        return kind == Kind.CLONE ? name : "refresh-" + name;
+    }
 }

@@ -3,7 +3,7 @@ package dev.kopi.daemon.postgres;
 import java.util.ArrayList;
 import java.util.List;
 
-import dev.kopi.daemon.KopiException;
+import dev.kopi.daemon.core.KopiException;
 import dev.kopi.sys.Posix;
 
 /** The unprivileged OS user that runs postgres; never root. */

@@ -3,7 +3,7 @@ package dev.kopi.daemon.postgres;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
-import dev.kopi.daemon.KopiException;
+import dev.kopi.daemon.core.KopiException;
 
 /**
  * Finds the server binaries matching a data directory's PG_VERSION, from a template such as

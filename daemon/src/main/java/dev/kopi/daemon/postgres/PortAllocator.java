@@ -6,7 +6,7 @@ import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.util.BitSet;
 
-import dev.kopi.daemon.KopiException;
+import dev.kopi.daemon.core.KopiException;
 
 /**
  * Hands out ports from the configured range, each to one clone at a time, skipping ports that
@@ -18,6 +18,18 @@ public final class PortAllocator {
     private final InetAddress probeAddress;
     private final BitSet taken = new BitSet();
     private int next;
+
+    /** The allocator of postgres.ports, probing on the first address of postgres.listen. */
+    public static PortAllocator forListen(PostgresConfig pg) {
+        try {
+            String first = pg.listen().split(",")[0].strip();
+            InetAddress probe = first.equals("*") || first.isEmpty() ? InetAddress.getByName("0.0.0.0")
+                    : InetAddress.getByName(first);
+            return new PortAllocator(pg.portFirst(), pg.portLast(), probe);
+        } catch (IOException e) {
+            throw KopiException.invalid("postgres.listen '" + pg.listen() + "' is not an address: " + e.getMessage());
+        }
+    }
 
     public PortAllocator(int first, int last, InetAddress probeAddress) {
         this.first = first;

@@ -12,7 +12,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.logging.Logger;
 
-import dev.kopi.daemon.KopiException;
+import dev.kopi.daemon.core.KopiException;
 import dev.kopi.daemon.process.ProcessRunner;
 import dev.kopi.daemon.storage.StorageErrors;
 import dev.kopi.sys.Posix;
@@ -54,7 +54,7 @@ public final class Postmaster {
      * Starts postgres and waits until it accepts connections; returns the postmaster's pid.
      * On failure nothing is left running and the error quotes the server's log.
      */
-    public long start(InstanceSpec spec) {
+    long start(Launch spec) {
         Path postgres = binaries.tool(spec.version(), "postgres");
         List<String> argv = new ArrayList<>();
         argv.add(postgres.toString());
@@ -111,7 +111,7 @@ public final class Postmaster {
         argv.add(name + "=" + value);
     }
 
-    private KopiException startFailed(InstanceSpec spec, String how, long logStart) {
+    private KopiException startFailed(Launch spec, String how, long logStart) {
         String tail = logTail(spec.logFile(), logStart);
         String message = "postgres for " + spec.label() + " " + how + ": " + tail;
         if (tail.contains("could not bind") || tail.contains("Address already in use")) {

@@ -10,7 +10,7 @@ import java.nio.file.StandardOpenOption;
 import java.util.Set;
 import java.util.logging.Logger;
 
-import dev.kopi.daemon.KopiException;
+import dev.kopi.daemon.core.KopiException;
 import dev.kopi.sys.Posix;
 
 /**
@@ -59,14 +59,12 @@ public final class RuntimeDirs {
         }
     }
 
-    /** A clone's socket directory, named by its port (clone names can be too long for a socket path). */
-    public Path socketDir(int port) {
-        return run.resolve(Integer.toString(port));
-    }
-
-    /** A staging instance's socket directory. */
-    public Path stagingSocketDir(String id) {
-        return run.resolve("s" + id);
+    /**
+     * The socket directory of the instance known by {@code key}: a clone's port (clone names can
+     * be too long for a socket path), or "sID" for a staging instance.
+     */
+    public Path socketDir(String key) {
+        return run.resolve(key);
     }
 
     /** Creates (as root, in root's run/) a socket directory and hands it to {@code user}, mode 0700. */

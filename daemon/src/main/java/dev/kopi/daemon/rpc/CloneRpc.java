@@ -1,6 +1,6 @@
 package dev.kopi.daemon.rpc;
 
-import dev.kopi.daemon.Clones;
+import dev.kopi.daemon.clone.Clones;
 import dev.kopi.proto.v1.Clone;
 import dev.kopi.proto.v1.CloneServiceGrpc;
 import dev.kopi.proto.v1.CreateCloneRequest;
@@ -24,8 +24,7 @@ public final class CloneRpc extends CloneServiceGrpc.CloneServiceImplBase {
 
     @Override
     public void createClone(CreateCloneRequest req, StreamObserver<Clone> out) {
-        Rpc.unary(out, () -> Protos.clone(clones.create(req.getSnapshot(), req.getName(), req.getDatabase(),
-                new Clones.Options(req.getTtl(), req.getIdleTimeout(), req.getProtect()))));
+        Rpc.unary(out, () -> Protos.clone(clones.create(Requests.clone(req))));
     }
 
     @Override
@@ -37,7 +36,7 @@ public final class CloneRpc extends CloneServiceGrpc.CloneServiceImplBase {
     public void listClones(ListClonesRequest req, StreamObserver<ListClonesResponse> out) {
         Rpc.unary(out, () -> {
             ListClonesResponse.Builder b = ListClonesResponse.newBuilder();
-            clones.list(req.getSnapshot()).forEach(v -> b.addClones(Protos.clone(v)));
+            clones.list(Requests.snapshot(req.getSnapshot())).forEach(v -> b.addClones(Protos.clone(v)));
             return b.build();
         });
     }
@@ -52,12 +51,14 @@ public final class CloneRpc extends CloneServiceGrpc.CloneServiceImplBase {
 
     @Override
     public void resetClone(ResetCloneRequest req, StreamObserver<Clone> out) {
-        Rpc.unary(out, () -> Protos.clone(clones.reset(req.getName(), req.getTo(), req.getLatest())));
+        Rpc.unary(out, () -> Protos.clone(clones.reset(req.getName(), Requests.snapshot(req.getTo()),
+                req.getLatest())));
     }
 
     @Override
     public void extendClone(ExtendCloneRequest req, StreamObserver<Clone> out) {
-        Rpc.unary(out, () -> Protos.clone(clones.extend(req.getName(), req.getBy())));
+        Rpc.unary(out, () -> Protos.clone(clones.extend(req.getName(), Requests.extension(req.getName(),
+                req.getBy()))));
     }
 
     @Override

@@ -3,7 +3,7 @@ package dev.kopi.daemon.rpc;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
-import dev.kopi.daemon.KopiException;
+import dev.kopi.daemon.core.KopiException;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 

@@ -2,7 +2,7 @@ package dev.kopi.daemon.rpc;
 
 import java.util.concurrent.atomic.AtomicBoolean;
 
-import dev.kopi.daemon.Events;
+import dev.kopi.daemon.core.Events;
 import dev.kopi.proto.v1.Event;
 import dev.kopi.proto.v1.EventServiceGrpc;
 import dev.kopi.proto.v1.WatchEventsRequest;

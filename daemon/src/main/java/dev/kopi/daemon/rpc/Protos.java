@@ -1,10 +1,9 @@
 package dev.kopi.daemon.rpc;
 
-import dev.kopi.daemon.CloneView;
-import dev.kopi.daemon.Events;
-import dev.kopi.daemon.Kopi;
-import dev.kopi.daemon.SnapshotView;
-import dev.kopi.daemon.Sources;
+import dev.kopi.daemon.clone.CloneView;
+import dev.kopi.daemon.core.Events;
+import dev.kopi.daemon.snapshot.SnapshotView;
+import dev.kopi.daemon.source.Sources;
 import dev.kopi.daemon.catalog.RefreshRecord;
 import dev.kopi.daemon.catalog.SnapshotRecord;
 import dev.kopi.proto.v1.Clone;
@@ -17,6 +16,7 @@ import dev.kopi.proto.v1.SourceSettings;
 import dev.kopi.proto.v1.AddSourceRequest;
 import dev.kopi.daemon.source.SourceDefinition;
 import dev.kopi.proto.v1.Status;
+import dev.kopi.daemon.status.DaemonStatus;
 
 /** Domain values to protobuf messages. */
 final class Protos {
@@ -27,7 +27,7 @@ final class Protos {
         var r = v.record();
         return Clone.newBuilder()
                 .setName(r.name())
-                .setSnapshot(r.snapshot())
+                .setSnapshot(r.snapshot().toString())
                 .setHost(v.host())
                 .setPort(r.port())
                 .setUser(r.user())
@@ -44,17 +44,17 @@ final class Protos {
                     case RESETTING -> CloneState.CLONE_STATE_RESETTING;
                 })
                 .setMessage(v.message())
-                .setCreatedAt(r.createdAt())
+                .setCreatedAt(r.createdAt().toString())
                 .setPid((int) v.pid())
                 .setPostgresVersion(r.version())
                 .setPath(v.path().toString())
-                .setExpiresAt(r.expiresAt() == null ? "" : r.expiresAt())
+                .setExpiresAt(r.expiresAt() == null ? "" : r.expiresAt().toString())
                 .setIdleTimeoutSeconds(v.idleTimeout().getSeconds())
                 .setProtected(r.protect())
                 .setLastActiveAt(v.lastActive() == null ? "" : v.lastActive().toString())
                 .setUsedBytes(v.usedBytes())
                 .setResetCount(r.resetCount())
-                .setResetAt(r.resetAt() == null ? "" : r.resetAt())
+                .setResetAt(r.resetAt() == null ? "" : r.resetAt().toString())
                 .build();
     }
 
@@ -67,14 +67,14 @@ final class Protos {
                 .setName(s.name())
                 .setSource(s.source())
                 .setTag(s.tag())
-                .setCreatedAt(s.createdAt())
+                .setCreatedAt(s.createdAt().toString())
                 .setPostgresVersion(s.version())
                 .setDatabase(s.database())
                 .setCloneCount(cloneCount)
                 .setLatest(latest)
                 .setSizeBytes(s.sizeBytes())
                 .setBuildMs(s.buildMs())
-                .setParent(s.parent() == null ? "" : s.parent())
+                .setParent(s.parent() == null ? "" : s.parent().toString())
                 .setFromClone(s.fromClone() == null ? "" : s.fromClone())
                 .setMessage(s.message() == null ? "" : s.message())
                 .setSeedHash(s.seedHash() == null ? "" : s.seedHash())
@@ -91,8 +91,8 @@ final class Protos {
     static Event event(Events.Event e) {
         return Event.newBuilder()
                 .setSeq(e.seq())
-                .setAt(e.at())
-                .setKind(e.kind())
+                .setAt(e.at().toString())
+                .setKind(e.kind().word())
                 .setName(e.name())
                 .setReason(e.reason())
                 .setMessage(e.message())
@@ -100,12 +100,12 @@ final class Protos {
     }
 
     static Source source(Sources.SourceView v) {
-        dev.kopi.daemon.source.Source src = v.source();
+        dev.kopi.daemon.source.Source src = v.source(); // the proto has a Source too
         Source.Builder b = Source.newBuilder()
                 .setName(src.name())
                 .setKind(src.kind().word())
                 .setLocation(src.location())
-                .setOrigin(src.origin())
+                .setOrigin(src.origin().word())
                 .setSnapshotCount(v.snapshotCount())
                 .setLatestSnapshot(v.latest().map(SnapshotRecord::name).orElse(""))
                 .setRefreshing(v.refreshing())
@@ -118,7 +118,7 @@ final class Protos {
 
     /** A source's settings as shown: file and variable names, never a password. */
     private static SourceSettings settings(dev.kopi.daemon.source.Source src) {
-        dev.kopi.daemon.source.SourceSettings s = src.settings();
+        dev.kopi.daemon.catalog.SourceSettings s = src.settings();
         SourceSettings.Builder b = SourceSettings.newBuilder()
                 .setKeep(s.keep())
                 .setWarm(s.warm())
@@ -152,12 +152,16 @@ final class Protos {
     /** What AddSource asks for, as a definition to validate; empty strings are "not given". */
     static SourceDefinition definition(AddSourceRequest r) {
         SourceSettings s = r.getSettings();
-        return new SourceDefinition(r.getName(), blankToNull(r.getDatadir()), blankToNull(r.getBasebackup()),
-                blankToNull(r.getDump()), r.getSeedList(), blankToNull(s.getSuperuser()), blankToNull(s.getSchedule()),
-                s.getKeep() == 0 ? null : s.getKeep(), s.getTransformsList(), blankToNull(s.getPasswordFile()),
-                blankToNull(s.getPasswordEnv()), blankToNull(s.getDatabase()), s.getJobs() == 0 ? null : s.getJobs(),
-                s.getSchemasList(), s.getExcludeSchemasList(), s.getExcludeTablesList(), s.getExcludeTableDataList(),
-                s.getNoOwner() ? Boolean.TRUE : null, blankToNull(s.getMaxRate()), s.getWarm() == 0 ? null : s.getWarm());
+        return SourceDefinition.builder(r.getName()).datadir(blankToNull(r.getDatadir()))
+                .basebackup(blankToNull(r.getBasebackup())).dump(blankToNull(r.getDump())).seed(r.getSeedList())
+                .superuser(blankToNull(s.getSuperuser())).schedule(blankToNull(s.getSchedule()))
+                .keep(s.getKeep() == 0 ? null : s.getKeep()).transforms(s.getTransformsList())
+                .passwordFile(blankToNull(s.getPasswordFile())).passwordEnv(blankToNull(s.getPasswordEnv()))
+                .database(blankToNull(s.getDatabase())).jobs(s.getJobs() == 0 ? null : s.getJobs())
+                .schemas(s.getSchemasList()).excludeSchemas(s.getExcludeSchemasList())
+                .excludeTables(s.getExcludeTablesList()).excludeTableData(s.getExcludeTableDataList())
+                .noOwner(s.getNoOwner() ? Boolean.TRUE : null).maxRate(blankToNull(s.getMaxRate()))
+                .warm(s.getWarm() == 0 ? null : s.getWarm()).build();
     }
 
     private static String blankToNull(String s) {
@@ -166,17 +170,17 @@ final class Protos {
 
     static RefreshResult refresh(RefreshRecord r) {
         return RefreshResult.newBuilder()
-                .setStartedAt(r.startedAt())
+                .setStartedAt(r.startedAt().toString())
                 .setDurationMs(r.durationMs())
                 .setOk(r.ok())
                 .setError(r.error() == null ? "" : r.error())
-                .setSnapshot(r.snapshot() == null ? "" : r.snapshot())
+                .setSnapshot(r.snapshot() == null ? "" : r.snapshot().toString())
                 .setUnchanged(r.unchanged())
-                .setTrigger(r.trigger() == null ? "" : r.trigger())
+                .setTrigger(r.trigger() == null ? "" : r.trigger().word())
                 .build();
     }
 
-    static Status status(Kopi.Status s, long nowMillis) {
+    static Status status(DaemonStatus s, long nowMillis) {
         return Status.newBuilder()
                 .setVersion(s.version())
                 .setBackend(s.backend())

@@ -1,6 +1,7 @@
 package dev.kopi.daemon.rpc;
 
-import dev.kopi.daemon.Snapshots;
+import dev.kopi.daemon.core.SnapshotRef;
+import dev.kopi.daemon.snapshot.Snapshots;
 import dev.kopi.proto.v1.CreateSnapshotRequest;
 import dev.kopi.proto.v1.DeleteSnapshotRequest;
 import dev.kopi.proto.v1.DeleteSnapshotResponse;
@@ -35,7 +36,7 @@ public final class SnapshotRpc extends SnapshotServiceGrpc.SnapshotServiceImplBa
     @Override
     public void deleteSnapshot(DeleteSnapshotRequest req, StreamObserver<DeleteSnapshotResponse> out) {
         Rpc.unary(out, () -> {
-            Snapshots.Deleted d = snapshots.delete(req.getName(), req.getForce());
+            Snapshots.Deleted d = snapshots.delete(SnapshotRef.parse(req.getName()), req.getForce());
             return DeleteSnapshotResponse.newBuilder().setName(d.name()).addAllDestroyedClones(d.destroyedClones()).build();
         });
     }

@@ -2,8 +2,9 @@ package dev.kopi.daemon.rpc;
 
 import java.util.concurrent.atomic.AtomicBoolean;
 
-import dev.kopi.daemon.Sources;
+import dev.kopi.daemon.source.Sources;
 import dev.kopi.daemon.catalog.SnapshotRecord;
+import dev.kopi.daemon.core.Trigger;
 import dev.kopi.proto.v1.AddSourceRequest;
 import dev.kopi.proto.v1.ListSourcesRequest;
 import dev.kopi.proto.v1.ListSourcesResponse;
@@ -59,7 +60,7 @@ public final class SourceRpc extends SourceServiceGrpc.SourceServiceImplBase {
         long t0 = System.nanoTime();
         if (req.getAsync()) {
             Rpc.unary(out, () -> {
-                sources.refreshAsync(req.getName(), Sources.BY_API);
+                sources.refreshAsync(req.getName(), Trigger.API);
                 return RefreshEvent.newBuilder().setPhase("started")
                         .setMessage("refresh of " + req.getName() + " started; 'kopictl sources' shows how it ends")
                         .build();
@@ -84,7 +85,7 @@ public final class SourceRpc extends SourceServiceGrpc.SourceServiceImplBase {
                         open.set(false);
                     }
                 }
-            }, Sources.BY_API);
+            }, Trigger.API);
         } catch (Throwable t) {
             if (open.get()) {
                 synchronized (out) {

@@ -1,6 +1,6 @@
 package dev.kopi.daemon.rpc;
 
-import dev.kopi.daemon.Kopi;
+import dev.kopi.daemon.status.StatusReporter;
 import dev.kopi.proto.v1.GetStatusRequest;
 import dev.kopi.proto.v1.Status;
 import dev.kopi.proto.v1.StatusServiceGrpc;
@@ -8,14 +8,14 @@ import io.grpc.stub.StreamObserver;
 
 /** kopi.v1.StatusService. */
 public final class StatusRpc extends StatusServiceGrpc.StatusServiceImplBase {
-    private final Kopi kopi;
+    private final StatusReporter status;
 
-    public StatusRpc(Kopi kopi) {
-        this.kopi = kopi;
+    public StatusRpc(StatusReporter status) {
+        this.status = status;
     }
 
     @Override
     public void getStatus(GetStatusRequest req, StreamObserver<Status> out) {
-        Rpc.unary(out, () -> Protos.status(kopi.status(), System.currentTimeMillis()));
+        Rpc.unary(out, () -> Protos.status(status.status(), System.currentTimeMillis()));
     }
 }

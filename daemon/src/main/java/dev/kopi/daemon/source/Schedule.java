@@ -14,7 +14,7 @@ import com.cronutils.model.definition.CronDefinitionBuilder;
 import com.cronutils.model.time.ExecutionTime;
 import com.cronutils.parser.CronParser;
 
-import dev.kopi.daemon.KopiException;
+import dev.kopi.daemon.core.KopiException;
 
 /**
  * A source's refresh schedule: a cron expression, parsed and evaluated by cron-utils (a kept

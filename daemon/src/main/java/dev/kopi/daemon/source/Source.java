@@ -4,6 +4,8 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
 
+import dev.kopi.daemon.catalog.SourceSettings;
+
 /**
  * A named line of snapshots and where its data comes from.
  *
@@ -14,21 +16,23 @@ import java.util.Locale;
  * @param seed      seed: SQL scripts run in order into a fresh cluster; else empty
  * @param superuser role to connect as while preparing, or null to guess
  * @param settings  schedule, retention, transforms, credentials and per-kind options
- * @param origin    "config" or "api"
+ * @param origin    where it was defined
  */
 public record Source(String name, Kind kind, Path datadir, Conninfo conninfo, List<Path> seed, String superuser,
-                     SourceSettings settings, String origin) {
-    /** Kept for callers that only know data directory sources. */
-    public static final String DATADIR = "datadir";
-
+                     SourceSettings settings, Origin origin) {
     public Source {
         seed = seed == null ? List.of() : List.copyOf(seed);
         settings = settings == null ? SourceSettings.NONE : settings;
     }
 
     /** A data directory source with default settings. */
-    public Source(String name, String kind, Path datadir, String superuser, String origin) {
-        this(name, Kind.of(kind), datadir, null, List.of(), superuser, SourceSettings.NONE, origin);
+    public static Source ofDatadir(String name, Path datadir, String superuser, Origin origin) {
+        return new Source(name, Kind.DATADIR, datadir, null, List.of(), superuser, SourceSettings.NONE, origin);
+    }
+
+    /** The data directory of a clone, as the source of a snapshot taken of it. */
+    public static Source ofClone(String snapshotName, Path cloneDir, String superuser) {
+        return ofDatadir(snapshotName, cloneDir, superuser, Origin.CLONE);
     }
 
     /** The same source with other settings. */
@@ -43,6 +47,20 @@ public record Source(String name, Kind kind, Path datadir, Conninfo conninfo, Li
             case BASEBACKUP, DUMP -> conninfo.masked();
             case SEED -> String.join(", ", seed.stream().map(Path::toString).toList());
         };
+    }
+
+    /** Where a source was defined. */
+    public enum Origin {
+        /** kopid's config file: changed there, not through the API. */
+        CONFIG,
+        /** {@code kopictl source add}: stored in the catalog. */
+        API,
+        /** A clone, for the one refresh that takes a snapshot of it. */
+        CLONE;
+
+        public String word() {
+            return name().toLowerCase(Locale.ROOT);
+        }
     }
 
     /** The kinds of source: how a refresh fills its staging volume. */

@@ -6,8 +6,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.regex.Pattern;
 
-import dev.kopi.daemon.KopiException;
-import dev.kopi.daemon.Names;
+import dev.kopi.daemon.catalog.SourceSettings;
+import dev.kopi.daemon.core.KopiException;
+import dev.kopi.daemon.core.Names;
 
 /**
  * A source as written by a person, in the config file or on {@code kopictl source add}: raw
@@ -33,27 +34,154 @@ public record SourceDefinition(String name, String datadir, String basebackup, S
         excludeTableData = orEmpty(excludeTableData);
     }
 
-    /** Without warm clones. */
-    public SourceDefinition(String name, String datadir, String basebackup, String dump, List<String> seed,
-                            String superuser, String schedule, Integer keep, List<String> transforms,
-                            String passwordFile, String passwordEnv, String database, Integer jobs,
-                            List<String> schemas, List<String> excludeSchemas, List<String> excludeTables,
-                            List<String> excludeTableData, Boolean noOwner, String maxRate) {
-        this(name, datadir, basebackup, dump, seed, superuser, schedule, keep, transforms, passwordFile, passwordEnv,
-                database, jobs, schemas, excludeSchemas, excludeTables, excludeTableData, noOwner, maxRate, null);
+    /** A definition named {@code name} with nothing set yet. */
+    public static Builder builder(String name) {
+        return new Builder().name(name);
     }
 
     /** A data directory source with nothing else set. */
     public static SourceDefinition ofDatadir(String name, String datadir, String superuser) {
-        return new SourceDefinition(name, datadir, null, null, List.of(), superuser, null, null, List.of(), null, null,
-                null, null, List.of(), List.of(), List.of(), List.of(), null, null);
+        return builder(name).datadir(datadir).superuser(superuser).build();
+    }
+
+    /** Builds a {@link SourceDefinition}: what is not set is "not given" (null, or empty for lists). */
+    public static final class Builder {
+        private String name;
+        private String datadir;
+        private String basebackup;
+        private String dump;
+        private List<String> seed;
+        private String superuser;
+        private String schedule;
+        private Integer keep;
+        private List<String> transforms;
+        private String passwordFile;
+        private String passwordEnv;
+        private String database;
+        private Integer jobs;
+        private List<String> schemas;
+        private List<String> excludeSchemas;
+        private List<String> excludeTables;
+        private List<String> excludeTableData;
+        private Boolean noOwner;
+        private String maxRate;
+        private Integer warm;
+
+        private Builder() {
+        }
+
+        public Builder name(String v) {
+            name = v;
+            return this;
+        }
+
+        public Builder datadir(String v) {
+            datadir = v;
+            return this;
+        }
+
+        public Builder basebackup(String v) {
+            basebackup = v;
+            return this;
+        }
+
+        public Builder dump(String v) {
+            dump = v;
+            return this;
+        }
+
+        public Builder seed(List<String> v) {
+            seed = v;
+            return this;
+        }
+
+        public Builder superuser(String v) {
+            superuser = v;
+            return this;
+        }
+
+        public Builder schedule(String v) {
+            schedule = v;
+            return this;
+        }
+
+        public Builder keep(Integer v) {
+            keep = v;
+            return this;
+        }
+
+        public Builder transforms(List<String> v) {
+            transforms = v;
+            return this;
+        }
+
+        public Builder passwordFile(String v) {
+            passwordFile = v;
+            return this;
+        }
+
+        public Builder passwordEnv(String v) {
+            passwordEnv = v;
+            return this;
+        }
+
+        public Builder database(String v) {
+            database = v;
+            return this;
+        }
+
+        public Builder jobs(Integer v) {
+            jobs = v;
+            return this;
+        }
+
+        public Builder schemas(List<String> v) {
+            schemas = v;
+            return this;
+        }
+
+        public Builder excludeSchemas(List<String> v) {
+            excludeSchemas = v;
+            return this;
+        }
+
+        public Builder excludeTables(List<String> v) {
+            excludeTables = v;
+            return this;
+        }
+
+        public Builder excludeTableData(List<String> v) {
+            excludeTableData = v;
+            return this;
+        }
+
+        public Builder noOwner(Boolean v) {
+            noOwner = v;
+            return this;
+        }
+
+        public Builder maxRate(String v) {
+            maxRate = v;
+            return this;
+        }
+
+        public Builder warm(Integer v) {
+            warm = v;
+            return this;
+        }
+
+        public SourceDefinition build() {
+            return new SourceDefinition(name, datadir, basebackup, dump, seed, superuser, schedule,
+                    keep, transforms, passwordFile, passwordEnv, database, jobs, schemas,
+                    excludeSchemas, excludeTables, excludeTableData, noOwner, maxRate, warm);
+        }
     }
 
     /** Validates every value; INVALID_ARGUMENT naming the key and what to write instead. */
-    public Source toSource(String origin) {
+    public Source toSource(Source.Origin origin) {
         // The config file is written by the admin and may say /data/pg/../pg2/; the API takes
         // only normalized paths, so what a client sees stored is what it sent.
-        boolean normalize = origin.equals("config");
+        boolean normalize = origin == Source.Origin.CONFIG;
         Names.require("source", name);
         int kinds = (blank(datadir) ? 0 : 1) + (blank(basebackup) ? 0 : 1) + (blank(dump) ? 0 : 1)
                 + (seed.isEmpty() ? 0 : 1);

@@ -5,8 +5,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Optional;
 
-import dev.kopi.daemon.KopiException;
-import dev.kopi.daemon.config.PoolConfig;
+import dev.kopi.daemon.core.KopiException;
 import dev.kopi.daemon.process.ProcessRunner;
 import dev.kopi.daemon.storage.btrfs.BtrfsBackend;
 import dev.kopi.daemon.storage.btrfs.EmbeddedPool;

@@ -7,7 +7,7 @@ import java.util.Optional;
 /**
  * The copy-on-write storage Kopi owns (Btrfs or ZFS). Kept to what the flows need: make a
  * staging volume, seal it into a read-only snapshot, clone a snapshot, destroy, list.
- * Failures are {@link dev.kopi.daemon.KopiException}s: RESOURCE_EXHAUSTED when the pool is
+ * Failures are {@link dev.kopi.daemon.core.KopiException}s: RESOURCE_EXHAUSTED when the pool is
  * full, INTERNAL with the system's message otherwise.
  */
 public interface StorageBackend {

@@ -2,7 +2,7 @@ package dev.kopi.daemon.storage;
 
 import java.io.IOException;
 
-import dev.kopi.daemon.KopiException;
+import dev.kopi.daemon.core.KopiException;
 import dev.kopi.sys.Errno;
 import dev.kopi.sys.SysException;
 

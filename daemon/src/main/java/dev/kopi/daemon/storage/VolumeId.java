@@ -2,7 +2,7 @@ package dev.kopi.daemon.storage;
 
 import java.util.Optional;
 
-import dev.kopi.daemon.Names;
+import dev.kopi.daemon.core.Names;
 
 /**
  * A volume in the pool, by role. Every volume's root is a PostgreSQL data directory. The layout

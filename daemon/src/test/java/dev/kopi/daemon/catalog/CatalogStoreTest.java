@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Instant;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Map;
@@ -16,7 +17,9 @@ import java.util.TreeMap;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import dev.kopi.daemon.KopiException;
+import dev.kopi.daemon.core.SnapshotRef;
+
+import dev.kopi.daemon.core.KopiException;
 
 class CatalogStoreTest {
     @TempDir
@@ -27,8 +30,10 @@ class CatalogStoreTest {
     }
 
     private static CatalogState fullState() {
-        SourceRecord withSuperuser = new SourceRecord("api-src", "datadir", "/data/pg", "admin", "2026-01-01T00:00:00Z");
-        RefreshRecord ok = new RefreshRecord("prod", "2026-11-23T02:00:00Z", 9_000L, true, "", "prod@20261123T020000Z");
+        SourceRecord withSuperuser = SourceRecord.ofDatadir("api-src", "/data/pg", "admin",
+                Instant.parse("2026-01-01T00:00:00Z"));
+        RefreshRecord ok = RefreshRecord.succeeded("prod", Instant.parse("2026-11-23T02:00:00Z"), 9_000L,
+                SnapshotRef.parse("prod@20261123T020000Z"), false, null);
         return new CatalogState(1,
                 new TreeMap<>(Map.of("prod", Records.source("prod"), "api-src", withSuperuser)),
                 new TreeMap<>(Map.of("prod@20261123T020000Z", Records.snapshot("prod", "20261123T020000Z"))),
@@ -105,8 +110,8 @@ class CatalogStoreTest {
     @Test
     void unknownFieldsFromAnOlderOrSameVersionAreIgnored() throws Exception {
         Files.writeString(file(), "{\"version\": 1, \"note\": \"hand edited\", \"sources\": {\"s\": "
-                + "{\"name\": \"s\", \"kind\": \"datadir\", \"datadir\": \"/d\", \"createdAt\": \"t\", \"extra\": 1}}}");
-        assertEquals(new SourceRecord("s", "datadir", "/d", null, "t"),
+                + "{\"name\": \"s\", \"kind\": \"datadir\", \"datadir\": \"/d\", \"createdAt\": \"2026-01-01T00:00:00Z\", \"extra\": 1}}}");
+        assertEquals(SourceRecord.ofDatadir("s", "/d", null, Instant.parse("2026-01-01T00:00:00Z")),
                 new CatalogStore(file()).load().sources().get("s"));
     }
 

@@ -14,7 +14,9 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import dev.kopi.daemon.KopiException;
+import dev.kopi.daemon.core.SnapshotRef;
+
+import dev.kopi.daemon.core.KopiException;
 
 class CatalogTest {
     @TempDir
@@ -53,7 +55,7 @@ class CatalogTest {
 
         Catalog again = reopened();
         assertEquals(List.of(src), again.sources());
-        assertEquals(Optional.of(snap), again.snapshot("prod@20261123T020000Z"));
+        assertEquals(Optional.of(snap), again.snapshot(SnapshotRef.parse("prod@20261123T020000Z")));
         assertEquals(Optional.of(clone), again.clone("c1"));
         assertEquals(Optional.of(refresh), again.refresh("prod"));
         assertEquals(Map.of("sources", 1, "snapshots", 1, "clones", 1), again.counts());
@@ -64,7 +66,7 @@ class CatalogTest {
         catalog.putClone(Records.clone("c1", "a@t1"));
         catalog.putClone(Records.clone("c1", "b@t2"));
         assertEquals(1, catalog.clones().size());
-        assertEquals("b@t2", reopened().clone("c1").orElseThrow().snapshot());
+        assertEquals("b@t2", reopened().clone("c1").orElseThrow().snapshot().toString());
     }
 
     @Test
@@ -72,7 +74,7 @@ class CatalogTest {
         catalog.putSnapshot(Records.snapshot("prod", "t1"));
         catalog.putClone(Records.clone("c1", "prod@t1"));
         catalog.removeClone("c1");
-        catalog.removeSnapshot("prod@t1");
+        catalog.removeSnapshot(SnapshotRef.parse("prod@t1"));
         Catalog again = reopened();
         assertTrue(again.clones().isEmpty());
         assertTrue(again.snapshots().isEmpty());
@@ -94,8 +96,8 @@ class CatalogTest {
         catalog.putClone(Records.clone("b", "prod@t2"));
         catalog.putClone(Records.clone("c", "prod@t1"));
         catalog.putClone(Records.clone("d", "prod2@t1"));
-        assertEquals(List.of("a", "c"), catalog.cloneNamesOf("prod@t1"));
-        assertEquals(List.of(), catalog.cloneNamesOf("prod"));
+        assertEquals(List.of("a", "c"), catalog.cloneNamesOf(SnapshotRef.parse("prod@t1")));
+        assertEquals(List.of(), catalog.cloneNamesOf(SnapshotRef.parse("prod")));
     }
 
     @Test
@@ -104,7 +106,7 @@ class CatalogTest {
         catalog.putSnapshot(Records.snapshot("prod", "t2"));
         catalog.putClone(Records.clone("a", "prod@t1"));
         catalog.putClone(Records.clone("b", "prod@t2"));
-        catalog.removeAll(List.of("prod@t1", "nope@x"), List.of("b", "ghost"));
+        catalog.removeAll(List.of(SnapshotRef.parse("prod@t1"), SnapshotRef.parse("nope@x")), List.of("b", "ghost"));
         Catalog again = reopened();
         assertEquals(List.of(Records.snapshot("prod", "t2")), again.snapshots());
         assertEquals(List.of(Records.clone("a", "prod@t1")), again.clones());

@@ -15,6 +15,8 @@ import java.util.TreeMap;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import dev.kopi.daemon.core.SnapshotRef;
+
 /** The lifetime and lineage fields of clone and snapshot records, in memory and on disk. */
 class LifecycleRecordsTest {
     private static final Instant AT = Instant.parse("2026-11-23T06:00:00Z");
@@ -24,6 +26,13 @@ class LifecycleRecordsTest {
 
     private Path file() {
         return dir.resolve("catalog.json");
+    }
+
+    /** A snapshot to reset onto. */
+    private static SnapshotRecord target(String name, String version, String superuser) {
+        SnapshotRef ref = SnapshotRef.parse(name);
+        return Records.snapshot(ref.source(), ref.tag().orElseThrow()).toBuilder().version(version)
+                .superuser(superuser).build();
     }
 
     private static CloneRecord plain() {
@@ -44,8 +53,7 @@ class LifecycleRecordsTest {
     void aPlainCloneNeverExpiresUsesTheDefaultIdleTimeoutAndIsUnprotected() {
         CloneRecord r = plain();
         assertNull(r.expiresAt());
-        assertNull(r.expiry());
-        assertNull(r.idleTimeoutSeconds());
+                assertNull(r.idleTimeout());
         assertFalse(r.protect());
         assertEquals(0, r.resetCount());
         assertNull(r.resetAt());
@@ -54,33 +62,32 @@ class LifecycleRecordsTest {
     @Test
     void withExpirySetsAndClearsTheExpiry() {
         CloneRecord r = plain().withExpiry(AT);
-        assertEquals("2026-11-23T06:00:00Z", r.expiresAt());
-        assertEquals(AT, r.expiry());
+        assertEquals("2026-11-23T06:00:00Z", r.expiresAt().toString());
+        assertEquals(AT, r.expiresAt());
         assertSameIdentity(plain(), r);
         CloneRecord cleared = r.withExpiry(null);
         assertNull(cleared.expiresAt());
-        assertNull(cleared.expiry());
-    }
+            }
 
     @Test
     void withIdleTimeoutKeepsWholeSecondsAndZeroForNever() {
-        assertEquals(1800L, plain().withIdleTimeout(Duration.ofMinutes(30)).idleTimeoutSeconds());
-        assertEquals(0L, plain().withIdleTimeout(Duration.ZERO).idleTimeoutSeconds());
+        assertEquals(1800L, plain().withIdleTimeout(Duration.ofMinutes(30)).idleTimeout().getSeconds());
+        assertEquals(0L, plain().withIdleTimeout(Duration.ZERO).idleTimeout().getSeconds());
     }
 
     @Test
     void withersChangeOnlyTheirOwnField() {
         CloneRecord all = plain().withExpiry(AT).withIdleTimeout(Duration.ofMinutes(5)).withProtect(true);
-        assertEquals(AT, all.expiry());
-        assertEquals(300L, all.idleTimeoutSeconds());
+        assertEquals(AT, all.expiresAt());
+        assertEquals(300L, all.idleTimeout().getSeconds());
         assertTrue(all.protect());
         assertSameIdentity(plain(), all);
         assertEquals(plain().snapshot(), all.snapshot());
 
         CloneRecord unprotected = all.withProtect(false);
         assertFalse(unprotected.protect());
-        assertEquals(AT, unprotected.expiry());
-        assertEquals(300L, unprotected.idleTimeoutSeconds());
+        assertEquals(AT, unprotected.expiresAt());
+        assertEquals(300L, unprotected.idleTimeout().getSeconds());
     }
 
     @Test
@@ -88,22 +95,22 @@ class LifecycleRecordsTest {
         CloneRecord before = plain().withExpiry(AT).withIdleTimeout(Duration.ofMinutes(5)).withProtect(true);
         Instant when = Instant.parse("2026-11-23T05:00:00Z");
 
-        CloneRecord once = before.reset("prod@20261124T020000Z", "17", "admin", when);
-        CloneRecord twice = once.reset("prod@20261123T020000Z", "16", "postgres", when.plusSeconds(60));
+        CloneRecord once = before.reset(target("prod@20261124T020000Z", "17", "admin"), when);
+        CloneRecord twice = once.reset(target("prod@20261123T020000Z", "16", "postgres"), when.plusSeconds(60));
 
-        assertEquals("prod@20261124T020000Z", once.snapshot());
+        assertEquals("prod@20261124T020000Z", once.snapshot().toString());
         assertEquals("17", once.version());
         assertEquals("admin", once.superuser());
         assertEquals(1, once.resetCount());
-        assertEquals("2026-11-23T05:00:00Z", once.resetAt());
+        assertEquals("2026-11-23T05:00:00Z", once.resetAt().toString());
         assertSameIdentity(before, once);
         assertEquals(before.expiresAt(), once.expiresAt());
-        assertEquals(before.idleTimeoutSeconds(), once.idleTimeoutSeconds());
+        assertEquals(before.idleTimeout(), once.idleTimeout());
         assertTrue(once.protect());
 
         assertEquals(2, twice.resetCount());
-        assertEquals("2026-11-23T05:01:00Z", twice.resetAt());
-        assertEquals("prod@20261123T020000Z", twice.snapshot());
+        assertEquals("2026-11-23T05:01:00Z", twice.resetAt().toString());
+        assertEquals("prod@20261123T020000Z", twice.snapshot().toString());
     }
 
     @Test
@@ -117,22 +124,23 @@ class LifecycleRecordsTest {
     @Test
     void branchedFromAddsLineageAndKeepsEverythingElse() {
         SnapshotRecord s = Records.snapshot("feature", "20261123T050000Z");
-        SnapshotRecord b = s.branchedFrom("prod@20261123T020000Z", "c1", "before the migration");
-        assertEquals("prod@20261123T020000Z", b.parent());
+        SnapshotRecord b = s.branchedFrom(SnapshotRef.parse("prod@20261123T020000Z"), "c1", "before the migration");
+        assertEquals("prod@20261123T020000Z", b.parent().toString());
         assertEquals("c1", b.fromClone());
         assertEquals("before the migration", b.message());
         assertEquals(new SnapshotRecord(s.source(), s.tag(), s.createdAt(), s.version(), s.superuser(), s.database(),
-                s.sizeBytes(), s.buildMs(), "prod@20261123T020000Z", "c1", "before the migration"), b);
+                s.sizeBytes(), s.buildMs(), SnapshotRef.parse("prod@20261123T020000Z"), "c1", "before the migration",
+                null), b);
         assertEquals("feature@20261123T050000Z", b.name());
     }
 
     @Test
     void newFieldsRoundTripThroughTheStore() {
         CloneRecord clone = plain().withExpiry(AT).withIdleTimeout(Duration.ZERO).withProtect(true)
-                .reset("prod@20261124T020000Z", "16", "postgres", Instant.parse("2026-11-23T05:00:00Z"));
+                .reset(target("prod@20261124T020000Z", "16", "postgres"), Instant.parse("2026-11-23T05:00:00Z"));
         CloneRecord defaults = Records.clone("c2", "prod@20261123T020000Z");
         SnapshotRecord branch = Records.snapshot("feature", "20261123T050000Z")
-                .branchedFrom("prod@20261123T020000Z", "c1", "note \"quoted\" ünïcode");
+                .branchedFrom(SnapshotRef.parse("prod@20261123T020000Z"), "c1", "note \"quoted\" ünïcode");
         CatalogState state = new CatalogState(1, new TreeMap<>(),
                 new TreeMap<>(Map.of(branch.name(), branch)),
                 new TreeMap<>(Map.of("c1", clone, "c2", defaults)), new TreeMap<>());
@@ -140,15 +148,15 @@ class LifecycleRecordsTest {
 
         CatalogState loaded = new CatalogStore(file()).load();
         assertEquals(state, loaded);
-        assertEquals(0L, loaded.clones().get("c1").idleTimeoutSeconds(), "zero (never) is not confused with null");
-        assertNull(loaded.clones().get("c2").idleTimeoutSeconds(), "null (the default) is not confused with zero");
+        assertEquals(0L, loaded.clones().get("c1").idleTimeout().getSeconds(), "zero (never) is not confused with null");
+        assertNull(loaded.clones().get("c2").idleTimeout(), "null (the default) is not confused with zero");
         assertEquals(1, loaded.clones().get("c1").resetCount());
     }
 
     @Test
     void savedFileNamesTheNewFields() throws Exception {
         CloneRecord clone = plain().withExpiry(AT).withIdleTimeout(Duration.ofMinutes(1)).withProtect(true);
-        SnapshotRecord branch = Records.snapshot("feature", "t1").branchedFrom("prod@t0", "c1", "m");
+        SnapshotRecord branch = Records.snapshot("feature", "t1").branchedFrom(SnapshotRef.parse("prod@t0"), "c1", "m");
         new CatalogStore(file()).save(new CatalogState(1, new TreeMap<>(), new TreeMap<>(Map.of(branch.name(), branch)),
                 new TreeMap<>(Map.of("c1", clone)), new TreeMap<>()));
         String json = Files.readString(file());
@@ -201,8 +209,7 @@ class LifecycleRecordsTest {
         CloneRecord c = s.clones().get("c1");
         assertEquals(Records.clone("c1", "prod@20261123T020000Z"), c);
         assertNull(c.expiresAt());
-        assertNull(c.expiry());
-        assertNull(c.idleTimeoutSeconds());
+                assertNull(c.idleTimeout());
         assertFalse(c.protect());
         assertEquals(0, c.resetCount());
         assertNull(c.resetAt());
@@ -224,17 +231,19 @@ class LifecycleRecordsTest {
         Catalog reopened = new Catalog(new CatalogStore(file()));
         assertEquals(extended, reopened.clone("c1").orElseThrow());
         assertEquals(Records.snapshot("prod", "20261123T020000Z"),
-                reopened.snapshot("prod@20261123T020000Z").orElseThrow());
+                reopened.snapshot(SnapshotRef.parse("prod@20261123T020000Z")).orElseThrow());
     }
 
     @Test
     void explicitNullsLoadLikeAbsentFields() throws Exception {
         Files.writeString(file(), """
                 {"version": 1, "clones": {"c1": {"name": "c1", "snapshot": "prod@t", "port": 6501, "user": "u",
-                 "password": "p", "database": "app", "createdAt": "t", "version": "16", "superuser": "postgres",
+                 "password": "p", "database": "app", "createdAt": "2026-11-23T03:00:00Z", "version": "16", "superuser": "postgres",
                  "expiresAt": null, "idleTimeoutSeconds": null, "resetAt": null}}}
                 """);
         CloneRecord c = new CatalogStore(file()).load().clones().get("c1");
-        assertEquals(new CloneRecord("c1", "prod@t", 6501, "u", "p", "app", "t", "16", "postgres"), c);
+        assertEquals(CloneRecord.builder().name("c1").snapshot(SnapshotRef.parse("prod@t")).port(6501).user("u")
+                .password("p").database("app").createdAt(Instant.parse("2026-11-23T03:00:00Z")).version("16")
+                .superuser("postgres").build(), c);
     }
 }

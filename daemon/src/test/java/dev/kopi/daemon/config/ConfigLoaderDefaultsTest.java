@@ -13,6 +13,8 @@ import java.time.Duration;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
+import dev.kopi.daemon.postgres.PostgresConfig;
+import dev.kopi.daemon.storage.PoolConfig;
 
 class ConfigLoaderDefaultsTest {
     private final Config config = ConfigLoader.defaults();
@@ -25,7 +27,7 @@ class ConfigLoaderDefaultsTest {
         assertEquals(Path.of("/var/lib/kopi/catalog.json"), config.catalogFile());
         RuntimeDirs runtime = new RuntimeDirs(config.state());
         assertEquals(Path.of("/var/lib/kopi/logs/c.log"), runtime.logFile("c"));
-        assertEquals(Path.of("/var/lib/kopi/run/6500"), runtime.socketDir(6500));
+        assertEquals(Path.of("/var/lib/kopi/run/6500"), runtime.socketDir("6500"));
         assertEquals(Path.of("/var/lib/kopi/hba/6500.conf"), runtime.hbaFile("6500"));
     }
 

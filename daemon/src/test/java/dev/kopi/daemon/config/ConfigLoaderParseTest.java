@@ -17,7 +17,9 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
 import dev.kopi.daemon.source.Source;
-import dev.kopi.daemon.KopiException;
+import dev.kopi.daemon.core.KopiException;
+import dev.kopi.daemon.postgres.PostgresConfig;
+import dev.kopi.daemon.storage.PoolConfig;
 
 class ConfigLoaderParseTest {
     private static final String FULL = """
@@ -75,8 +77,8 @@ class ConfigLoaderParseTest {
     @Test
     void sourcesSectionWithNormalizedDataDirectories() {
         assertEquals(Map.of(
-                "prod-nightly", new Source("prod-nightly", "datadir", Path.of("/var/lib/postgresql/16/main"), "admin", "config"),
-                "staging.db", new Source("staging.db", "datadir", Path.of("/data/pg2"), null, "config")), config.sources());
+                "prod-nightly", Source.ofDatadir("prod-nightly", Path.of("/var/lib/postgresql/16/main"), "admin", Source.Origin.CONFIG),
+                "staging.db", Source.ofDatadir("staging.db", Path.of("/data/pg2"), null, Source.Origin.CONFIG)), config.sources());
     }
 
     @Test

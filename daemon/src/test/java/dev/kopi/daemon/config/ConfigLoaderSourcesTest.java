@@ -18,9 +18,9 @@ import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
-import dev.kopi.daemon.KopiException;
+import dev.kopi.daemon.core.KopiException;
 import dev.kopi.daemon.source.Source;
-import dev.kopi.daemon.source.SourceSettings;
+import dev.kopi.daemon.catalog.SourceSettings;
 
 /** The sources section: every key, and errors as "config ORIGIN: sources.NAME.KEY: problem". */
 class ConfigLoaderSourcesTest {
@@ -63,7 +63,7 @@ class ConfigLoaderSourcesTest {
                 """.formatted(SECRET));
         assertEquals("replica", s.name());
         assertEquals(Source.Kind.BASEBACKUP, s.kind());
-        assertEquals("config", s.origin());
+        assertEquals("config", s.origin().word());
         assertEquals(SECRET, s.conninfo().password());
         assertEquals("admin", s.superuser());
         assertEquals(new SourceSettings("0 3 * * *", 3, List.of("/etc/kopi/mask/users.sql",

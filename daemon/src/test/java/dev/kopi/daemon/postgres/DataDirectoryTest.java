@@ -17,7 +17,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
-import dev.kopi.daemon.KopiException;
+import dev.kopi.daemon.core.KopiException;
 
 class DataDirectoryTest {
     @TempDir

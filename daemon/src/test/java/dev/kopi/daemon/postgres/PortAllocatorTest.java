@@ -22,7 +22,8 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 
-import dev.kopi.daemon.KopiException;
+import dev.kopi.daemon.core.KopiException;
+import dev.kopi.daemon.testing.FreePorts;
 
 class PortAllocatorTest {
     private static final InetAddress LOOPBACK = InetAddress.getLoopbackAddress();

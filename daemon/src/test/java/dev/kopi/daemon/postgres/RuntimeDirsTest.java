@@ -13,7 +13,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import dev.kopi.daemon.KopiException;
+import dev.kopi.daemon.core.KopiException;
 
 class RuntimeDirsTest {
     @TempDir
@@ -31,7 +31,7 @@ class RuntimeDirsTest {
     @Test
     void removingASocketDirUnlinksPlantedSymlinksWithoutFollowingThem() throws Exception {
         Path precious = Files.writeString(state.resolve("precious"), "keep me");
-        Path sockets = Files.createDirectory(dirs.socketDir(6500));
+        Path sockets = Files.createDirectory(dirs.socketDir("6500"));
         Files.createSymbolicLink(sockets.resolve(".s.PGSQL.6500.lock"), precious);
         Files.createSymbolicLink(sockets.resolve("etc"), state);
         dirs.removeSocketDir(sockets);
@@ -42,9 +42,9 @@ class RuntimeDirsTest {
 
     @Test
     void staleRuntimeFilesGoButThoseOfPortsInUseStay() throws Exception {
-        Files.createDirectory(dirs.socketDir(6500));
-        Files.createDirectory(dirs.socketDir(6501));
-        Files.createDirectory(dirs.stagingSocketDir("0badbeef"));
+        Files.createDirectory(dirs.socketDir("6500"));
+        Files.createDirectory(dirs.socketDir("6501"));
+        Files.createDirectory(dirs.socketDir("s0badbeef"));
         Files.writeString(dirs.hbaFile("6500"), "x");
         Files.writeString(dirs.hbaFile("6501"), "x");
         Files.writeString(dirs.hbaFile("s0badbeef"), "x");
@@ -52,11 +52,11 @@ class RuntimeDirsTest {
 
         dirs.removeStale(Set.of(6500));
 
-        assertTrue(Files.exists(dirs.socketDir(6500)));
+        assertTrue(Files.exists(dirs.socketDir("6500")));
         assertTrue(Files.exists(dirs.hbaFile("6500")));
-        assertFalse(Files.exists(dirs.socketDir(6501)));
+        assertFalse(Files.exists(dirs.socketDir("6501")));
         assertFalse(Files.exists(dirs.hbaFile("6501")));
-        assertFalse(Files.exists(dirs.stagingSocketDir("0badbeef")));
+        assertFalse(Files.exists(dirs.socketDir("s0badbeef")));
         assertFalse(Files.exists(dirs.hbaFile("s0badbeef")));
         assertTrue(Files.exists(state.resolve("run/not-ours")), "only what matches our own naming is removed");
     }

@@ -14,16 +14,23 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.Test;
 
-import dev.kopi.daemon.Sources;
+import dev.kopi.daemon.core.Trigger;
+import dev.kopi.daemon.core.SnapshotRef;
+import dev.kopi.daemon.source.Sources;
 import dev.kopi.daemon.catalog.RefreshRecord;
 import dev.kopi.daemon.catalog.SnapshotRecord;
 import dev.kopi.daemon.source.Conninfo;
 import dev.kopi.daemon.source.Source;
 import dev.kopi.daemon.source.SourceDefinition;
-import dev.kopi.daemon.source.SourceSettings;
+import dev.kopi.daemon.catalog.SourceSettings;
 import dev.kopi.proto.v1.AddSourceRequest;
 
 class ProtosSourceTest {
+    private static SnapshotRecord snapshot(String source, String tag) {
+        return SnapshotRecord.builder().source(source).tag(tag).createdAt(Instant.parse("2026-11-23T02:00:00Z"))
+                .version("16").superuser("admin").database("app").sizeBytes(1).buildMs(1).build();
+    }
+
     private static final String SECRET = "s3cret";
 
     private static Sources.SourceView view(Source s) {
@@ -38,11 +45,11 @@ class ProtosSourceTest {
         for (Source.Kind kind : List.of(Source.Kind.BASEBACKUP, Source.Kind.DUMP)) {
             Source s = new Source("db", kind, null, Conninfo.parse(conn), List.of(), "admin",
                     new SourceSettings("0 3 * * *", 2, List.of("/etc/kopi/mask.sql"), null, null, null, null, null),
-                    "api");
+                    Source.Origin.API);
             dev.kopi.proto.v1.Source p = Protos.source(new Sources.SourceView(s, 3,
-                    Optional.of(new SnapshotRecord("db", "t1", "c", "16", "admin", "app", 1, 1)),
-                    Optional.of(new RefreshRecord("db", "2026-11-23T03:00:00Z", 5, true, "", "db@t1", false,
-                            "schedule")),
+                    Optional.of(snapshot("db", "t1")),
+                    Optional.of(RefreshRecord.succeeded("db", Instant.parse("2026-11-23T03:00:00Z"), 5,
+                            SnapshotRef.parse("db@t1"), false, Trigger.SCHEDULE)),
                     true, Instant.parse("2026-11-24T03:00:00Z"), "at 03:00"));
             assertFalse(p.toString().contains(SECRET), p.toString());
             assertFalse(p.toByteString().toStringUtf8().contains(SECRET), "not in the wire form either");
@@ -55,7 +62,7 @@ class ProtosSourceTest {
     @Test
     void passwordFileAndEnvAreShownByNameOnly() {
         Source s = new Source("db", Source.Kind.DUMP, null, Conninfo.parse("host=db1"), List.of(), null,
-                new SourceSettings(null, 0, List.of(), "/etc/kopi/pw", null, null, null, null), "api");
+                new SourceSettings(null, 0, List.of(), "/etc/kopi/pw", null, null, null, null), Source.Origin.API);
         var settings = Protos.source(view(s)).getSettings();
         assertEquals("/etc/kopi/pw", settings.getPasswordFile());
         assertEquals("", settings.getPasswordEnv());
@@ -66,10 +73,10 @@ class ProtosSourceTest {
         Source s = new Source("copy", Source.Kind.DUMP, null, Conninfo.parse("host=db1 dbname=app"), List.of(), "admin",
                 new SourceSettings("@daily", 4, List.of("/m1.sql", "/m2.sql"), null, "KOPI_PW", "appcopy",
                         new SourceSettings.DumpOptions(3, List.of("public"), List.of("audit"), List.of("t1"),
-                                List.of("t2"), true), null), "config");
+                                List.of("t2"), true), null), Source.Origin.CONFIG);
         dev.kopi.proto.v1.Source p = Protos.source(new Sources.SourceView(s, 2,
-                Optional.of(new SnapshotRecord("copy", "t9", "c", "16", "admin", "app", 1, 1)),
-                Optional.of(new RefreshRecord("copy", "2026-11-23T03:00:00Z", 5, false, "pool is full", "", false,
+                Optional.of(snapshot("copy", "t9")),
+                Optional.of(RefreshRecord.failed("copy", Instant.parse("2026-11-23T03:00:00Z"), 5, "pool is full",
                         null)),
                 false, Instant.parse("2026-11-24T00:00:00Z"), "at 00:00"));
         assertEquals("copy", p.getName());
@@ -102,7 +109,7 @@ class ProtosSourceTest {
 
     @Test
     void aSourceWithoutScheduleOrRefreshes() {
-        Source s = new Source("shop", "datadir", Path.of("/srv/pg"), null, "config");
+        Source s = Source.ofDatadir("shop", Path.of("/srv/pg"), null, Source.Origin.CONFIG);
         dev.kopi.proto.v1.Source p = Protos.source(view(s));
         assertEquals("/srv/pg", p.getLocation());
         assertEquals("", p.getNextRefreshAt());
@@ -116,7 +123,7 @@ class ProtosSourceTest {
     @Test
     void seedSourcesListTheirScripts() {
         Source s = new Source("seeded", Source.Kind.SEED, null, null, List.of(Path.of("/a.sql"), Path.of("/b.sql")),
-                null, SourceSettings.NONE, "api");
+                null, SourceSettings.NONE, Source.Origin.API);
         assertEquals("/a.sql, /b.sql", Protos.source(view(s)).getLocation());
     }
 
@@ -178,7 +185,7 @@ class ProtosSourceTest {
         assertNull(d.passwordFile());
         assertNull(d.passwordEnv());
         // so a data directory source from the API validates: no dump options were "given"
-        assertEquals(Source.Kind.DATADIR, d.toSource("api").kind());
+        assertEquals(Source.Kind.DATADIR, d.toSource(Source.Origin.API).kind());
     }
 
     @Test
@@ -194,8 +201,8 @@ class ProtosSourceTest {
         SourceDefinition fixed = new SourceDefinition(d.name(), d.datadir(), d.basebackup(), d.dump(), List.of(),
                 d.superuser(), d.schedule(), d.keep(), d.transforms(), d.passwordFile(), d.passwordEnv(), d.database(),
                 d.jobs(), d.schemas(), d.excludeSchemas(), d.excludeTables(), d.excludeTableData(), d.noOwner(),
-                d.maxRate());
-        Source s = fixed.toSource("api");
+                d.maxRate(), d.warm());
+        Source s = fixed.toSource(Source.Origin.API);
         dev.kopi.proto.v1.Source p = Protos.source(view(s));
         assertEquals("50M", p.getSettings().getMaxRate());
         assertEquals(2, p.getSettings().getKeep());

@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import org.junit.jupiter.api.Test;
 
-import dev.kopi.daemon.KopiException;
+import dev.kopi.daemon.core.KopiException;
 import dev.kopi.daemon.config.ConfigLoader;
 import dev.kopi.daemon.source.Source;
 import dev.kopi.proto.v1.AddSourceRequest;
@@ -25,9 +25,9 @@ class WarmSettingsTest {
     @Test
     void apiFieldSetsWarmClonesAndTheSourceShowsIt() {
         Source s = Protos.definition(AddSourceRequest.newBuilder().setName("demo").setDatadir("/d")
-                .setSettings(SourceSettings.newBuilder().setWarm(2)).build()).toSource("api");
+                .setSettings(SourceSettings.newBuilder().setWarm(2)).build()).toSource(Source.Origin.API);
         assertEquals(2, s.settings().warm());
-        assertEquals(2, Protos.source(new dev.kopi.daemon.Sources.SourceView(s, 0, java.util.Optional.empty(),
+        assertEquals(2, Protos.source(new dev.kopi.daemon.source.Sources.SourceView(s, 0, java.util.Optional.empty(),
                 java.util.Optional.empty(), false, null, "")).getSettings().getWarm());
     }
 

@@ -15,7 +15,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
-import dev.kopi.daemon.KopiException;
+import dev.kopi.daemon.core.KopiException;
 
 class ScheduleTest {
     /** A Monday. */

@@ -18,7 +18,8 @@ import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
-import dev.kopi.daemon.KopiException;
+import dev.kopi.daemon.catalog.SourceSettings;
+import dev.kopi.daemon.core.KopiException;
 
 class SourceDefinitionTest {
     static final String SECRET = "s3cretPw";
@@ -47,9 +48,11 @@ class SourceDefinitionTest {
         String maxRate;
 
         SourceDefinition build() {
-            return new SourceDefinition(name, datadir, basebackup, dump, seed, superuser, schedule, keep, transforms,
-                    passwordFile, passwordEnv, database, jobs, schemas, excludeSchemas, excludeTables,
-                    excludeTableData, noOwner, maxRate);
+            return SourceDefinition.builder(name).datadir(datadir).basebackup(basebackup).dump(dump).seed(seed)
+                    .superuser(superuser).schedule(schedule).keep(keep).transforms(transforms)
+                    .passwordFile(passwordFile).passwordEnv(passwordEnv).database(database).jobs(jobs)
+                    .schemas(schemas).excludeSchemas(excludeSchemas).excludeTables(excludeTables)
+                    .excludeTableData(excludeTableData).noOwner(noOwner).maxRate(maxRate).build();
         }
     }
 
@@ -83,7 +86,7 @@ class SourceDefinitionTest {
     }
 
     private static KopiException refused(Def d, String origin) {
-        KopiException e = assertThrows(KopiException.class, () -> d.build().toSource(origin));
+        KopiException e = assertThrows(KopiException.class, () -> d.build().toSource(Source.Origin.valueOf(origin.toUpperCase(java.util.Locale.ROOT))));
         assertEquals(KopiException.Kind.INVALID_ARGUMENT, e.kind(), e.getMessage());
         assertFalse(e.getMessage().contains(SECRET), () -> "password in: " + e.getMessage());
         return e;
@@ -99,23 +102,23 @@ class SourceDefinitionTest {
 
     @Test
     void eachKindOnItsOwn() {
-        Source a = datadir().build().toSource("api");
+        Source a = datadir().build().toSource(Source.Origin.API);
         assertEquals(Source.Kind.DATADIR, a.kind());
         assertEquals(Path.of("/var/lib/postgresql/16/main"), a.datadir());
         assertNull(a.conninfo());
-        assertEquals("api", a.origin());
+        assertEquals("api", a.origin().word());
 
-        Source b = basebackup().build().toSource("api");
+        Source b = basebackup().build().toSource(Source.Origin.API);
         assertEquals(Source.Kind.BASEBACKUP, b.kind());
         assertEquals("db1", b.conninfo().get("host"));
         assertNull(b.datadir());
 
-        Source c = dump().build().toSource("config");
+        Source c = dump().build().toSource(Source.Origin.CONFIG);
         assertEquals(Source.Kind.DUMP, c.kind());
         assertEquals("app", c.conninfo().get("dbname"));
-        assertEquals("config", c.origin());
+        assertEquals("config", c.origin().word());
 
-        Source s = seed().build().toSource("api");
+        Source s = seed().build().toSource(Source.Origin.API);
         assertEquals(Source.Kind.SEED, s.kind());
         assertEquals(List.of(Path.of("/srv/seed/01-schema.sql"), Path.of("/srv/seed/02-data.sql")), s.seed());
     }
@@ -182,14 +185,14 @@ class SourceDefinitionTest {
         KopiException e = refused(d, "api");
         assertNamesKey("datadir", e);
         assertTrue(e.getMessage().contains("normalized"), e.getMessage());
-        assertEquals(Path.of(dir).normalize(), d.build().toSource("config").datadir());
+        assertEquals(Path.of(dir).normalize(), d.build().toSource(Source.Origin.CONFIG).datadir());
     }
 
     @Test
     void aTrailingSlashIsNotUnnormalized() {
         Def d = datadir();
         d.datadir = "/var/lib/pg/";
-        assertEquals(Path.of("/var/lib/pg"), d.build().toSource("api").datadir());
+        assertEquals(Path.of("/var/lib/pg"), d.build().toSource(Source.Origin.API).datadir());
     }
 
     @ParameterizedTest
@@ -219,26 +222,26 @@ class SourceDefinitionTest {
         assertNamesKey("seed", refused(d, "api"));
         d.seed = List.of("/srv/x/../a.sql");
         assertNamesKey("seed", refused(d, "api"));
-        assertEquals(List.of(Path.of("/srv/a.sql")), d.build().toSource("config").seed());
+        assertEquals(List.of(Path.of("/srv/a.sql")), d.build().toSource(Source.Origin.CONFIG).seed());
     }
 
     @Test
     void transformsMustBeAbsoluteAndAreKeptInOrder() {
         Def d = dump();
         d.transforms = List.of("/srv/mask/2.sql", "/srv/mask/1.sql");
-        assertEquals(List.of("/srv/mask/2.sql", "/srv/mask/1.sql"), d.build().toSource("api").settings().transforms());
+        assertEquals(List.of("/srv/mask/2.sql", "/srv/mask/1.sql"), d.build().toSource(Source.Origin.API).settings().transforms());
         d.transforms = List.of("/srv/mask/1.sql", "mask.sql");
         assertNamesKey("transform", refused(d, "api"));
         d.transforms = List.of("/srv/x/../mask.sql");
         assertNamesKey("transform", refused(d, "api"));
-        assertEquals(List.of("/srv/mask.sql"), d.build().toSource("config").settings().transforms());
+        assertEquals(List.of("/srv/mask.sql"), d.build().toSource(Source.Origin.CONFIG).settings().transforms());
     }
 
     @Test
     void transformsApplyToEveryKind() {
         for (Def d : List.of(datadir(), basebackup(), dump(), seed())) {
             d.transforms = List.of("/srv/mask.sql");
-            assertEquals(List.of("/srv/mask.sql"), d.build().toSource("api").settings().transforms());
+            assertEquals(List.of("/srv/mask.sql"), d.build().toSource(Source.Origin.API).settings().transforms());
         }
     }
 
@@ -272,7 +275,7 @@ class SourceDefinitionTest {
     void theConnectionStringKeepsItsPassword() {
         Def d = dump();
         d.dump = WITH_PASSWORD;
-        Source s = d.build().toSource("api");
+        Source s = d.build().toSource(Source.Origin.API);
         assertEquals(SECRET, s.conninfo().password());
         assertFalse(s.location().contains(SECRET), s.location());
     }
@@ -284,7 +287,7 @@ class SourceDefinitionTest {
     void roleNames(String role) {
         Def d = datadir();
         d.superuser = role;
-        assertEquals(role, d.build().toSource("api").superuser());
+        assertEquals(role, d.build().toSource(Source.Origin.API).superuser());
     }
 
     @ParameterizedTest
@@ -301,7 +304,7 @@ class SourceDefinitionTest {
     void roleNamesAreAtMost63Characters() {
         Def d = datadir();
         d.superuser = "a".repeat(63);
-        d.build().toSource("api");
+        d.build().toSource(Source.Origin.API);
         d.superuser = "a".repeat(64);
         assertNamesKey("superuser", refused(d, "api"));
     }
@@ -312,13 +315,13 @@ class SourceDefinitionTest {
     void scheduleIsValidatedAndStoredStripped() {
         Def d = datadir();
         d.schedule = "  0 3 * * *  ";
-        assertEquals("0 3 * * *", d.build().toSource("api").settings().schedule());
+        assertEquals("0 3 * * *", d.build().toSource(Source.Origin.API).settings().schedule());
         d.schedule = "@daily";
-        assertEquals("@daily", d.build().toSource("api").settings().schedule());
+        assertEquals("@daily", d.build().toSource(Source.Origin.API).settings().schedule());
         d.schedule = "   ";
-        assertNull(d.build().toSource("api").settings().schedule());
+        assertNull(d.build().toSource(Source.Origin.API).settings().schedule());
         d.schedule = null;
-        assertNull(d.build().toSource("api").settings().schedule());
+        assertNull(d.build().toSource(Source.Origin.API).settings().schedule());
     }
 
     @ParameterizedTest
@@ -332,11 +335,11 @@ class SourceDefinitionTest {
     @Test
     void keep() {
         Def d = datadir();
-        assertEquals(0, d.build().toSource("api").settings().keep());
+        assertEquals(0, d.build().toSource(Source.Origin.API).settings().keep());
         d.keep = 0;
-        assertEquals(0, d.build().toSource("api").settings().keep());
+        assertEquals(0, d.build().toSource(Source.Origin.API).settings().keep());
         d.keep = 7;
-        assertEquals(7, d.build().toSource("api").settings().keep());
+        assertEquals(7, d.build().toSource(Source.Origin.API).settings().keep());
         d.keep = -1;
         assertNamesKey("keep", refused(d, "api"));
     }
@@ -359,10 +362,10 @@ class SourceDefinitionTest {
     void passwordFileAndEnvAreKeptInTheSettings() {
         Def d = basebackup();
         d.passwordFile = "/etc/kopi/pw";
-        assertEquals("/etc/kopi/pw", d.build().toSource("api").settings().passwordFile());
+        assertEquals("/etc/kopi/pw", d.build().toSource(Source.Origin.API).settings().passwordFile());
         d = dump();
         d.passwordEnv = "KOPI_PW";
-        assertEquals("KOPI_PW", d.build().toSource("api").settings().passwordEnv());
+        assertEquals("KOPI_PW", d.build().toSource(Source.Origin.API).settings().passwordEnv());
     }
 
     @Test
@@ -372,7 +375,7 @@ class SourceDefinitionTest {
         assertNamesKey("password_file", refused(d, "api"));
         d.passwordFile = "/etc/kopi/../kopi/pw";
         assertNamesKey("password_file", refused(d, "api"));
-        assertEquals("/etc/kopi/pw", d.build().toSource("config").settings().passwordFile(),
+        assertEquals("/etc/kopi/pw", d.build().toSource(Source.Origin.CONFIG).settings().passwordFile(),
                 "normalized from the config file like every other path");
     }
 
@@ -388,7 +391,7 @@ class SourceDefinitionTest {
     void passwordEnvIsAtMost128Characters() {
         Def d = dump();
         d.passwordEnv = "P".repeat(128);
-        d.build().toSource("api");
+        d.build().toSource(Source.Origin.API);
         d.passwordEnv = "P".repeat(129);
         assertNamesKey("password_env", refused(d, "api"));
     }
@@ -420,7 +423,7 @@ class SourceDefinitionTest {
     void databaseForDumpAndSeed() {
         for (Def d : List.of(dump(), seed())) {
             d.database = "copy";
-            assertEquals("copy", d.build().toSource("api").settings().database());
+            assertEquals("copy", d.build().toSource(Source.Origin.API).settings().database());
         }
         for (Def d : List.of(datadir(), basebackup())) {
             d.database = "copy";
@@ -440,18 +443,18 @@ class SourceDefinitionTest {
     void databaseNamesAreAtMost63AsciiCharacters() {
         Def d = seed();
         d.database = "d".repeat(63);
-        d.build().toSource("api");
+        d.build().toSource(Source.Origin.API);
         d.database = "d".repeat(64);
         assertNamesKey("database", refused(d, "api"));
         d.database = "Ünïcødé name with spaces";
-        assertEquals("Ünïcødé name with spaces", d.build().toSource("api").settings().database());
+        assertEquals("Ünïcødé name with spaces", d.build().toSource(Source.Origin.API).settings().database());
     }
 
     @Test
     void databaseNamesAreAtMost63BytesAsInPostgres() {
         Def d = dump();
         d.database = "\u00e9".repeat(31) + "x"; // 63 bytes in UTF-8
-        d.build().toSource("api");
+        d.build().toSource(Source.Origin.API);
         d.database = "\u00e9".repeat(32); // 32 characters, 64 bytes: PostgreSQL would truncate it
         assertNamesKey("database", refused(d, "api"));
     }
@@ -467,15 +470,15 @@ class SourceDefinitionTest {
         d.excludeTables = List.of("public.big");
         d.excludeTableData = List.of("public.log*");
         d.noOwner = true;
-        SourceSettings.DumpOptions o = d.build().toSource("api").settings().dump();
+        SourceSettings.DumpOptions o = d.build().toSource(Source.Origin.API).settings().dump();
         assertEquals(new SourceSettings.DumpOptions(8, List.of("public", "app_*"), List.of("audit"),
                 List.of("public.big"), List.of("public.log*"), true), o);
     }
 
     @Test
     void dumpOptionsDefault() {
-        assertEquals(SourceSettings.DumpOptions.DEFAULT, dump().build().toSource("api").settings().dump());
-        assertEquals(2, dump().build().toSource("api").settings().dump().jobs());
+        assertEquals(SourceSettings.DumpOptions.DEFAULT, dump().build().toSource(Source.Origin.API).settings().dump());
+        assertEquals(2, dump().build().toSource(Source.Origin.API).settings().dump().jobs());
     }
 
     static Stream<Arguments> dumpOnly() {
@@ -497,7 +500,7 @@ class SourceDefinitionTest {
         }
         Def d = dump();
         option.accept(d);
-        d.build().toSource("api");
+        d.build().toSource(Source.Origin.API);
     }
 
     @ParameterizedTest
@@ -513,7 +516,7 @@ class SourceDefinitionTest {
     void jobsAtTheLimits(int jobs) {
         Def d = dump();
         d.jobs = jobs;
-        assertEquals(jobs, d.build().toSource("api").settings().dump().jobs());
+        assertEquals(jobs, d.build().toSource(Source.Origin.API).settings().dump().jobs());
     }
 
     @Test
@@ -534,7 +537,7 @@ class SourceDefinitionTest {
         }
         Def d = dump();
         d.excludeTables = List.of("-x", "x".repeat(200), "\"Quoted Name\".*");
-        assertEquals(3, d.build().toSource("api").settings().dump().excludeTables().size(),
+        assertEquals(3, d.build().toSource(Source.Origin.API).settings().dump().excludeTables().size(),
                 "a leading '-' is fine: patterns go on argv as --opt=PATTERN");
     }
 
@@ -545,7 +548,7 @@ class SourceDefinitionTest {
     void maxRateBetween32kAnd1024M(String rate) {
         Def d = basebackup();
         d.maxRate = rate;
-        assertEquals(rate, d.build().toSource("api").settings().maxRate());
+        assertEquals(rate, d.build().toSource(Source.Origin.API).settings().maxRate());
     }
 
     @ParameterizedTest
@@ -600,8 +603,7 @@ class SourceDefinitionTest {
     @Test
     void definitionListsAreCopiedAndNeverNull() {
         List<String> seeds = new ArrayList<>(List.of("/a.sql"));
-        SourceDefinition d = new SourceDefinition("shop", null, null, null, seeds, null, null, null, null, null, null,
-                null, null, null, null, null, null, null, null);
+        SourceDefinition d = SourceDefinition.builder("shop").seed(seeds).build();
         seeds.add("/b.sql");
         assertEquals(List.of("/a.sql"), d.seed());
         assertEquals(List.of(), d.transforms());
@@ -613,7 +615,7 @@ class SourceDefinitionTest {
 
     @Test
     void ofDatadirIsADataDirectorySourceWithDefaults() {
-        Source s = SourceDefinition.ofDatadir("shop", "/srv/pg", "admin").toSource("api");
+        Source s = SourceDefinition.ofDatadir("shop", "/srv/pg", "admin").toSource(Source.Origin.API);
         assertEquals(Source.Kind.DATADIR, s.kind());
         assertEquals("admin", s.superuser());
         assertEquals(SourceSettings.NONE, s.settings());

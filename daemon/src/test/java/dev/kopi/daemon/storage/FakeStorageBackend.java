@@ -13,7 +13,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.function.Consumer;
 
-import dev.kopi.daemon.KopiException;
+import dev.kopi.daemon.core.KopiException;
 
 /** An in-memory pool: volumes are a set of ids, each with a plain directory under {@code root}. */
 public final class FakeStorageBackend implements StorageBackend {

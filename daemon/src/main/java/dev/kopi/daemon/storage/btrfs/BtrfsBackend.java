@@ -13,7 +13,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.logging.Logger;
 import java.util.Optional;
 
-import dev.kopi.daemon.KopiException;
+import dev.kopi.daemon.core.KopiException;
 import dev.kopi.daemon.storage.PoolUsage;
 import dev.kopi.daemon.storage.StorageBackend;
 import dev.kopi.daemon.storage.StorageErrors;

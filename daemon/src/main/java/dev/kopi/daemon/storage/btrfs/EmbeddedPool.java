@@ -9,7 +9,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.logging.Logger;
 
-import dev.kopi.daemon.KopiException;
+import dev.kopi.daemon.core.KopiException;
 import dev.kopi.daemon.process.ProcessRunner;
 import dev.kopi.daemon.storage.StorageErrors;
 import dev.kopi.sys.Btrfs;

@@ -10,7 +10,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.logging.Logger;
 
-import dev.kopi.daemon.KopiException;
+import dev.kopi.daemon.core.KopiException;
 import dev.kopi.daemon.process.ProcessRunner;
 import dev.kopi.daemon.storage.PoolUsage;
 import dev.kopi.daemon.storage.SpaceUsage;

@@ -12,7 +12,7 @@ import java.util.Map;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-import dev.kopi.daemon.KopiException;
+import dev.kopi.daemon.core.KopiException;
 import dev.kopi.daemon.storage.SpaceUsage;
 import dev.kopi.daemon.storage.VolumeId;
 

@@ -1,0 +1,319 @@
+package dev.kopi.daemon.clone;
+
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.logging.Logger;
+
+import dev.kopi.daemon.catalog.Catalog;
+import dev.kopi.daemon.catalog.CloneRecord;
+import dev.kopi.daemon.catalog.SnapshotLookup;
+import dev.kopi.daemon.catalog.SnapshotRecord;
+import dev.kopi.daemon.core.EventKind;
+import dev.kopi.daemon.core.Events;
+import dev.kopi.daemon.core.KopiException;
+import dev.kopi.daemon.core.Names;
+import dev.kopi.daemon.core.SnapshotRef;
+import dev.kopi.daemon.postgres.Instance;
+import dev.kopi.daemon.postgres.Instances;
+import dev.kopi.daemon.postgres.PortAllocator;
+import dev.kopi.daemon.storage.SpaceUsage;
+import dev.kopi.daemon.storage.StorageBackend;
+import dev.kopi.daemon.storage.VolumeId;
+
+/**
+ * The clones: create (from a warm clone when one is ready, else made fresh), list, extend,
+ * protect, reset and destroy. The steps live in {@link CloneFactory} (make, start, destroy),
+ * {@link CloneLocks} (who is working on which clone) and {@link CloneActivity} (idle clocks);
+ * {@link Reaper} and {@link WarmPool} work beside this class on the same parts.
+ */
+public final class Clones {
+    private static final Logger LOG = Logger.getLogger(Clones.class.getName());
+
+    private final Catalog catalog;
+    private final StorageBackend backend;
+    private final Instances instances;
+    private final ClonePolicy policy;
+    private final Events events;
+    private final Clock clock;
+    private final String host;
+    private final CloneLocks locks;
+    private final CloneActivity activity;
+    private final CloneFactory factory;
+    /** Hands out warm clones; null when there is no warm pool. */
+    private volatile WarmPool warm;
+
+    /**
+     * @param minFree pool.min_free: no clone is made while less is free
+     * @param host    the host written into connection strings
+     */
+    public Clones(Catalog catalog, StorageBackend backend, Instances instances, PortAllocator ports,
+                  ClonePolicy policy, long minFree, String host, Events events, Clock clock) {
+        this.catalog = catalog;
+        this.backend = backend;
+        this.instances = instances;
+        this.policy = policy;
+        this.events = events;
+        this.clock = clock;
+        this.host = host;
+        this.locks = new CloneLocks(catalog, policy);
+        this.activity = new CloneActivity(policy, clock);
+        this.factory = new CloneFactory(catalog, backend, instances, ports, locks, activity, events, clock, minFree,
+                host);
+    }
+
+    /**
+     * Creates a clone: resolves the snapshot, hands out a warm clone of it if one is ready,
+     * else reserves a name and makes one.
+     */
+    public CloneView create(CloneRequest request) {
+        long t0 = System.nanoTime();
+        Lifetime lifetime = Lifetime.of(request, policy);
+        SnapshotRecord snap = SnapshotLookup.resolve(catalog, request.snapshot());
+        WarmPool pool = warm;
+        if (pool != null) {
+            Optional<CloneView> handedOut = pool.handOut(snap, request, lifetime, t0);
+            if (handedOut.isPresent()) {
+                return handedOut.get();
+            }
+        }
+        String name = locks.reserve(request.name(), snap, true);
+        try {
+            return factory.make(snap, name, request.database(), lifetime, false, t0);
+        } finally {
+            locks.release(name);
+        }
+    }
+
+    public CloneView get(String name) {
+        Names.require("clone", name);
+        return view(existing(name), backend.volumeUsage());
+    }
+
+    /** The clones (not the warm ones), of one snapshot or source when {@code filter} is given. */
+    public List<CloneView> list(Optional<SnapshotRef> filter) {
+        List<CloneView> out = new ArrayList<>();
+        Map<VolumeId, SpaceUsage> usage = backend.volumeUsage();
+        for (CloneRecord r : catalog.clones()) {
+            if (r.warm()) {
+                continue; // held back for the next request; the warm pool reports them
+            }
+            if (filter.isEmpty() || (filter.get().exact() ? r.snapshot().equals(filter.get())
+                    : r.snapshot().isOf(filter.get().source()))) {
+                out.add(view(r, usage));
+            }
+        }
+        return out;
+    }
+
+    private CloneView view(CloneRecord r, Map<VolumeId, SpaceUsage> usage) {
+        Path dir = factory.dir(r);
+        Optional<CloneView.State> pending = locks.state(r.name());
+        Optional<Long> pid = instances.pid(dir);
+        CloneView.State state = pending.orElse(pid.isPresent() ? CloneView.State.RUNNING : CloneView.State.FAILED);
+        String message = state == CloneView.State.FAILED
+                ? "instance is not running; see " + instances.logFile(factory.spec(r)) : "";
+        SpaceUsage used = usage.get(VolumeId.clone(r.volumeName()));
+        return new CloneView(r, state, message, pid.orElse(0L), dir, host, 0, activity.lastActive(r),
+                activity.idleTimeout(r), used == null ? -1 : used.exclusive());
+    }
+
+    /** Stops the clone's instance and destroys its volume and record, at a user's request. */
+    public void destroy(String name) {
+        destroy(name, DestroyReason.USER);
+    }
+
+    /** Destroys a clone; the reason goes into its event. */
+    public void destroy(String name, DestroyReason reason) {
+        factory.destroy(name, reason, r -> true);
+    }
+
+    /** Moves the expiry of a clone that has one further out by {@code by}. */
+    public CloneView extend(String name, Duration by) {
+        Names.require("clone", name);
+        if (by.isZero()) {
+            throw KopiException.invalid("extension: give a positive duration such as 1h");
+        }
+        CloneRecord next;
+        synchronized (locks) {
+            CloneRecord r = existing(name);
+            if (r.expiresAt() == null) {
+                throw KopiException.precondition("clone '" + name + "' has no TTL and never expires; nothing to extend");
+            }
+            Instant base = r.expiresAt().isBefore(clock.instant()) ? clock.instant() : r.expiresAt();
+            next = r.withExpiry(base.plus(by));
+            catalog.putClone(next);
+        }
+        LOG.info("clone " + name + " now expires at " + next.expiresAt());
+        return view(next, backend.volumeUsage());
+    }
+
+    /** Exempts a clone from expiry and idle reaping, or ends that. */
+    public CloneView protect(String name, boolean on) {
+        Names.require("clone", name);
+        CloneRecord next;
+        synchronized (locks) {
+            next = existing(name).withProtect(on);
+            catalog.putClone(next);
+        }
+        LOG.info("clone " + name + (on ? " protected" : " no longer protected"));
+        return view(next, backend.volumeUsage());
+    }
+
+    private CloneRecord existing(String name) {
+        return catalog.clone(name).filter(r -> !r.warm()).orElseThrow(() -> KopiException.notFound("clone '" + name
+                + "' does not exist ('kopictl clones' lists them)"));
+    }
+
+    /**
+     * Throws away a clone's changes: stops its instance, replaces its volume with a fresh clone of
+     * a snapshot (its own, {@code to}, or with {@code latest} the newest of its source) and starts
+     * it again with the same name, port and credentials.
+     */
+    public CloneView reset(String name, Optional<SnapshotRef> to, boolean latest) {
+        long t0 = System.nanoTime();
+        Names.require("clone", name);
+        CloneRecord record;
+        SnapshotRecord target;
+        synchronized (locks) {
+            record = existing(name);
+            if (locks.isBusy(name)) {
+                throw KopiException.precondition("clone '" + name + "' is busy being created, reset or destroyed");
+            }
+            SnapshotRef ref = to.orElse(latest ? SnapshotRef.latestOf(record.snapshot().source()) : record.snapshot());
+            target = SnapshotLookup.resolve(catalog, ref);
+            locks.requireNotDeleting(target.ref());
+            locks.hold(name, target.ref(), CloneView.State.RESETTING);
+        }
+        VolumeId volume = VolumeId.clone(record.volumeName());
+        try {
+            factory.requireSpace();
+            instances.stop(factory.dir(record));
+            backend.destroy(volume);
+            Path dir;
+            try {
+                dir = backend.clone(VolumeId.snapshot(target.source(), target.tag()), volume);
+            } catch (RuntimeException e) {
+                // Keep the clone usable: fall back to a fresh copy of the snapshot it had.
+                restoreAfterFailedReset(record);
+                throw e;
+            }
+            Instant now = clock.instant();
+            CloneRecord next = record.reset(target, now);
+            catalog.putClone(next);
+            Instance started = factory.start(next, true);
+            activity.touch(name, now);
+            long ms = (System.nanoTime() - t0) / 1_000_000;
+            LOG.info("reset clone " + name + " to " + target.name() + " in " + ms + " ms");
+            events.publish(EventKind.CLONE_RESET, name, null, "to " + target.name() + " in " + ms + " ms");
+            return new CloneView(next, CloneView.State.RUNNING, "", started.pid(), dir, host, ms, now,
+                    activity.idleTimeout(next), -1);
+        } finally {
+            locks.release(name);
+        }
+    }
+
+    private void restoreAfterFailedReset(CloneRecord record) {
+        try {
+            SnapshotRecord own = SnapshotLookup.resolve(catalog, record.snapshot());
+            backend.clone(VolumeId.snapshot(own.source(), own.tag()), VolumeId.clone(record.volumeName()));
+            factory.start(record, true);
+        } catch (RuntimeException e) {
+            LOG.warning("clone " + record.name() + " could not be restored after a failed reset (it shows as FAILED; "
+                    + "destroy it): " + e.getMessage());
+        }
+    }
+
+    /** What {@link #adopt} found. */
+    public enum Adoption { ADOPTED, RESTARTED }
+
+    /**
+     * Takes on a recorded clone when kopid starts: its instance if it still runs, else a fresh
+     * start of it (its role re-asserted). Throws when it cannot be started.
+     */
+    public Adoption adopt(CloneRecord r) {
+        if (instances.running(factory.spec(r)).isPresent()) {
+            return Adoption.ADOPTED;
+        }
+        factory.start(r, false);
+        return Adoption.RESTARTED;
+    }
+
+    /** Asks a clone's instance for a checkpoint, so a snapshot of it has little WAL to replay. */
+    public void checkpoint(CloneRecord r) {
+        instances.checkpoint(factory.spec(r));
+    }
+
+    /**
+     * Marks a snapshot as being deleted and returns the clones that depend on it (recorded or
+     * being created); no new clone of it can start until {@link #endSnapshotDeletion}.
+     */
+    public List<String> beginSnapshotDeletion(SnapshotRef snapshot) {
+        return locks.beginSnapshotDeletion(snapshot);
+    }
+
+    public void endSnapshotDeletion(SnapshotRef snapshot) {
+        locks.endSnapshotDeletion(snapshot);
+    }
+
+    /** Destroys the warm clones of {@code snapshot} (it is being deleted, or replaced by a newer one). */
+    public void destroyWarmOf(SnapshotRef snapshot) {
+        for (CloneRecord r : warm()) {
+            if (r.snapshot().equals(snapshot)) {
+                factory.destroyQuietly(r.name(), DestroyReason.WARM_REPLACED);
+            }
+        }
+    }
+
+    /** The warm clones, held back for the next requests. */
+    public List<CloneRecord> warm() {
+        return catalog.clones().stream().filter(CloneRecord::warm).toList();
+    }
+
+    // The parts Reaper and WarmPool work with.
+
+    void attach(WarmPool pool) {
+        this.warm = pool;
+    }
+
+    Catalog catalog() {
+        return catalog;
+    }
+
+    Instances instances() {
+        return instances;
+    }
+
+    CloneLocks locks() {
+        return locks;
+    }
+
+    CloneActivity activity() {
+        return activity;
+    }
+
+    CloneFactory factory() {
+        return factory;
+    }
+
+    ClonePolicy policy() {
+        return policy;
+    }
+
+    Events events() {
+        return events;
+    }
+
+    Clock clock() {
+        return clock;
+    }
+
+    String host() {
+        return host;
+    }
+}

@@ -1,0 +1,164 @@
+package dev.kopi.daemon.clone;
+
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.logging.Logger;
+
+import dev.kopi.daemon.catalog.CloneRecord;
+import dev.kopi.daemon.catalog.SnapshotLookup;
+import dev.kopi.daemon.catalog.SnapshotRecord;
+import dev.kopi.daemon.core.DaemonThreads;
+import dev.kopi.daemon.core.EventKind;
+import dev.kopi.daemon.core.KopiException;
+import dev.kopi.daemon.core.Reason;
+import dev.kopi.daemon.source.Source;
+import dev.kopi.daemon.source.Sources;
+
+/**
+ * Keeps {@code warm: N} clones of each source's newest snapshot started and ready, so a clone
+ * request for it is a record rename instead of an instance start. Warm clones of an older
+ * snapshot are destroyed once a newer one is published; a hand-out wakes the pool to refill.
+ * One clone is started per source per pass, so refilling never starves callers of CPU.
+ */
+public final class WarmPool implements AutoCloseable {
+    private static final Logger LOG = Logger.getLogger(WarmPool.class.getName());
+    /** The reason published with a clone created from a warm one. */
+    private static final Reason HANDED_OUT = () -> "warm";
+
+    private final Clones clones;
+    private final Sources sources;
+    private final ScheduledExecutorService timer = DaemonThreads.timer("kopid-warm");
+
+    /** A pool for {@code clones}, which hands out from it from now on. */
+    public WarmPool(Clones clones, Sources sources) {
+        this.clones = clones;
+        this.sources = sources;
+        clones.attach(this);
+    }
+
+    /**
+     * Destroys the warm clones a previous kopid left (one may have been handed out without the
+     * record saying so yet: it must never be handed out twice), then keeps the pool filled.
+     */
+    public WarmPool start() {
+        for (CloneRecord w : clones.warm()) {
+            clones.factory().destroyQuietly(w.name(), DestroyReason.WARM_RESTART);
+        }
+        timer.scheduleWithFixedDelay(this::safeTick, 1, 1, TimeUnit.SECONDS);
+        return this;
+    }
+
+    private void safeTick() {
+        try {
+            tick();
+        } catch (RuntimeException e) {
+            LOG.warning("warm pool: " + e.getMessage()); // the next pass tries again
+        }
+    }
+
+    /** One pass: replaces stale warm clones and starts at most one missing one per source. */
+    synchronized void tick() {
+        List<CloneRecord> warm = clones.warm();
+        for (Source s : sources.all()) {
+            Optional<SnapshotRecord> latest = SnapshotLookup.latest(clones.catalog(), s.name());
+            int have = 0;
+            for (CloneRecord w : warm) {
+                if (!w.snapshot().isOf(s.name())) {
+                    continue;
+                }
+                if (latest.isEmpty() || !w.snapshot().equals(latest.get().ref()) || have >= s.settings().warm()) {
+                    clones.factory().destroyQuietly(w.name(), DestroyReason.WARM_REPLACED);
+                } else {
+                    have++;
+                }
+            }
+            if (latest.isPresent() && have < s.settings().warm()) {
+                try {
+                    startOne(latest.get());
+                } catch (KopiException e) {
+                    LOG.fine("warm clone of " + latest.get().name() + " not started: " + e.getMessage());
+                }
+            }
+        }
+    }
+
+    /** Starts a warm clone of {@code snap}: a running instance held back, hidden until handed out. */
+    CloneView startOne(SnapshotRecord snap) {
+        String name = clones.locks().reserve("warm-" + CloneLocks.random(10), snap, true);
+        try {
+            return clones.factory().make(snap, name, null, Lifetime.WARM, true, System.nanoTime());
+        } finally {
+            clones.locks().release(name);
+        }
+    }
+
+    /**
+     * Hands a warm clone of {@code snap} to the caller if one is ready: only its record changes
+     * (the caller's name and lifetime; its volume, port and never-disclosed credentials stay), one
+     * catalog write. Empty when there is none, or the caller wants another database.
+     */
+    Optional<CloneView> handOut(SnapshotRecord snap, CloneRequest request, Lifetime lifetime, long t0) {
+        if (request.database() != null && !request.database().equals(snap.database())) {
+            return Optional.empty();
+        }
+        CloneLocks locks = clones.locks();
+        CloneRecord w;
+        String name;
+        synchronized (locks) {
+            w = clones.warm().stream().filter(c -> c.snapshot().equals(snap.ref()) && !locks.isBusy(c.name()))
+                    .findFirst().orElse(null);
+            if (w == null) {
+                return Optional.empty();
+            }
+            name = locks.reserve(request.name(), snap, false); // the instance exists already: no new one to limit
+            locks.hold(w.name(), snap.ref(), CloneView.State.CREATING);
+        }
+        try {
+            CloneFactory factory = clones.factory();
+            Optional<Long> pid = clones.instances().pid(factory.dir(w));
+            if (pid.isEmpty()) {
+                factory.inBackground(() -> factory.destroyQuietly(w.name(), DestroyReason.WARM_DEAD));
+                return Optional.empty();
+            }
+            Instant now = clones.clock().instant();
+            CloneRecord r = lifetime.applyTo(w.handedOut(name, now), now);
+            clones.catalog().renameCloneSoon(w.name(), r);
+            clones.activity().touch(name, now);
+            clones.events().publish(EventKind.CLONE_CREATED, name, HANDED_OUT, "from " + snap.name() + " on port "
+                    + r.port());
+            long readyMs = (System.nanoTime() - t0) / 1_000_000;
+            refillSoon();
+            return Optional.of(new CloneView(r, CloneView.State.RUNNING, "", pid.get(), factory.dir(r), clones.host(),
+                    readyMs, now, clones.activity().idleTimeout(r), -1));
+        } finally {
+            locks.release(name);
+            locks.release(w.name());
+        }
+    }
+
+    private void refillSoon() {
+        try {
+            timer.execute(this::safeTick);
+        } catch (RejectedExecutionException closed) {
+            // kopid is stopping: nothing to refill for
+        }
+    }
+
+    /** Memory (PSS) of the warm clones' instances, in bytes. */
+    public long memory() {
+        long sum = 0;
+        for (CloneRecord w : clones.warm()) {
+            sum += clones.instances().pid(clones.factory().dir(w)).map(clones.instances()::memory).orElse(0L);
+        }
+        return sum;
+    }
+
+    @Override
+    public void close() {
+        timer.shutdownNow();
+    }
+}

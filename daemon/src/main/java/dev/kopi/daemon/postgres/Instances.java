@@ -1,0 +1,79 @@
+package dev.kopi.daemon.postgres;
+
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.util.Optional;
+import java.util.OptionalInt;
+import java.util.Set;
+
+/**
+ * The one place that starts, stops, adopts and talks to Postgres instances, clones' and
+ * staging ones alike. How an instance runs (OS identity, socket directory, pg_hba.conf, log,
+ * settings, readiness) is decided here and nowhere else; callers say which instance
+ * ({@link InstanceSpec}) and what they want of it. The real one is {@link LocalInstances};
+ * unit tests use a fake.
+ */
+public interface Instances {
+    /**
+     * Starts the instance and returns once it accepts connections, with a clone's login role
+     * ensured. On failure nothing is left running and its runtime files are gone; the error
+     * quotes the server's log.
+     */
+    Instance start(InstanceSpec spec);
+
+    /** The instance if its postmaster runs now (adopting it after a kopid restart); empty if not. */
+    Optional<Instance> running(InstanceSpec spec);
+
+    /** The pid of the postmaster running on {@code dataDir}, checked against the live process. */
+    Optional<Long> pid(Path dataDir);
+
+    /** Stops the postmaster on {@code dataDir} if one runs: fast, then immediate, then kill, each bounded. */
+    void stop(Path dataDir);
+
+    /** Stops the instance and removes its runtime files: socket directory, pg_hba.conf and log. */
+    void remove(InstanceSpec spec);
+
+    /** Where the instance's server log is. */
+    Path logFile(InstanceSpec spec);
+
+    /**
+     * Client sessions on the instance now (kopid's own not counted); empty when that cannot be
+     * learned in time, which callers must treat as "maybe in use".
+     */
+    OptionalInt sessions(InstanceSpec spec);
+
+    /** Asks for a checkpoint, so a snapshot of the instance has little WAL to replay; best effort. */
+    void checkpoint(InstanceSpec spec);
+
+    /**
+     * Closes a clone's instance to TCP clients (only kopid's socket stays) or opens it again;
+     * returns once the postmaster has reloaded its pg_hba.conf, so no client can connect after a
+     * close returns.
+     */
+    void setOpen(InstanceSpec spec, boolean open);
+
+    /**
+     * Runs kopid's own SQL on a connection over the instance's private socket, as the spec's
+     * superuser, to {@code database}.
+     */
+    <T> T admin(InstanceSpec spec, String database, int timeoutSeconds, Work<T> work) throws SQLException;
+
+    /**
+     * The instance's bootstrap superuser (role OID 10), found by connecting as each of
+     * {@code candidates} in turn; FAILED_PRECONDITION naming them when none gets in.
+     */
+    String superuser(InstanceSpec spec, Set<String> candidates);
+
+    /** Memory (PSS) of the instance whose postmaster is {@code pid}, with its children; 0 when gone. */
+    long memory(long pid);
+
+    /** Removes runtime files of instances that no longer exist (none of {@code clonePorts}, no staging). */
+    void removeStale(Set<Integer> clonePorts);
+
+    /** SQL run by {@link #admin}. */
+    @FunctionalInterface
+    interface Work<T> {
+        T run(Connection c) throws SQLException;
+    }
+}

@@ -1,0 +1,260 @@
+package dev.kopi.daemon.postgres;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.sql.Timestamp;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalInt;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutorService;
+import java.util.logging.Logger;
+
+import dev.kopi.daemon.core.DaemonThreads;
+import dev.kopi.daemon.core.KopiException;
+
+/**
+ * Postgres instances as processes on this host, run as the unprivileged OS user by
+ * {@link Postmaster}, with their runtime files in {@link RuntimeDirs}. kopid reaches each one
+ * only over its private Unix socket ({@link AdminConnection}).
+ */
+public final class LocalInstances implements Instances {
+    private static final Logger LOG = Logger.getLogger(LocalInstances.class.getName());
+    /** How long a reload may take to show before a close is treated as failed. */
+    private static final long RELOAD_WAIT_MS = 5_000;
+
+    private final Postmaster postmaster;
+    private final RuntimeDirs runtime;
+    private final PostgresConfig pg;
+    /** Hashes passwords while postgres starts (PBKDF2 takes milliseconds). */
+    private final ExecutorService hashing = DaemonThreads.pool("kopid-instance", 4);
+
+    public LocalInstances(Postmaster postmaster, RuntimeDirs runtime, PostgresConfig pg) {
+        this.postmaster = postmaster;
+        this.runtime = runtime;
+        this.pg = pg;
+    }
+
+    @Override
+    public Instance start(InstanceSpec spec) {
+        Path sockets = runtime.createSocketDir(runtime.socketDir(spec.key()), postmaster.user());
+        Path hba = runtime.hbaFile(spec.key());
+        runtime.writeHba(hba, open(spec));
+        Map<String, String> settings = new HashMap<>(spec.kind() == InstanceSpec.Kind.CLONE ? pg.settings() : Map.of());
+        settings.putAll(spec.settings());
+        String listen = spec.kind() == InstanceSpec.Kind.CLONE ? pg.listen() : "";
+        if (pid(spec.dataDir()).isEmpty()) {
+            // A stale pid file (a host reboot) could name a pid that now belongs to something else.
+            runtime.deleteQuietly(spec.dataDir().resolve("postmaster.pid"));
+        }
+        CompletableFuture<String> verifier = spec.role() == null ? null : CompletableFuture.supplyAsync(
+                () -> new Credentials(spec.role().user(), spec.role().password()).scramVerifier(), hashing);
+        long t0 = System.nanoTime();
+        long pid;
+        try {
+            pid = postmaster.start(new Launch(spec.label(), spec.dataDir(), spec.version(), spec.port(), listen,
+                    sockets, hba, logFile(spec), Map.copyOf(settings)));
+        } catch (RuntimeException e) {
+            removeRuntimeFiles(spec, false);
+            throw e;
+        }
+        long t1 = System.nanoTime();
+        if (spec.role() != null) {
+            try {
+                new RoleStatements(spec.role(), pg.superuser(), spec.version()).ensure(this, spec, join(verifier));
+            } catch (RuntimeException e) {
+                postmaster.stop(spec.dataDir());
+                throw e;
+            }
+        }
+        return new Instance(spec, pid, sockets, t1 - t0, System.nanoTime() - t1);
+    }
+
+    private static <T> T join(CompletableFuture<T> f) {
+        try {
+            return f.join();
+        } catch (CompletionException e) {
+            throw e.getCause() instanceof RuntimeException r ? r : e;
+        }
+    }
+
+    /** The pg_hba.conf of an instance open to its clients: a clone's or a staging instance's. */
+    private String open(InstanceSpec spec) {
+        return spec.kind() == InstanceSpec.Kind.CLONE ? Hba.forClone(spec.name(), pg.listen()) : Hba.forStaging();
+    }
+
+    @Override
+    public Optional<Instance> running(InstanceSpec spec) {
+        return pid(spec.dataDir()).map(p -> new Instance(spec, p, runtime.socketDir(spec.key()), 0, 0));
+    }
+
+    @Override
+    public Optional<Long> pid(Path dataDir) {
+        return new DataDirectory(dataDir).runningPid();
+    }
+
+    @Override
+    public void stop(Path dataDir) {
+        postmaster.stop(dataDir);
+    }
+
+    @Override
+    public void remove(InstanceSpec spec) {
+        postmaster.stop(spec.dataDir());
+        removeRuntimeFiles(spec, spec.kind() == InstanceSpec.Kind.CLONE);
+    }
+
+    /** A staging instance's log outlives it: a failed refresh's error points at it. */
+    private void removeRuntimeFiles(InstanceSpec spec, boolean log) {
+        runtime.removeSocketDir(runtime.socketDir(spec.key()));
+        runtime.deleteQuietly(runtime.hbaFile(spec.key()));
+        if (log) {
+            runtime.deleteQuietly(logFile(spec));
+        }
+    }
+
+    @Override
+    public Path logFile(InstanceSpec spec) {
+        return runtime.logFile(spec.logName());
+    }
+
+    @Override
+    public OptionalInt sessions(InstanceSpec spec) {
+        try {
+            return OptionalInt.of(admin(spec, spec.database(), 5, c -> {
+                try (Statement st = c.createStatement()) {
+                    st.setQueryTimeout(5);
+                    try (ResultSet rs = st.executeQuery("SELECT count(*) FROM pg_stat_activity WHERE backend_type = "
+                            + "'client backend' AND pid <> pg_backend_pid() "
+                            // kopid's own connections come over the private Unix socket; a TCP
+                            // client that calls itself kopid still counts.
+                            + "AND NOT (application_name = 'kopid' AND client_addr IS NULL)")) {
+                        rs.next();
+                        return rs.getInt(1);
+                    }
+                }
+            }));
+        } catch (SQLException e) {
+            return OptionalInt.empty();
+        }
+    }
+
+    @Override
+    public void checkpoint(InstanceSpec spec) {
+        if (pid(spec.dataDir()).isEmpty()) {
+            return; // a stopped instance was shut down (cleanly or not): recovery handles either
+        }
+        try {
+            admin(spec, spec.database(), 10, c -> execute(c, "CHECKPOINT"));
+        } catch (SQLException e) {
+            LOG.info("checkpoint of " + spec.label() + " skipped: " + e.getMessage());
+        }
+    }
+
+    @Override
+    public void setOpen(InstanceSpec spec, boolean open) {
+        runtime.writeHba(runtime.hbaFile(spec.key()), open ? open(spec) : Hba.closed(spec.name()));
+        reload(spec);
+    }
+
+    /**
+     * Reloads the configuration and waits until the postmaster has applied it. A backend forked
+     * after the postmaster handled SIGHUP inherits its new reload time (pg_conf_load_time), and
+     * the postmaster reloads pg_hba.conf in the same step, before it accepts another connection:
+     * so once a new connection reports a later time, the new rules are in force.
+     */
+    private void reload(InstanceSpec spec) {
+        try {
+            Timestamp before = admin(spec, spec.database(), 5, c -> {
+                Timestamp t = timestamp(c, "SELECT pg_conf_load_time()");
+                execute(c, "SELECT pg_reload_conf()");
+                return t;
+            });
+            long deadline = System.currentTimeMillis() + RELOAD_WAIT_MS;
+            while (System.currentTimeMillis() < deadline) {
+                Timestamp now = admin(spec, spec.database(), 5, c -> timestamp(c, "SELECT pg_conf_load_time()"));
+                if (now.after(before)) {
+                    return;
+                }
+                Thread.sleep(2);
+            }
+            LOG.warning("reload of " + spec.label() + " did not show within " + RELOAD_WAIT_MS + " ms");
+        } catch (SQLException e) {
+            LOG.fine("reload of " + spec.label() + " failed: " + e.getMessage());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    @Override
+    public <T> T admin(InstanceSpec spec, String database, int timeoutSeconds, Work<T> work) throws SQLException {
+        try (Connection c = AdminConnection.open(runtime.socketDir(spec.key()), spec.port(), spec.superuser(), database,
+                timeoutSeconds)) {
+            return work.run(c);
+        }
+    }
+
+    @Override
+    public String superuser(InstanceSpec spec, Set<String> candidates) {
+        SQLException last = null;
+        for (String user : new LinkedHashSet<>(candidates)) {
+            try {
+                return admin(spec.as(user), "template1", 30,
+                        c -> string(c, "SELECT rolname FROM pg_authid WHERE oid = 10"));
+            } catch (SQLException e) {
+                last = e;
+                if (!"28000".equals(e.getSQLState())) { // not "role does not exist"
+                    break;
+                }
+            }
+        }
+        throw KopiException.precondition("cannot connect to the snapshot of " + spec.name() + " as "
+                + String.join(" or ", candidates) + " (" + (last == null ? "" : last.getMessage())
+                + "); set the source's superuser");
+    }
+
+    @Override
+    public long memory(long pid) {
+        return InstanceMemory.pss(pid);
+    }
+
+    @Override
+    public void removeStale(Set<Integer> clonePorts) {
+        runtime.removeStale(clonePorts);
+    }
+
+    static Void execute(Connection c, String sql) throws SQLException {
+        try (Statement st = c.createStatement()) {
+            st.execute(sql);
+            return null;
+        }
+    }
+
+    static String string(Connection c, String sql) throws SQLException {
+        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(sql)) {
+            rs.next();
+            return rs.getString(1);
+        }
+    }
+
+    private static Timestamp timestamp(Connection c, String sql) throws SQLException {
+        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(sql)) {
+            rs.next();
+            return rs.getTimestamp(1);
+        }
+    }
+
+    /** Stops the background hashing threads. */
+    public void close() {
+        hashing.shutdownNow();
+    }
+}

@@ -1,0 +1,63 @@
+package dev.kopi.daemon.snapshot;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.logging.Logger;
+
+import dev.kopi.daemon.catalog.Catalog;
+import dev.kopi.daemon.catalog.CloneRecord;
+import dev.kopi.daemon.catalog.SnapshotRecord;
+import dev.kopi.daemon.source.Source;
+import dev.kopi.daemon.catalog.SnapshotLookup;
+import dev.kopi.daemon.core.KopiException;
+
+/**
+ * Applies a source's {@code keep: N}: its newest N snapshots stay, older ones are deleted, except
+ * a snapshot that still has clones (kept until its last clone goes, then deleted on the next
+ * pass) or that snapshots were taken from (kept until they are deleted). What a source name
+ * resolves to, its newest snapshot, is never deleted.
+ */
+public final class Retention {
+    private static final Logger LOG = Logger.getLogger(Retention.class.getName());
+
+    private final Catalog catalog;
+    private final Snapshots snapshots;
+
+    public Retention(Catalog catalog, Snapshots snapshots) {
+        this.catalog = catalog;
+        this.snapshots = snapshots;
+    }
+
+    /** One pass over {@code source}; returns the snapshots it deleted. */
+    public List<String> apply(Source source) {
+        int keep = source.settings().keep();
+        List<String> deleted = new ArrayList<>();
+        if (keep <= 0) {
+            return deleted;
+        }
+        List<SnapshotRecord> all = SnapshotLookup.ofSource(catalog, source.name());
+        for (SnapshotRecord s : all.subList(Math.min(keep, all.size()), all.size())) {
+            if (inUse(s)) {
+                continue;
+            }
+            try {
+                snapshots.delete(s.ref(), false, DeleteReason.RETENTION);
+                deleted.add(s.name());
+                LOG.info("retention (keep " + keep + ") deleted " + s.name());
+            } catch (KopiException e) {
+                // A clone made a moment ago, or a delete racing ours: the next pass looks again.
+                LOG.fine("retention kept " + s.name() + ": " + e.getMessage());
+            }
+        }
+        return deleted;
+    }
+
+    private boolean inUse(SnapshotRecord s) {
+        for (CloneRecord c : catalog.clones()) {
+            if (c.snapshot().equals(s.ref()) && !c.warm()) {
+                return true;
+            }
+        }
+        return catalog.snapshots().stream().anyMatch(o -> s.ref().equals(o.parent()));
+    }
+}

@@ -1,0 +1,28 @@
+package dev.kopi.daemon.testing;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import dev.kopi.daemon.process.ProcessRunner;
+
+/** A runner for code paths that must not run programs: every call is recorded and fails the test. */
+public final class ForbiddenProcessRunner implements ProcessRunner {
+    private final List<List<String>> calls = new ArrayList<>();
+
+    @Override
+    public synchronized Result run(List<String> argv, java.util.Map<String, String> env, Duration timeout) {
+        calls.add(List.copyOf(argv));
+        throw new AssertionError("unexpected run of " + argv);
+    }
+
+    @Override
+    public synchronized Process spawn(List<String> argv, Path log) {
+        calls.add(List.copyOf(argv));
+        throw new AssertionError("unexpected spawn of " + argv);
+    }
+
+    public synchronized List<List<String>> calls() {
+        return List.copyOf(calls);
+    }
+}
