@@ -13,10 +13,14 @@ import java.util.logging.LogRecord;
 import java.util.logging.Logger;
 import java.util.logging.SimpleFormatter;
 
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine;
+
 import dev.kopi.daemon.config.Config;
 import dev.kopi.daemon.config.ConfigLoader;
+import dev.kopi.daemon.core.KopiException;
 import dev.kopi.daemon.core.Version;
-import dev.kopi.daemon.status.DaemonStatus;
 import dev.kopi.daemon.process.SystemProcessRunner;
 import dev.kopi.daemon.rpc.CloneRpc;
 import dev.kopi.daemon.rpc.EventRpc;
@@ -24,11 +28,8 @@ import dev.kopi.daemon.rpc.GrpcServer;
 import dev.kopi.daemon.rpc.SnapshotRpc;
 import dev.kopi.daemon.rpc.SourceRpc;
 import dev.kopi.daemon.rpc.StatusRpc;
+import dev.kopi.daemon.status.DaemonStatus;
 import dev.kopi.sys.Posix;
-import picocli.CommandLine;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
-import dev.kopi.daemon.core.KopiException;
 
 /**
  * kopid: opens the pool, reconciles, serves kopi.v1 on the Unix socket until SIGTERM/SIGINT.

@@ -3,9 +3,9 @@ package dev.kopi.daemon.catalog;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
+
 import dev.kopi.daemon.core.KopiException;
 import dev.kopi.daemon.core.SnapshotRef;
-
 
 /** Resolves what a user typed (SOURCE or SOURCE@TAG) to one published snapshot. */
 public final class SnapshotLookup {

@@ -3,9 +3,9 @@ package dev.kopi.daemon.config;
 import java.nio.file.Path;
 import java.util.Map;
 
-import dev.kopi.daemon.source.Source;
 import dev.kopi.daemon.clone.ClonePolicy;
 import dev.kopi.daemon.postgres.PostgresConfig;
+import dev.kopi.daemon.source.Source;
 import dev.kopi.daemon.storage.PoolConfig;
 
 /**

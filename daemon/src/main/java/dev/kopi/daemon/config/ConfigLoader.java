@@ -8,24 +8,27 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.MissingNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import org.yaml.snakeyaml.error.Mark;
+import org.yaml.snakeyaml.error.MarkedYAMLException;
 
+import dev.kopi.daemon.clone.ClonePolicy;
 import dev.kopi.daemon.core.Durations;
 import dev.kopi.daemon.core.KopiException;
 import dev.kopi.daemon.core.Names;
+import dev.kopi.daemon.postgres.PostgresConfig;
 import dev.kopi.daemon.source.Source;
 import dev.kopi.daemon.source.SourceDefinition;
-import dev.kopi.daemon.clone.ClonePolicy;
-import dev.kopi.daemon.postgres.PostgresConfig;
 import dev.kopi.daemon.storage.PoolConfig;
 
 /**
@@ -78,9 +81,9 @@ public final class ConfigLoader {
         try {
             // A repeated key would silently replace the earlier one (a second "pool:" drops the first).
             YAMLFactory yamlFactory = new YAMLFactory();
-            yamlFactory.enable(com.fasterxml.jackson.core.JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
+            yamlFactory.enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
             root = new ObjectMapper(yamlFactory).readTree(yaml);
-        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+        } catch (JsonProcessingException e) {
             throw KopiException.invalid("config " + origin + " is not valid YAML: " + yamlProblem(e));
         }
         if (root == null || root.isMissingNode() || root.isNull()) {
@@ -93,9 +96,9 @@ public final class ConfigLoader {
      * The parser's complaint without the excerpt of the file SnakeYAML quotes with it: that line
      * may hold a source's connection string and its password.
      */
-    private static String yamlProblem(com.fasterxml.jackson.core.JsonProcessingException e) {
-        if (e.getCause() instanceof org.yaml.snakeyaml.error.MarkedYAMLException m) {
-            org.yaml.snakeyaml.error.Mark at = m.getProblemMark();
+    private static String yamlProblem(JsonProcessingException e) {
+        if (e.getCause() instanceof MarkedYAMLException m) {
+            Mark at = m.getProblemMark();
             return (m.getContext() == null ? "" : m.getContext() + ": ") + m.getProblem()
                     + (at == null ? "" : " (line " + (at.getLine() + 1) + ", column " + (at.getColumn() + 1) + ")");
         }

@@ -1,6 +1,7 @@
 package dev.kopi.daemon.core;
 
 import java.util.regex.Pattern;
+
 import dev.kopi.daemon.source.Sources;
 
 /**

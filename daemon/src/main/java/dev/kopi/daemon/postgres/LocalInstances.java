@@ -1,7 +1,5 @@
 package dev.kopi.daemon.postgres;
 
-import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.ResultSet;

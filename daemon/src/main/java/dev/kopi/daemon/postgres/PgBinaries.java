@@ -1,7 +1,11 @@
 package dev.kopi.daemon.postgres;
 
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Comparator;
+import java.util.List;
+import java.util.stream.Stream;
 
 import dev.kopi.daemon.core.KopiException;
 
@@ -29,20 +33,20 @@ public final class PgBinaries {
      * Major versions whose server binaries are installed, newest first; empty when the template
      * has no {version} to list (a single fixed directory).
      */
-    public java.util.List<String> installed() {
+    public List<String> installed() {
         int at = template.indexOf("{version}");
         if (at < 0) {
-            return java.util.List.of();
+            return List.of();
         }
         Path parent = Path.of(template.substring(0, at));
-        try (java.util.stream.Stream<Path> dirs = Files.list(parent)) {
+        try (Stream<Path> dirs = Files.list(parent)) {
             return dirs.map(d -> d.getFileName().toString())
                     .filter(v -> v.matches("\\d{1,3}"))
                     .filter(v -> Files.isExecutable(Path.of(template.replace("{version}", v)).resolve("postgres")))
-                    .sorted(java.util.Comparator.comparingInt((String v) -> Integer.parseInt(v)).reversed())
+                    .sorted(Comparator.comparingInt((String v) -> Integer.parseInt(v)).reversed())
                     .toList();
-        } catch (java.io.IOException e) {
-            return java.util.List.of();
+        } catch (IOException e) {
+            return List.of();
         }
     }
 

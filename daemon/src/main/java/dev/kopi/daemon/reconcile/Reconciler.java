@@ -9,14 +9,14 @@ import java.util.logging.Logger;
 import dev.kopi.daemon.catalog.Catalog;
 import dev.kopi.daemon.catalog.CloneRecord;
 import dev.kopi.daemon.catalog.SnapshotRecord;
-import dev.kopi.daemon.postgres.PortAllocator;
-import dev.kopi.daemon.postgres.Instances;
-import dev.kopi.daemon.process.StrayTools;
-import dev.kopi.daemon.storage.StorageBackend;
-import dev.kopi.daemon.storage.VolumeId;
 import dev.kopi.daemon.clone.Clones;
 import dev.kopi.daemon.core.KopiException;
 import dev.kopi.daemon.core.SnapshotRef;
+import dev.kopi.daemon.postgres.Instances;
+import dev.kopi.daemon.postgres.PortAllocator;
+import dev.kopi.daemon.process.StrayTools;
+import dev.kopi.daemon.storage.StorageBackend;
+import dev.kopi.daemon.storage.VolumeId;
 
 /**
  * Brings the catalog and the pool back in line when kopid starts, whatever moment it was killed

@@ -1,5 +1,7 @@
 package dev.kopi.daemon.rpc;
 
+import io.grpc.stub.StreamObserver;
+
 import dev.kopi.daemon.clone.Clones;
 import dev.kopi.proto.v1.Clone;
 import dev.kopi.proto.v1.CloneServiceGrpc;
@@ -7,12 +9,11 @@ import dev.kopi.proto.v1.CreateCloneRequest;
 import dev.kopi.proto.v1.DestroyCloneRequest;
 import dev.kopi.proto.v1.DestroyCloneResponse;
 import dev.kopi.proto.v1.ExtendCloneRequest;
-import dev.kopi.proto.v1.ProtectCloneRequest;
-import dev.kopi.proto.v1.ResetCloneRequest;
 import dev.kopi.proto.v1.GetCloneRequest;
 import dev.kopi.proto.v1.ListClonesRequest;
 import dev.kopi.proto.v1.ListClonesResponse;
-import io.grpc.stub.StreamObserver;
+import dev.kopi.proto.v1.ProtectCloneRequest;
+import dev.kopi.proto.v1.ResetCloneRequest;
 
 /** kopi.v1.CloneService: translates, nothing more. */
 public final class CloneRpc extends CloneServiceGrpc.CloneServiceImplBase {

@@ -3,9 +3,10 @@ package dev.kopi.daemon.rpc;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
-import dev.kopi.daemon.core.KopiException;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+
+import dev.kopi.daemon.core.KopiException;
 
 /** The one place domain errors become gRPC status codes. */
 public final class Errors {

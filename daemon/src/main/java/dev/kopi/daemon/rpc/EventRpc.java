@@ -2,13 +2,14 @@ package dev.kopi.daemon.rpc;
 
 import java.util.concurrent.atomic.AtomicBoolean;
 
+import io.grpc.Status;
+import io.grpc.stub.ServerCallStreamObserver;
+import io.grpc.stub.StreamObserver;
+
 import dev.kopi.daemon.core.Events;
 import dev.kopi.proto.v1.Event;
 import dev.kopi.proto.v1.EventServiceGrpc;
 import dev.kopi.proto.v1.WatchEventsRequest;
-import io.grpc.Status;
-import io.grpc.stub.ServerCallStreamObserver;
-import io.grpc.stub.StreamObserver;
 
 /** kopi.v1.EventService: one subscription per stream, ended when the caller goes away. */
 public final class EventRpc extends EventServiceGrpc.EventServiceImplBase {

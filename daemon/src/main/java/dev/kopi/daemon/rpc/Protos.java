@@ -1,11 +1,14 @@
 package dev.kopi.daemon.rpc;
 
+import dev.kopi.daemon.catalog.RefreshRecord;
+import dev.kopi.daemon.catalog.SnapshotRecord;
 import dev.kopi.daemon.clone.CloneView;
 import dev.kopi.daemon.core.Events;
 import dev.kopi.daemon.snapshot.SnapshotView;
+import dev.kopi.daemon.source.SourceDefinition;
 import dev.kopi.daemon.source.Sources;
-import dev.kopi.daemon.catalog.RefreshRecord;
-import dev.kopi.daemon.catalog.SnapshotRecord;
+import dev.kopi.daemon.status.DaemonStatus;
+import dev.kopi.proto.v1.AddSourceRequest;
 import dev.kopi.proto.v1.Clone;
 import dev.kopi.proto.v1.CloneState;
 import dev.kopi.proto.v1.Event;
@@ -13,10 +16,7 @@ import dev.kopi.proto.v1.RefreshResult;
 import dev.kopi.proto.v1.Snapshot;
 import dev.kopi.proto.v1.Source;
 import dev.kopi.proto.v1.SourceSettings;
-import dev.kopi.proto.v1.AddSourceRequest;
-import dev.kopi.daemon.source.SourceDefinition;
 import dev.kopi.proto.v1.Status;
-import dev.kopi.daemon.status.DaemonStatus;
 
 /** Domain values to protobuf messages. */
 final class Protos {

@@ -1,5 +1,7 @@
 package dev.kopi.daemon.rpc;
 
+import io.grpc.stub.StreamObserver;
+
 import dev.kopi.daemon.core.SnapshotRef;
 import dev.kopi.daemon.snapshot.Snapshots;
 import dev.kopi.proto.v1.CreateSnapshotRequest;
@@ -9,7 +11,6 @@ import dev.kopi.proto.v1.ListSnapshotsRequest;
 import dev.kopi.proto.v1.ListSnapshotsResponse;
 import dev.kopi.proto.v1.Snapshot;
 import dev.kopi.proto.v1.SnapshotServiceGrpc;
-import io.grpc.stub.StreamObserver;
 
 /** kopi.v1.SnapshotService: translates, nothing more. */
 public final class SnapshotRpc extends SnapshotServiceGrpc.SnapshotServiceImplBase {

@@ -2,9 +2,12 @@ package dev.kopi.daemon.rpc;
 
 import java.util.concurrent.atomic.AtomicBoolean;
 
-import dev.kopi.daemon.source.Sources;
+import io.grpc.stub.ServerCallStreamObserver;
+import io.grpc.stub.StreamObserver;
+
 import dev.kopi.daemon.catalog.SnapshotRecord;
 import dev.kopi.daemon.core.Trigger;
+import dev.kopi.daemon.source.Sources;
 import dev.kopi.proto.v1.AddSourceRequest;
 import dev.kopi.proto.v1.ListSourcesRequest;
 import dev.kopi.proto.v1.ListSourcesResponse;
@@ -14,8 +17,6 @@ import dev.kopi.proto.v1.RemoveSourceRequest;
 import dev.kopi.proto.v1.RemoveSourceResponse;
 import dev.kopi.proto.v1.Source;
 import dev.kopi.proto.v1.SourceServiceGrpc;
-import io.grpc.stub.ServerCallStreamObserver;
-import io.grpc.stub.StreamObserver;
 
 /** kopi.v1.SourceService: translates; refresh streams the pipeline's progress. */
 public final class SourceRpc extends SourceServiceGrpc.SourceServiceImplBase {

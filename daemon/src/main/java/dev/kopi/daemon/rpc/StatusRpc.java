@@ -1,10 +1,11 @@
 package dev.kopi.daemon.rpc;
 
+import io.grpc.stub.StreamObserver;
+
 import dev.kopi.daemon.status.StatusReporter;
 import dev.kopi.proto.v1.GetStatusRequest;
 import dev.kopi.proto.v1.Status;
 import dev.kopi.proto.v1.StatusServiceGrpc;
-import io.grpc.stub.StreamObserver;
 
 /** kopi.v1.StatusService. */
 public final class StatusRpc extends StatusServiceGrpc.StatusServiceImplBase {

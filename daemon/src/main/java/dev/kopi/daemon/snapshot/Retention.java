@@ -6,10 +6,10 @@ import java.util.logging.Logger;
 
 import dev.kopi.daemon.catalog.Catalog;
 import dev.kopi.daemon.catalog.CloneRecord;
-import dev.kopi.daemon.catalog.SnapshotRecord;
-import dev.kopi.daemon.source.Source;
 import dev.kopi.daemon.catalog.SnapshotLookup;
+import dev.kopi.daemon.catalog.SnapshotRecord;
 import dev.kopi.daemon.core.KopiException;
+import dev.kopi.daemon.source.Source;
 
 /**
  * Applies a source's {@code keep: N}: its newest N snapshots stay, older ones are deleted, except

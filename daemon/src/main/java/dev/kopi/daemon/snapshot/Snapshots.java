@@ -3,8 +3,8 @@ package dev.kopi.daemon.snapshot;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
-import java.util.List;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.Predicate;
@@ -12,22 +12,22 @@ import java.util.logging.Logger;
 
 import dev.kopi.daemon.catalog.Catalog;
 import dev.kopi.daemon.catalog.CloneRecord;
+import dev.kopi.daemon.catalog.SnapshotLookup;
 import dev.kopi.daemon.catalog.SnapshotRecord;
+import dev.kopi.daemon.clone.Clones;
+import dev.kopi.daemon.clone.DestroyReason;
+import dev.kopi.daemon.core.EventKind;
+import dev.kopi.daemon.core.Events;
+import dev.kopi.daemon.core.KopiException;
+import dev.kopi.daemon.core.Names;
+import dev.kopi.daemon.core.Reason;
+import dev.kopi.daemon.core.SnapshotRef;
 import dev.kopi.daemon.source.Progress;
 import dev.kopi.daemon.source.Refresher;
 import dev.kopi.daemon.source.Source;
 import dev.kopi.daemon.storage.SpaceUsage;
 import dev.kopi.daemon.storage.StorageBackend;
 import dev.kopi.daemon.storage.VolumeId;
-import dev.kopi.daemon.catalog.SnapshotLookup;
-import dev.kopi.daemon.clone.Clones;
-import dev.kopi.daemon.core.EventKind;
-import dev.kopi.daemon.core.Events;
-import dev.kopi.daemon.core.Reason;
-import dev.kopi.daemon.clone.DestroyReason;
-import dev.kopi.daemon.core.KopiException;
-import dev.kopi.daemon.core.Names;
-import dev.kopi.daemon.core.SnapshotRef;
 
 /**
  * Lists, branches and deletes published snapshots. Building a snapshot is the

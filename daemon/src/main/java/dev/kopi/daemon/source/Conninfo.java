@@ -2,7 +2,9 @@ package dev.kopi.daemon.source;
 
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 
@@ -250,8 +252,8 @@ public final class Conninfo {
             rest = rest.substring(0, slash);
         }
         if (!rest.isEmpty()) {
-            java.util.List<String> hosts = new java.util.ArrayList<>();
-            java.util.List<String> ports = new java.util.ArrayList<>();
+            List<String> hosts = new ArrayList<>();
+            List<String> ports = new ArrayList<>();
             for (String hp : rest.split(",", -1)) {
                 String host = hp;
                 String port = "";

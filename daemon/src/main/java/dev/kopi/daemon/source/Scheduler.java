@@ -10,12 +10,12 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import java.util.logging.Logger;
+
 import dev.kopi.daemon.core.DaemonThreads;
 import dev.kopi.daemon.core.EventKind;
 import dev.kopi.daemon.core.Events;
-import dev.kopi.daemon.core.Trigger;
 import dev.kopi.daemon.core.KopiException;
-
+import dev.kopi.daemon.core.Trigger;
 
 /**
  * kopid's own cron: once a second, starts the refreshes whose schedule came due (in the

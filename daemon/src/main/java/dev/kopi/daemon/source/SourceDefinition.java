@@ -1,5 +1,6 @@
 package dev.kopi.daemon.source;
 
+import java.nio.charset.StandardCharsets;
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -241,7 +242,7 @@ public record SourceDefinition(String name, String datadir, String basebackup, S
         }
         // PostgreSQL names are at most 63 bytes (NAMEDATALEN - 1); longer ones are silently truncated
         if (database != null && (database.isEmpty()
-                || database.getBytes(java.nio.charset.StandardCharsets.UTF_8).length > 63
+                || database.getBytes(StandardCharsets.UTF_8).length > 63
                 || Names.hasControlCharacters(database))) {
             throw bad("database", "'" + printable(database) + "' is not a database name (1-63 bytes)");
         }

@@ -17,18 +17,18 @@ import java.util.logging.Logger;
 
 import dev.kopi.daemon.catalog.Catalog;
 import dev.kopi.daemon.catalog.RefreshRecord;
+import dev.kopi.daemon.catalog.SnapshotLookup;
 import dev.kopi.daemon.catalog.SnapshotRecord;
 import dev.kopi.daemon.catalog.SourceRecord;
 import dev.kopi.daemon.catalog.SourceSettings;
 import dev.kopi.daemon.core.DaemonThreads;
 import dev.kopi.daemon.core.EventKind;
-import dev.kopi.daemon.core.Reason;
-import dev.kopi.daemon.core.Trigger;
-import dev.kopi.daemon.postgres.DataDirectory;
-import dev.kopi.daemon.catalog.SnapshotLookup;
 import dev.kopi.daemon.core.Events;
 import dev.kopi.daemon.core.KopiException;
 import dev.kopi.daemon.core.Names;
+import dev.kopi.daemon.core.Reason;
+import dev.kopi.daemon.core.Trigger;
+import dev.kopi.daemon.postgres.DataDirectory;
 
 /**
  * Sources from the config file and from the API, and their refreshes: at most one refresh per

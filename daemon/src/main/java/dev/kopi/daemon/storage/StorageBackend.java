@@ -2,6 +2,7 @@ package dev.kopi.daemon.storage;
 
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -53,7 +54,7 @@ public interface StorageBackend {
     }
 
     /** Space used by each Kopi volume, as current as the pool can tell; empty when not measured. */
-    default java.util.Map<VolumeId, SpaceUsage> volumeUsage() {
-        return java.util.Map.of();
+    default Map<VolumeId, SpaceUsage> volumeUsage() {
+        return Map.of();
     }
 }

@@ -1,6 +1,7 @@
 package dev.kopi.daemon.storage;
 
 import java.io.IOException;
+import java.util.Locale;
 
 import dev.kopi.daemon.core.KopiException;
 import dev.kopi.sys.Errno;
@@ -26,7 +27,7 @@ public final class StorageErrors {
         if (message == null) {
             return false;
         }
-        String m = message.toLowerCase(java.util.Locale.ROOT);
+        String m = message.toLowerCase(Locale.ROOT);
         return m.contains("no space left") || m.contains("out of space") || m.contains("disk quota exceeded");
     }
 }

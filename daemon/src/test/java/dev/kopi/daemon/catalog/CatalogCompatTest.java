@@ -18,7 +18,6 @@ import org.junit.jupiter.api.io.TempDir;
 import dev.kopi.daemon.core.SnapshotRef;
 import dev.kopi.daemon.core.Trigger;
 
-
 /** Catalog files written before sources had kinds, settings, seed hashes and triggers still load. */
 class CatalogCompatTest {
     @TempDir

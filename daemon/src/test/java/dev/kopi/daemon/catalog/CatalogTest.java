@@ -14,9 +14,8 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import dev.kopi.daemon.core.SnapshotRef;
-
 import dev.kopi.daemon.core.KopiException;
+import dev.kopi.daemon.core.SnapshotRef;
 
 class CatalogTest {
     @TempDir

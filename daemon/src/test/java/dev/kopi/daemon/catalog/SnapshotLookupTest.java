@@ -12,9 +12,9 @@ import java.util.Optional;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+
 import dev.kopi.daemon.core.KopiException;
 import dev.kopi.daemon.core.SnapshotRef;
-
 
 class SnapshotLookupTest {
     @TempDir

@@ -24,17 +24,17 @@ import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
-import dev.kopi.daemon.core.EventKind;
-import dev.kopi.daemon.rpc.Calls;
 import dev.kopi.daemon.catalog.Catalog;
 import dev.kopi.daemon.catalog.CatalogStore;
 import dev.kopi.daemon.catalog.CloneRecord;
 import dev.kopi.daemon.catalog.SnapshotRecord;
-import dev.kopi.daemon.storage.SpaceUsage;
-import dev.kopi.daemon.storage.VolumeId;
+import dev.kopi.daemon.core.EventKind;
 import dev.kopi.daemon.core.Events;
 import dev.kopi.daemon.core.KopiException;
+import dev.kopi.daemon.rpc.Calls;
 import dev.kopi.daemon.snapshot.Snapshots;
+import dev.kopi.daemon.storage.SpaceUsage;
+import dev.kopi.daemon.storage.VolumeId;
 import dev.kopi.daemon.testing.CloneFixture;
 import dev.kopi.daemon.testing.SpawnRecorder;
 

@@ -15,11 +15,11 @@ import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
-import dev.kopi.daemon.rpc.Calls;
 import dev.kopi.daemon.catalog.CloneRecord;
 import dev.kopi.daemon.catalog.SnapshotRecord;
-import dev.kopi.daemon.storage.VolumeId;
 import dev.kopi.daemon.core.KopiException;
+import dev.kopi.daemon.rpc.Calls;
+import dev.kopi.daemon.storage.VolumeId;
 import dev.kopi.daemon.testing.CloneFixture;
 
 class ClonesTest {

@@ -14,12 +14,12 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import dev.kopi.daemon.core.EventKind;
-import dev.kopi.daemon.rpc.Calls;
 import dev.kopi.daemon.catalog.CloneRecord;
 import dev.kopi.daemon.catalog.SnapshotRecord;
-import dev.kopi.daemon.storage.VolumeId;
+import dev.kopi.daemon.core.EventKind;
 import dev.kopi.daemon.core.Events;
+import dev.kopi.daemon.rpc.Calls;
+import dev.kopi.daemon.storage.VolumeId;
 import dev.kopi.daemon.testing.CloneFixture;
 
 /**

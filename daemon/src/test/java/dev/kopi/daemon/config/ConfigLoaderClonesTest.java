@@ -15,8 +15,8 @@ import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
-import dev.kopi.daemon.core.KopiException;
 import dev.kopi.daemon.clone.ClonePolicy;
+import dev.kopi.daemon.core.KopiException;
 import dev.kopi.daemon.postgres.PostgresConfig;
 
 /** The {@code clones:} section and the postgres start/stop timeout bounds. */

@@ -1,7 +1,5 @@
 package dev.kopi.daemon.config;
 
-import dev.kopi.daemon.postgres.RuntimeDirs;
-
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -13,7 +11,9 @@ import java.time.Duration;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
+
 import dev.kopi.daemon.postgres.PostgresConfig;
+import dev.kopi.daemon.postgres.RuntimeDirs;
 import dev.kopi.daemon.storage.PoolConfig;
 
 class ConfigLoaderDefaultsTest {

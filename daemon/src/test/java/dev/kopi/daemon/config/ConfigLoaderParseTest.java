@@ -16,9 +16,9 @@ import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
-import dev.kopi.daemon.source.Source;
 import dev.kopi.daemon.core.KopiException;
 import dev.kopi.daemon.postgres.PostgresConfig;
+import dev.kopi.daemon.source.Source;
 import dev.kopi.daemon.storage.PoolConfig;
 
 class ConfigLoaderParseTest {

@@ -18,9 +18,9 @@ import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
+import dev.kopi.daemon.catalog.SourceSettings;
 import dev.kopi.daemon.core.KopiException;
 import dev.kopi.daemon.source.Source;
-import dev.kopi.daemon.catalog.SourceSettings;
 
 /** The sources section: every key, and errors as "config ORIGIN: sources.NAME.KEY: problem". */
 class ConfigLoaderSourcesTest {

@@ -17,6 +17,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.LongStream;
 
 import org.junit.jupiter.api.Test;
+
 import dev.kopi.daemon.core.EventKind;
 import dev.kopi.daemon.testing.MutableClock;
 

@@ -10,6 +10,8 @@ import java.util.Map;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -17,8 +19,6 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
 import dev.kopi.daemon.core.KopiException;
-import io.grpc.Status;
-import io.grpc.StatusRuntimeException;
 
 class ErrorsTest {
     private static final Logger ERRORS_LOG = Logger.getLogger(Errors.class.getName());

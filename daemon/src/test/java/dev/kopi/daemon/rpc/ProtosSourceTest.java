@@ -10,19 +10,19 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
-import org.junit.jupiter.api.Test;
 
-import dev.kopi.daemon.core.Trigger;
-import dev.kopi.daemon.core.SnapshotRef;
-import dev.kopi.daemon.source.Sources;
 import dev.kopi.daemon.catalog.RefreshRecord;
 import dev.kopi.daemon.catalog.SnapshotRecord;
+import dev.kopi.daemon.catalog.SourceSettings;
+import dev.kopi.daemon.core.SnapshotRef;
+import dev.kopi.daemon.core.Trigger;
 import dev.kopi.daemon.source.Conninfo;
 import dev.kopi.daemon.source.Source;
 import dev.kopi.daemon.source.SourceDefinition;
-import dev.kopi.daemon.catalog.SourceSettings;
+import dev.kopi.daemon.source.Sources;
 import dev.kopi.proto.v1.AddSourceRequest;
 
 class ProtosSourceTest {

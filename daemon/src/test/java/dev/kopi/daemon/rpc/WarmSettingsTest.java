@@ -6,8 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import org.junit.jupiter.api.Test;
 
-import dev.kopi.daemon.core.KopiException;
 import dev.kopi.daemon.config.ConfigLoader;
+import dev.kopi.daemon.core.KopiException;
 import dev.kopi.daemon.source.Source;
 import dev.kopi.proto.v1.AddSourceRequest;
 import dev.kopi.proto.v1.SourceSettings;

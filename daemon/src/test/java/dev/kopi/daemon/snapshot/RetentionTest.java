@@ -13,14 +13,14 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import dev.kopi.daemon.core.EventKind;
-import dev.kopi.daemon.clone.DestroyReason;
-import dev.kopi.daemon.catalog.SnapshotRecord;
-import dev.kopi.daemon.source.Source;
-import dev.kopi.daemon.catalog.SourceSettings;
-import dev.kopi.daemon.storage.VolumeId;
 import dev.kopi.daemon.catalog.SnapshotLookup;
+import dev.kopi.daemon.catalog.SnapshotRecord;
+import dev.kopi.daemon.catalog.SourceSettings;
+import dev.kopi.daemon.clone.DestroyReason;
+import dev.kopi.daemon.core.EventKind;
 import dev.kopi.daemon.core.Events;
+import dev.kopi.daemon.source.Source;
+import dev.kopi.daemon.storage.VolumeId;
 import dev.kopi.daemon.testing.CloneFixture;
 import dev.kopi.daemon.testing.SourcesFixture;
 

@@ -15,12 +15,12 @@ import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
-import dev.kopi.daemon.rpc.Calls;
 import dev.kopi.daemon.catalog.SnapshotRecord;
-import dev.kopi.daemon.storage.SpaceUsage;
-import dev.kopi.daemon.storage.VolumeId;
 import dev.kopi.daemon.core.Events;
 import dev.kopi.daemon.core.KopiException;
+import dev.kopi.daemon.rpc.Calls;
+import dev.kopi.daemon.storage.SpaceUsage;
+import dev.kopi.daemon.storage.VolumeId;
 import dev.kopi.daemon.testing.CloneFixture;
 
 /** Snapshots taken of clones: child counts, space, deleting parents, events, branch arguments. */

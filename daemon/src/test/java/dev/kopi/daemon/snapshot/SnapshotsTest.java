@@ -12,10 +12,10 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import dev.kopi.daemon.rpc.Calls;
 import dev.kopi.daemon.catalog.SnapshotRecord;
-import dev.kopi.daemon.storage.VolumeId;
 import dev.kopi.daemon.core.KopiException;
+import dev.kopi.daemon.rpc.Calls;
+import dev.kopi.daemon.storage.VolumeId;
 import dev.kopi.daemon.testing.CloneFixture;
 
 class SnapshotsTest {

@@ -16,14 +16,14 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import dev.kopi.daemon.core.Trigger;
-import dev.kopi.daemon.catalog.SourceSettings;
-import dev.kopi.daemon.core.EventKind;
 import dev.kopi.daemon.catalog.RefreshRecord;
+import dev.kopi.daemon.catalog.SnapshotLookup;
 import dev.kopi.daemon.catalog.SnapshotRecord;
 import dev.kopi.daemon.catalog.SourceRecord;
-import dev.kopi.daemon.catalog.SnapshotLookup;
+import dev.kopi.daemon.catalog.SourceSettings;
+import dev.kopi.daemon.core.EventKind;
 import dev.kopi.daemon.core.Events;
+import dev.kopi.daemon.core.Trigger;
 import dev.kopi.daemon.testing.RunningRefresh;
 import dev.kopi.daemon.testing.SourcesFixture;
 

@@ -19,11 +19,11 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import dev.kopi.daemon.core.Events;
-import dev.kopi.daemon.catalog.SourceSettings;
 import dev.kopi.daemon.catalog.Catalog;
 import dev.kopi.daemon.catalog.CatalogStore;
 import dev.kopi.daemon.catalog.SourceRecord;
+import dev.kopi.daemon.catalog.SourceSettings;
+import dev.kopi.daemon.core.Events;
 import dev.kopi.daemon.core.KopiException;
 import dev.kopi.daemon.testing.CloneFixture;
 import dev.kopi.daemon.testing.SourcesFixture;

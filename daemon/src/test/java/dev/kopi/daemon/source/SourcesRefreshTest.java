@@ -3,8 +3,8 @@ package dev.kopi.daemon.source;
 import static dev.kopi.daemon.testing.SourcesFixture.eventually;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -19,13 +19,13 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import dev.kopi.daemon.core.Trigger;
-import dev.kopi.daemon.core.EventKind;
 import dev.kopi.daemon.catalog.RefreshRecord;
 import dev.kopi.daemon.catalog.SnapshotRecord;
-import dev.kopi.daemon.source.fill.SeedHashes;
+import dev.kopi.daemon.core.EventKind;
 import dev.kopi.daemon.core.Events;
 import dev.kopi.daemon.core.KopiException;
+import dev.kopi.daemon.core.Trigger;
+import dev.kopi.daemon.source.fill.SeedHashes;
 import dev.kopi.daemon.testing.CloneFixture;
 import dev.kopi.daemon.testing.RunningRefresh;
 import dev.kopi.daemon.testing.SourcesFixture;

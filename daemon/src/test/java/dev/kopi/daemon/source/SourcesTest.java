@@ -20,26 +20,25 @@ import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
-import dev.kopi.daemon.config.ConfigLoader;
-import dev.kopi.daemon.source.fill.Staging;
-import dev.kopi.daemon.source.fill.PgTools;
-import dev.kopi.daemon.postgres.ControlData;
-import dev.kopi.daemon.postgres.LocalInstances;
-import dev.kopi.daemon.postgres.Instances;
-import dev.kopi.daemon.core.Events;
-import dev.kopi.daemon.core.SnapshotRef;
-import dev.kopi.daemon.testing.CloneFixture;
 import dev.kopi.daemon.catalog.Catalog;
 import dev.kopi.daemon.catalog.CatalogStore;
 import dev.kopi.daemon.catalog.RefreshRecord;
-import dev.kopi.daemon.catalog.SnapshotRecord;
+import dev.kopi.daemon.config.ConfigLoader;
+import dev.kopi.daemon.core.Events;
+import dev.kopi.daemon.core.KopiException;
+import dev.kopi.daemon.core.SnapshotRef;
+import dev.kopi.daemon.postgres.ControlData;
+import dev.kopi.daemon.postgres.Instances;
+import dev.kopi.daemon.postgres.LocalInstances;
 import dev.kopi.daemon.postgres.OsUser;
 import dev.kopi.daemon.postgres.PgBinaries;
-import dev.kopi.daemon.postgres.RuntimeDirs;
 import dev.kopi.daemon.postgres.Postmaster;
-import dev.kopi.daemon.testing.ForbiddenProcessRunner;
+import dev.kopi.daemon.postgres.RuntimeDirs;
+import dev.kopi.daemon.source.fill.PgTools;
+import dev.kopi.daemon.source.fill.Staging;
 import dev.kopi.daemon.storage.FakeStorageBackend;
-import dev.kopi.daemon.core.KopiException;
+import dev.kopi.daemon.testing.CloneFixture;
+import dev.kopi.daemon.testing.ForbiddenProcessRunner;
 
 class SourcesTest {
     private static final Instant NOW = Instant.parse("2026-11-23T05:00:00Z");

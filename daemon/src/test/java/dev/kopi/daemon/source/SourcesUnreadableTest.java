@@ -13,8 +13,8 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import dev.kopi.daemon.catalog.SourceSettings;
 import dev.kopi.daemon.catalog.SourceRecord;
+import dev.kopi.daemon.catalog.SourceSettings;
 import dev.kopi.daemon.core.KopiException;
 import dev.kopi.daemon.testing.SourcesFixture;
 

@@ -4,6 +4,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+
 import dev.kopi.daemon.process.ProcessRunner;
 
 /** A runner for code paths that must not run programs: every call is recorded and fails the test. */

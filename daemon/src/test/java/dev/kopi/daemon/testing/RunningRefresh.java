@@ -3,6 +3,7 @@ package dev.kopi.daemon.testing;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
+
 import dev.kopi.daemon.core.Trigger;
 import dev.kopi.daemon.source.Sources;
 

@@ -10,19 +10,19 @@ import java.util.List;
 import java.util.Map;
 import java.util.function.BooleanSupplier;
 
+import dev.kopi.daemon.core.EventKind;
+import dev.kopi.daemon.core.Events;
+import dev.kopi.daemon.postgres.ControlData;
 import dev.kopi.daemon.postgres.OsUser;
 import dev.kopi.daemon.postgres.PgBinaries;
-import dev.kopi.daemon.postgres.ControlData;
+import dev.kopi.daemon.snapshot.Retention;
+import dev.kopi.daemon.snapshot.Snapshots;
 import dev.kopi.daemon.source.Refresher;
 import dev.kopi.daemon.source.Source;
 import dev.kopi.daemon.source.SourceDefinition;
+import dev.kopi.daemon.source.Sources;
 import dev.kopi.daemon.source.fill.PgTools;
 import dev.kopi.daemon.source.fill.Staging;
-import dev.kopi.daemon.core.EventKind;
-import dev.kopi.daemon.core.Events;
-import dev.kopi.daemon.snapshot.Retention;
-import dev.kopi.daemon.snapshot.Snapshots;
-import dev.kopi.daemon.source.Sources;
 
 /**
  * Real Sources, Snapshots and Retention over a {@link CloneFixture} (fake pool, real catalog,

@@ -7,9 +7,9 @@ import java.util.List;
 import java.util.Map;
 
 import dev.kopi.daemon.core.KopiException;
-import dev.kopi.daemon.storage.VolumeId;
 import dev.kopi.daemon.source.Progress;
 import dev.kopi.daemon.source.Source;
+import dev.kopi.daemon.storage.VolumeId;
 
 /** A physical copy of a live server: pg_basebackup with the WAL streamed alongside. */
 final class BasebackupFill extends Fill {

@@ -6,20 +6,20 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
+import java.util.logging.Logger;
 
 import dev.kopi.daemon.core.KopiException;
 import dev.kopi.daemon.postgres.DataDirectory;
 import dev.kopi.daemon.postgres.OsUser;
-import dev.kopi.daemon.process.ProcessRunner;
 import dev.kopi.daemon.postgres.PgVersion;
-import dev.kopi.daemon.storage.VolumeId;
+import dev.kopi.daemon.process.ProcessRunner;
 import dev.kopi.daemon.source.Progress;
-import dev.kopi.daemon.source.Refresher;
 import dev.kopi.daemon.source.Source;
+import dev.kopi.daemon.storage.VolumeId;
 
 /** A local data directory: one native snapshot when on the pool, else a reflinking copy. */
 final class DatadirFill extends Fill {
-    private static final java.util.logging.Logger LOG = java.util.logging.Logger.getLogger(DatadirFill.class.getName());
+    private static final Logger LOG = Logger.getLogger(DatadirFill.class.getName());
 
     Optional<Long> running;
 

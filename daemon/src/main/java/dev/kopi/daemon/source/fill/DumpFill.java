@@ -8,12 +8,12 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
+import dev.kopi.daemon.catalog.SourceSettings;
 import dev.kopi.daemon.core.KopiException;
 import dev.kopi.daemon.postgres.Instance;
-import dev.kopi.daemon.storage.VolumeId;
 import dev.kopi.daemon.source.Progress;
 import dev.kopi.daemon.source.Source;
-import dev.kopi.daemon.catalog.SourceSettings;
+import dev.kopi.daemon.storage.VolumeId;
 
 /** A logical copy: pg_dump of one database, restored into a fresh cluster. */
 final class DumpFill extends Fill {

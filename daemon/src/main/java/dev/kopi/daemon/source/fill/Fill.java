@@ -4,9 +4,9 @@ import java.io.IOException;
 import java.nio.file.Path;
 
 import dev.kopi.daemon.postgres.Instance;
-import dev.kopi.daemon.storage.VolumeId;
 import dev.kopi.daemon.source.Progress;
 import dev.kopi.daemon.source.Source;
+import dev.kopi.daemon.storage.VolumeId;
 
 /**
  * How a refresh fills its staging volume: one per kind of source. {@link #check} runs before

@@ -1,16 +1,19 @@
 package dev.kopi.daemon.source.fill;
 
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 import java.util.List;
 
 import dev.kopi.daemon.core.KopiException;
 import dev.kopi.daemon.postgres.Instance;
-import dev.kopi.daemon.storage.VolumeId;
 import dev.kopi.daemon.source.Progress;
 import dev.kopi.daemon.source.Source;
+import dev.kopi.daemon.storage.VolumeId;
 
 /** SQL scripts run in order into a fresh cluster: the reproducible "lockfile" kind. */
 final class SeedFill extends Fill {
@@ -51,21 +54,21 @@ final class SeedFill extends Fill {
      */
     static String seedHash(Source source, String version) {
         try {
-            java.security.MessageDigest d = java.security.MessageDigest.getInstance("SHA-256");
+            MessageDigest d = MessageDigest.getInstance("SHA-256");
             d.update(("kopi-seed-v1\0" + version + "\0" + source.settings().database() + "\0")
-                    .getBytes(java.nio.charset.StandardCharsets.UTF_8));
+                    .getBytes(StandardCharsets.UTF_8));
             for (List<Path> group : List.of(source.seed(), source.settings().transforms().stream().map(Path::of).toList())) {
-                d.update(("group " + group.size() + "\0").getBytes(java.nio.charset.StandardCharsets.UTF_8));
+                d.update(("group " + group.size() + "\0").getBytes(StandardCharsets.UTF_8));
                 for (Path p : group) {
                     byte[] content = Files.readAllBytes(p);
-                    d.update((p + "\0" + content.length + "\0").getBytes(java.nio.charset.StandardCharsets.UTF_8));
+                    d.update((p + "\0" + content.length + "\0").getBytes(StandardCharsets.UTF_8));
                     d.update(content);
                 }
             }
             return HexFormat.of().formatHex(d.digest());
         } catch (IOException e) {
             throw KopiException.precondition("source " + source.name() + ": cannot read a script: " + e.getMessage());
-        } catch (java.security.NoSuchAlgorithmException e) {
+        } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }
     }

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -12,11 +13,11 @@ import java.util.Map;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
+import dev.kopi.daemon.catalog.SourceSettings;
 import dev.kopi.daemon.core.KopiException;
 import dev.kopi.daemon.process.ProcessRunner;
 import dev.kopi.daemon.source.Conninfo;
 import dev.kopi.daemon.source.Source;
-import dev.kopi.daemon.catalog.SourceSettings;
 
 /**
  * The live server behind a basebackup or dump source: how to reach it (connection string
@@ -84,7 +85,7 @@ final class SourceServer {
         Conninfo c = conninfo.get("dbname") == null && source.kind() == Source.Kind.BASEBACKUP
                 ? conninfo.withDatabase("postgres") : conninfo;
         ProcessRunner.Result r = tools.run(toolsVersion, "psql", List.of("-X", "-q", "-A", "-t", "-v",
-                "ON_ERROR_STOP=1", "-d", c.withoutPassword(), "-c", PROBE), env, java.time.Duration.ofMinutes(2));
+                "ON_ERROR_STOP=1", "-d", c.withoutPassword(), "-c", PROBE), env, Duration.ofMinutes(2));
         if (!r.ok()) {
             throw KopiException.unavailable("cannot reach " + describe() + ": " + r.describe());
         }

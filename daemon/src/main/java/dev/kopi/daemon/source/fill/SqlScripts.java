@@ -12,8 +12,8 @@ import dev.kopi.daemon.core.KopiException;
 import dev.kopi.daemon.postgres.Instance;
 import dev.kopi.daemon.postgres.OsUser;
 import dev.kopi.daemon.process.ProcessRunner;
-import dev.kopi.sys.Posix;
 import dev.kopi.daemon.source.Progress;
+import dev.kopi.sys.Posix;
 
 /**
  * Runs SQL scripts (seed scripts, transforms) in order with psql on a staging instance, stopping

@@ -2,19 +2,22 @@ package dev.kopi.daemon.source.fill;
 
 import java.io.IOException;
 import java.nio.file.DirectoryStream;
+import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.PosixFileAttributes;
 import java.nio.file.attribute.PosixFilePermission;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicLong;
 
+import dev.kopi.daemon.core.KopiException;
 import dev.kopi.daemon.postgres.OsUser;
+import dev.kopi.daemon.source.Progress;
 import dev.kopi.sys.FileCopy;
 import dev.kopi.sys.Posix;
-import dev.kopi.daemon.source.Progress;
 
 /**
  * Copies a stopped data directory into an empty volume: reflinks where source and pool share a
@@ -88,7 +91,7 @@ public final class TreeCopier {
         Object dirOwner = Files.getAttribute(dataDir, "unix:uid", LinkOption.NOFOLLOW_LINKS);
         Object walOwner = Files.getAttribute(walTarget, "unix:uid", LinkOption.NOFOLLOW_LINKS);
         if (!dirOwner.equals(walOwner)) {
-            throw dev.kopi.daemon.core.KopiException.precondition(dataDir + "/pg_wal links to " + walTarget
+            throw KopiException.precondition(dataDir + "/pg_wal links to " + walTarget
                     + ", which belongs to another user than the data directory; refusing to copy it");
         }
     }
@@ -118,13 +121,13 @@ public final class TreeCopier {
 
     static long sizeOf(Path dir) throws IOException {
         AtomicLong sum = new AtomicLong();
-        Files.walkFileTree(dir, new java.nio.file.SimpleFileVisitor<>() {
+        Files.walkFileTree(dir, new SimpleFileVisitor<>() {
             @Override
-            public java.nio.file.FileVisitResult visitFile(Path file, BasicFileAttributes attrs) {
+            public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) {
                 if (attrs.isRegularFile()) {
                     sum.addAndGet(attrs.size());
                 }
-                return java.nio.file.FileVisitResult.CONTINUE;
+                return FileVisitResult.CONTINUE;
             }
         });
         return sum.get();

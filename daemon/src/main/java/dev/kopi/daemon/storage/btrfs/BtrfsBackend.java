@@ -2,26 +2,31 @@ package dev.kopi.daemon.storage.btrfs;
 
 import java.io.IOException;
 import java.nio.file.DirectoryStream;
+import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.logging.Logger;
-import java.util.Optional;
 
 import dev.kopi.daemon.core.KopiException;
 import dev.kopi.daemon.storage.PoolUsage;
+import dev.kopi.daemon.storage.SpaceUsage;
 import dev.kopi.daemon.storage.StorageBackend;
 import dev.kopi.daemon.storage.StorageErrors;
 import dev.kopi.daemon.storage.VolumeId;
-import dev.kopi.daemon.storage.SpaceUsage;
 import dev.kopi.sys.Btrfs;
 import dev.kopi.sys.BtrfsQuota;
 import dev.kopi.sys.Errno;
+import dev.kopi.sys.Posix;
 import dev.kopi.sys.Statfs;
 import dev.kopi.sys.SysException;
 
@@ -46,9 +51,9 @@ public final class BtrfsBackend implements StorageBackend {
             for (VolumeId.Kind k : VolumeId.Kind.values()) {
                 Files.createDirectories(root.resolve(k.dir));
                 // Postgres (unprivileged) must traverse down to its data directory.
-                dev.kopi.sys.Posix.chmod(root.resolve(k.dir), 0755);
+                Posix.chmod(root.resolve(k.dir), 0755);
             }
-            dev.kopi.sys.Posix.chmod(root, 0755);
+            Posix.chmod(root, 0755);
         } catch (IOException e) {
             throw StorageErrors.wrap("open the Btrfs pool at " + root, e);
         }
@@ -172,7 +177,7 @@ public final class BtrfsBackend implements StorageBackend {
         Path target = path(snapshot);
         try {
             Files.createDirectories(target.getParent());
-            dev.kopi.sys.Posix.chmod(target.getParent(), 0755);
+            Posix.chmod(target.getParent(), 0755);
             // A read-only snapshot of the staging subvolume rather than a flag flip: the snapshot
             // commits the transaction, so the published data is on disk before the catalog says so.
             Btrfs.snapshot(path(staging), target, true);
@@ -227,17 +232,17 @@ public final class BtrfsBackend implements StorageBackend {
 
     private static void deleteNested(Path volume) throws IOException {
         List<Path> nested = new ArrayList<>();
-        Files.walkFileTree(volume, new java.nio.file.SimpleFileVisitor<>() {
+        Files.walkFileTree(volume, new SimpleFileVisitor<>() {
             @Override
-            public java.nio.file.FileVisitResult preVisitDirectory(Path dir,
-                    java.nio.file.attribute.BasicFileAttributes attrs) throws IOException {
+            public FileVisitResult preVisitDirectory(Path dir,
+                    BasicFileAttributes attrs) throws IOException {
                 if (!dir.equals(volume) && Btrfs.isSubvolume(dir)) {
                     nested.add(dir);
                 }
-                return java.nio.file.FileVisitResult.CONTINUE;
+                return FileVisitResult.CONTINUE;
             }
         });
-        nested.sort(java.util.Comparator.comparingInt(Path::getNameCount).reversed());
+        nested.sort(Comparator.comparingInt(Path::getNameCount).reversed());
         for (Path n : nested) {
             Btrfs.deleteSubvolume(n);
         }

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
@@ -83,7 +84,7 @@ public final class EmbeddedPool {
             Files.deleteIfExists(tmp);
             throw KopiException.internal("cannot format the embedded pool " + image + ": " + r.describe(), null);
         }
-        Files.move(tmp, image, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        Files.move(tmp, image, StandardCopyOption.ATOMIC_MOVE);
     }
 
     /** Unmounts the pool; the loop device detaches itself (autoclear). */
