@@ -100,7 +100,8 @@ public final class Catalog {
         writer.execute(this::flush);
     }
 
-    private synchronized void flush() {
+    /** Writes a change {@link #renameCloneSoon} made and has not written yet; nothing if there is none. */
+    public synchronized void flush() {
         if (!dirty) {
             return; // a later change wrote it already
         }

@@ -156,11 +156,9 @@ class ClonesLifecycleTest {
     }
 
     /**
-     * BUG (CloneRecord.withIdleTimeout, CloneRecord.java:46-49, used by Clones.create at
-     * Clones.java:163): the idle timeout is stored as whole seconds and 0 means "never", so an
-     * accepted sub-second idle timeout ("500ms", or clones.idle_timeout: 500ms in the config)
-     * silently becomes "never reaped for idleness". It should be refused or rounded up, not
-     * turned into its opposite.
+     * The idle timeout is stored as whole seconds and 0 means "never": an accepted sub-second
+     * idle timeout ("500ms", or clones.idle_timeout: 500ms in the config) must be refused or
+     * rounded up, never turned into its opposite.
      */
     @Test
     void aSubSecondIdleTimeoutDoesNotBecomeNever() throws Exception {
@@ -258,10 +256,8 @@ class ClonesLifecycleTest {
     }
 
     /**
-     * BUG (Clones.reserve, Clones.java:210-215): a clone being created is counted twice once its
-     * record is written (create writes it while postgres starts, and it stays in {@code busy} as
-     * CREATING until create returns), so with clones.max 2 and a single clone on the way, a
-     * second create is refused as "2 clones exist".
+     * Create writes a clone's record while its postgres starts, and the clone stays CREATING
+     * until create returns: it must count once against clones.max, not twice.
      */
     @Test
     void aCloneBeingCreatedCountsOnceAgainstTheLimit() throws Exception {

@@ -143,11 +143,9 @@ class ReaperTest {
     }
 
     /**
-     * BUG (Reaper.tick, Reaper.java:55-62): the pass works from the clone records as read at its
-     * start and destroys an expired one without looking again, so a clone protected (or
-     * extended) while the pass runs — which can take seconds, idle checks open connections — is
-     * destroyed although protect/extend succeeded. reapIdle re-checks protection under the lock;
-     * the TTL path does not.
+     * A pass works from the records as read at its start and can take seconds (idle checks open
+     * connections): a clone protected or extended meanwhile is judged again on its current record
+     * before it is destroyed.
      */
     @Test
     void aCloneProtectedDuringAPassIsNotDestroyed() throws Exception {

@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.function.BooleanSupplier;
 
+import dev.kopi.daemon.clone.ClonePolicy;
 import dev.kopi.daemon.core.EventKind;
 import dev.kopi.daemon.core.Events;
 import dev.kopi.daemon.postgres.ControlData;
@@ -44,7 +45,13 @@ public final class SourcesFixture implements AutoCloseable {
     }
 
     public SourcesFixture(Path root, Map<String, Source> configured, boolean fakeBinaries) throws IOException {
-        f = new CloneFixture(root);
+        this(root, configured, fakeBinaries, CloneFixture.Kind.NO_BINARIES);
+    }
+
+    /** With clones whose instances are of {@code kind} ({@link CloneFixture.Kind#FAKE}: starts succeed). */
+    public SourcesFixture(Path root, Map<String, Source> configured, boolean fakeBinaries, CloneFixture.Kind kind)
+            throws IOException {
+        f = new CloneFixture(root, ClonePolicy.DEFAULTS, kind);
         if (fakeBinaries) {
             Path bin = Files.createDirectories(root.resolve("pg/16/bin"));
             Files.createFile(bin.resolve("postgres"), PosixFilePermissions.asFileAttribute(
