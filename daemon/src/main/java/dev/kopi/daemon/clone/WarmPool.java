@@ -117,27 +117,34 @@ public final class WarmPool implements AutoCloseable {
             name = locks.reserve(request.name(), snap, false); // the instance exists already: no new one to limit
             locks.hold(w.name(), snap.ref(), CloneView.State.CREATING);
         }
+        CloneFactory factory = clones.factory();
+        Optional<Long> pid;
         try {
-            CloneFactory factory = clones.factory();
-            Optional<Long> pid = clones.instances().pid(factory.dir(w));
-            if (pid.isEmpty()) {
-                factory.inBackground(() -> factory.destroyQuietly(w.name(), DestroyReason.WARM_DEAD));
-                return Optional.empty();
+            pid = clones.instances().pid(factory.dir(w));
+            if (pid.isPresent()) {
+                return Optional.of(rename(w, name, snap, lifetime, pid.get(), t0));
             }
-            Instant now = clones.clock().instant();
-            CloneRecord r = lifetime.applyTo(w.handedOut(name, now), now);
-            clones.catalog().renameCloneSoon(w.name(), r);
-            clones.activity().touch(name, now);
-            clones.events().publish(EventKind.CLONE_CREATED, name, HANDED_OUT, "from " + snap.name() + " on port "
-                    + r.port());
-            long readyMs = (System.nanoTime() - t0) / 1_000_000;
-            refillSoon();
-            return Optional.of(new CloneView(r, CloneView.State.RUNNING, "", pid.get(), factory.dir(r), clones.host(),
-                    readyMs, now, clones.activity().idleTimeout(r), -1));
         } finally {
             locks.release(name);
             locks.release(w.name());
         }
+        // Destroyed only once released: destroy refuses a clone that is held.
+        factory.inBackground(() -> factory.destroyQuietly(w.name(), DestroyReason.WARM_DEAD));
+        return Optional.empty();
+    }
+
+    /** The hand-out itself: warm clone {@code w} becomes the caller's clone {@code name}. */
+    private CloneView rename(CloneRecord w, String name, SnapshotRecord snap, Lifetime lifetime, long pid, long t0) {
+        Instant now = clones.clock().instant();
+        CloneRecord r = lifetime.applyTo(w.handedOut(name, now), now);
+        clones.catalog().renameCloneSoon(w.name(), r);
+        clones.activity().touch(name, now);
+        clones.events().publish(EventKind.CLONE_CREATED, name, HANDED_OUT, "from " + snap.name() + " on port "
+                + r.port());
+        long readyMs = (System.nanoTime() - t0) / 1_000_000;
+        refillSoon();
+        return new CloneView(r, CloneView.State.RUNNING, "", pid, clones.factory().dir(r), clones.host(), readyMs,
+                now, clones.activity().idleTimeout(r), -1);
     }
 
     private void refillSoon() {
