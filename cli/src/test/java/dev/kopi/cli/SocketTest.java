@@ -15,6 +15,7 @@ import java.util.Map;
 
 import org.junit.jupiter.api.Test;
 
+import dev.kopi.client.KopiChannel;
 import dev.kopi.proto.v1.GetStatusRequest;
 import dev.kopi.proto.v1.Status;
 
@@ -54,7 +55,7 @@ class SocketTest extends FakeKopidTestBase {
         assertEquals(Path.of("/run/kopi/kopi.sock"), new KopiCtl(Map.of()).socketPath());
         assertEquals(Path.of("/run/kopi/kopi.sock"), new KopiCtl(Map.of("KOPI_SOCKET", "")).socketPath());
         assertEquals(Path.of("/x/y.sock"), new KopiCtl(Map.of("KOPI_SOCKET", "/x/y.sock")).socketPath());
-        assumeFalse(Files.exists(KopiCtl.DEFAULT_SOCKET), "a real kopid socket exists on this machine");
+        assumeFalse(Files.exists(KopiChannel.DEFAULT_SOCKET), "a real kopid socket exists on this machine");
 
         CliRun r = CliRun.kopictl(Map.of(), "status");
 
