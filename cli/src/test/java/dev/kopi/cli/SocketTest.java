@@ -15,6 +15,7 @@ import java.util.Map;
 
 import org.junit.jupiter.api.Test;
 
+import dev.kopi.client.FakeKopid;
 import dev.kopi.client.KopiChannel;
 import dev.kopi.proto.v1.GetStatusRequest;
 import dev.kopi.proto.v1.Status;
@@ -25,7 +26,7 @@ class SocketTest extends FakeKopidTestBase {
 
     @Test
     void socketOptionBeatsEnvironment() throws Exception {
-        try (FakeKopid other = new FakeKopid(dir.resolve("other.sock"))) {
+        try (FakeKopid other = FakeKopid.onSocket(dir.resolve("other.sock"))) {
             kopid.reply("GetStatus", STATUS);
             other.reply("GetStatus", STATUS);
             Map<String, String> env = Map.of("KOPI_SOCKET", other.socket.toString());
