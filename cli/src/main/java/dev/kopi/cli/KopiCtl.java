@@ -7,7 +7,8 @@ import java.util.Map;
 import java.util.Set;
 import java.util.regex.Pattern;
 
-import io.grpc.Status;
+import dev.kopi.client.KopiChannel;
+import dev.kopi.client.KopiClientException;
 import io.grpc.StatusRuntimeException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -27,8 +28,6 @@ import picocli.CommandLine.ScopeType;
                 SourceCommand.class, RefreshCommand.class, StatusCommand.class, EventsCommand.class,
                 CommandLine.HelpCommand.class})
 public final class KopiCtl {
-    static final Path DEFAULT_SOCKET = Path.of("/run/kopi/kopi.sock");
-
     /** Output format. */
     enum Format { table, json }
 
@@ -81,11 +80,7 @@ public final class KopiCtl {
     }
 
     Path socketPath() {
-        if (socket != null) {
-            return socket;
-        }
-        String s = env.get("KOPI_SOCKET");
-        return s == null || s.isEmpty() ? DEFAULT_SOCKET : Path.of(s);
+        return socket != null ? socket : KopiChannel.defaultSocket(env.get(KopiChannel.SOCKET_ENV));
     }
 
     /** The environment kopictl runs in (System.getenv() in production): PATH for psql, and psql's base env. */
@@ -102,15 +97,18 @@ public final class KopiCtl {
     }
 
     private static String describeRaw(Exception e, KopiCtl root) {
-        if (e instanceof StatusRuntimeException s) {
-            Status st = s.getStatus();
+        // The client's mapping of gRPC failures, worded for a command line: kopid's own words,
+        // and for a socket nobody answers on, the socket and what the connection ran into.
+        KopiClientException k = e instanceof StatusRuntimeException s
+                ? KopiClientException.from(s, root.socketPath().toString())
+                : e instanceof KopiClientException c ? c : null;
+        if (k != null) {
             // A transport failure carries its cause; kopid's own UNAVAILABLE answers do not.
-            if (st.getCode() == Status.Code.UNAVAILABLE && st.getCause() != null) {
-                return "cannot reach kopid at " + root.socketPath() + " (" + st.getCause().getMessage()
+            if (k.kind() == KopiClientException.Kind.UNAVAILABLE && k.transportFailure() != null) {
+                return "cannot reach kopid at " + root.socketPath() + " (" + k.transportFailure().getMessage()
                         + "); is kopid running?";
             }
-            String d = st.getDescription();
-            return d == null || d.isBlank() ? st.getCode().toString().toLowerCase().replace('_', ' ') : d;
+            return k.reason();
         }
         if (e instanceof CliException) {
             return e.getMessage();

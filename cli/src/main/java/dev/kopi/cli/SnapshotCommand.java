@@ -9,7 +9,8 @@ import picocli.CommandLine.Parameters;
 /**
  * kopictl snapshot CLONE --name NAME [--message TEXT]: prints the new snapshot's name (NAME@TAG).
  * Checkpointing the clone and recovering the copy takes seconds to minutes; the snapshot stub's
- * deadline (see {@link Connection}) is generous enough, and still ends a call to a hung kopid.
+ * deadline ({@link dev.kopi.client.KopiChannel#DEADLINE_MINUTES}) is generous enough, and still
+ * ends a call to a hung kopid.
  */
 @Command(name = "snapshot", description = "Snapshot a clone's current state; prints the snapshot's name.")
 final class SnapshotCommand extends Base {

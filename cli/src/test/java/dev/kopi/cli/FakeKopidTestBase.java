@@ -13,6 +13,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.io.TempDir;
 
+import dev.kopi.client.FakeKopid;
 import dev.kopi.proto.v1.Clone;
 import dev.kopi.proto.v1.CloneState;
 
@@ -34,11 +35,11 @@ abstract class FakeKopidTestBase {
 
     @BeforeEach
     void startKopid() throws IOException {
-        kopid = new FakeKopid(dir.resolve("kopi.sock"));
+        kopid = FakeKopid.onSocket(dir.resolve("kopi.sock"));
     }
 
     @AfterEach
-    void stopKopid() throws InterruptedException {
+    void stopKopid() {
         if (kopid != null) {
             kopid.close();
         }

@@ -15,6 +15,8 @@ import java.util.Map;
 
 import org.junit.jupiter.api.Test;
 
+import dev.kopi.client.FakeKopid;
+import dev.kopi.client.KopiChannel;
 import dev.kopi.proto.v1.GetStatusRequest;
 import dev.kopi.proto.v1.Status;
 
@@ -24,7 +26,7 @@ class SocketTest extends FakeKopidTestBase {
 
     @Test
     void socketOptionBeatsEnvironment() throws Exception {
-        try (FakeKopid other = new FakeKopid(dir.resolve("other.sock"))) {
+        try (FakeKopid other = FakeKopid.onSocket(dir.resolve("other.sock"))) {
             kopid.reply("GetStatus", STATUS);
             other.reply("GetStatus", STATUS);
             Map<String, String> env = Map.of("KOPI_SOCKET", other.socket.toString());
@@ -54,7 +56,7 @@ class SocketTest extends FakeKopidTestBase {
         assertEquals(Path.of("/run/kopi/kopi.sock"), new KopiCtl(Map.of()).socketPath());
         assertEquals(Path.of("/run/kopi/kopi.sock"), new KopiCtl(Map.of("KOPI_SOCKET", "")).socketPath());
         assertEquals(Path.of("/x/y.sock"), new KopiCtl(Map.of("KOPI_SOCKET", "/x/y.sock")).socketPath());
-        assumeFalse(Files.exists(KopiCtl.DEFAULT_SOCKET), "a real kopid socket exists on this machine");
+        assumeFalse(Files.exists(KopiChannel.DEFAULT_SOCKET), "a real kopid socket exists on this machine");
 
         CliRun r = CliRun.kopictl(Map.of(), "status");
 

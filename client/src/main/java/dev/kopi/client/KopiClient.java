@@ -1,10 +1,8 @@
 package dev.kopi.client;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Objects;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Supplier;
 
@@ -19,17 +17,7 @@ import dev.kopi.proto.v1.ResetCloneRequest;
 import dev.kopi.proto.v1.SnapshotServiceGrpc;
 import dev.kopi.proto.v1.StatusServiceGrpc;
 import io.grpc.Channel;
-import io.grpc.ManagedChannel;
 import io.grpc.StatusRuntimeException;
-import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
-import io.grpc.netty.shaded.io.netty.channel.ChannelOption;
-import io.grpc.netty.shaded.io.netty.channel.EventLoopGroup;
-import io.grpc.netty.shaded.io.netty.channel.MultiThreadIoEventLoopGroup;
-import io.grpc.netty.shaded.io.netty.channel.epoll.Epoll;
-import io.grpc.netty.shaded.io.netty.channel.epoll.EpollDomainSocketChannel;
-import io.grpc.netty.shaded.io.netty.channel.epoll.EpollIoHandler;
-import io.grpc.netty.shaded.io.netty.channel.unix.DomainSocketAddress;
-import io.grpc.netty.shaded.io.netty.util.concurrent.DefaultThreadFactory;
 
 /**
  * A connection to kopid, the Kopi daemon, over its Unix socket.
@@ -49,14 +37,6 @@ import io.grpc.netty.shaded.io.netty.util.concurrent.DefaultThreadFactory;
  * their TTL expire).
  */
 public final class KopiClient implements AutoCloseable {
-    /** The environment variable naming kopid's socket. */
-    public static final String SOCKET_ENV = "KOPI_SOCKET";
-    /** Where kopid listens unless told otherwise. */
-    public static final Path DEFAULT_SOCKET = Path.of("/run/kopi/kopi.sock");
-
-    /** Generous (a clone of a big snapshot still starts in seconds), but a hung kopid must not hang tests forever. */
-    private static final long DEADLINE_MINUTES = 10;
-
     private final Channel channel;
     private final String target;
     private final Runnable shutdown;
@@ -68,18 +48,12 @@ public final class KopiClient implements AutoCloseable {
         this.shutdown = shutdown;
     }
 
-    /** {@code $KOPI_SOCKET} when set and not empty, else {@link #DEFAULT_SOCKET}. */
-    public static Path defaultSocket() {
-        return defaultSocket(System.getenv(SOCKET_ENV));
-    }
-
-    static Path defaultSocket(String env) {
-        return env == null || env.isBlank() ? DEFAULT_SOCKET : Path.of(env.strip());
-    }
-
-    /** Connects to kopid at {@link #defaultSocket()}. */
+    /**
+     * Connects to kopid at {@link KopiChannel#defaultSocket()}: {@code $KOPI_SOCKET}, else
+     * {@code /run/kopi/kopi.sock}.
+     */
     public static KopiClient connect() {
-        return connect(defaultSocket());
+        return connect(KopiChannel.defaultSocket());
     }
 
     /**
@@ -87,42 +61,8 @@ public final class KopiClient implements AutoCloseable {
      * does not exist is refused at once with an {@link KopiClientException.Kind#UNAVAILABLE} error.
      */
     public static KopiClient connect(Path socket) {
-        Objects.requireNonNull(socket, "socket");
-        if (!Files.exists(socket)) {
-            throw new KopiClientException(KopiClientException.Kind.UNAVAILABLE, "cannot reach kopid: " + socket
-                    + " does not exist (is kopid running? set $" + SOCKET_ENV + " to use another socket)", null);
-        }
-        if (!Epoll.isAvailable()) {
-            throw new KopiClientException(KopiClientException.Kind.UNAVAILABLE, "cannot reach kopid at " + socket
-                    + ": Unix sockets need Linux epoll, which is not available here: "
-                    + Epoll.unavailabilityCause(), Epoll.unavailabilityCause());
-        }
-        // Daemon threads: a client that is never closed must not keep the JVM alive.
-        EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("kopi-client", true),
-                EpollIoHandler.newFactory());
-        ManagedChannel channel;
-        try {
-            channel = NettyChannelBuilder.forAddress(new DomainSocketAddress(socket.toString()))
-                    .channelType(EpollDomainSocketChannel.class)
-                    .eventLoopGroup(group)
-                    // grpc sets SO_KEEPALIVE, which Unix sockets lack: Netty would warn on every connection
-                    .withOption(ChannelOption.SO_KEEPALIVE, null)
-                    .usePlaintext()
-                    .build();
-        } catch (RuntimeException e) {
-            group.shutdownGracefully(0, 0, TimeUnit.SECONDS);
-            throw e;
-        }
-        return new KopiClient(channel, socket.toString(), () -> {
-            channel.shutdownNow();
-            try {
-                channel.awaitTermination(2, TimeUnit.SECONDS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            } finally {
-                group.shutdownGracefully(0, 0, TimeUnit.SECONDS);
-            }
-        });
+        KopiChannel kopid = KopiChannel.open(socket);
+        return new KopiClient(kopid.channel(), socket.toString(), kopid::close);
     }
 
     /**
@@ -182,8 +122,7 @@ public final class KopiClient implements AutoCloseable {
 
     /** kopid's version, pool and capacity. */
     public DaemonStatus status() {
-        return DaemonStatus.of(call(() -> StatusServiceGrpc.newBlockingStub(channel)
-                .withDeadlineAfter(DEADLINE_MINUTES, TimeUnit.MINUTES)
+        return DaemonStatus.of(call(() -> KopiChannel.withDeadline(StatusServiceGrpc.newBlockingStub(channel))
                 .getStatus(GetStatusRequest.getDefaultInstance())));
     }
 
@@ -224,11 +163,11 @@ public final class KopiClient implements AutoCloseable {
     }
 
     private CloneServiceGrpc.CloneServiceBlockingStub cloneStub() {
-        return CloneServiceGrpc.newBlockingStub(channel).withDeadlineAfter(DEADLINE_MINUTES, TimeUnit.MINUTES);
+        return KopiChannel.withDeadline(CloneServiceGrpc.newBlockingStub(channel));
     }
 
     private SnapshotServiceGrpc.SnapshotServiceBlockingStub snapshotStub() {
-        return SnapshotServiceGrpc.newBlockingStub(channel).withDeadlineAfter(DEADLINE_MINUTES, TimeUnit.MINUTES);
+        return KopiChannel.withDeadline(SnapshotServiceGrpc.newBlockingStub(channel));
     }
 
     private <T> T call(Supplier<T> rpc) {

@@ -1,5 +1,7 @@
 package dev.kopi.client;
 
+import java.util.Locale;
+
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 
@@ -58,26 +60,43 @@ public class KopiClientException extends RuntimeException {
     }
 
     /**
-     * The one place gRPC failures become client exceptions.
+     * What kopid said: the description of the failed call's status, or its code in words
+     * ({@code resource exhausted}) when it gave none; never the socket or a local cause. For a
+     * failure that is not a call's status (a socket that does not exist), the message.
+     */
+    public String reason() {
+        Status status = status();
+        return status == null ? getMessage() : reason(status);
+    }
+
+    /**
+     * Why a call got no answer from kopid: the local failure gRPC reports with the status (the
+     * connection was refused, the thread was interrupted, ...); null when kopid itself answered
+     * with the error, and for failures that are not a call's status.
+     */
+    public Throwable transportFailure() {
+        Status status = status();
+        return status == null ? null : status.getCause();
+    }
+
+    /**
+     * The one place gRPC failures become client exceptions (kopictl words its one-line errors
+     * from the same {@link #kind()}, {@link #reason()} and {@link #transportFailure()}).
      *
      * @param e      the failed call
      * @param target where the client is connected (a socket path), for transport errors
      */
-    static KopiClientException from(StatusRuntimeException e, String target) {
+    public static KopiClientException from(StatusRuntimeException e, String target) {
         Status status = e.getStatus();
         Kind kind = kind(status.getCode());
-        String description = status.getDescription();
-        boolean fromServer = description != null && !description.isBlank() && status.getCause() == null;
+        String reason = reason(status);
+        Throwable local = status.getCause();
+        boolean fromServer = hasDescription(status) && local == null;
         String message;
         if (fromServer && kind != Kind.UNIMPLEMENTED) {
-            message = description;
+            message = reason;
         } else {
-            String detail = description == null || description.isBlank()
-                    ? status.getCode().name().toLowerCase(java.util.Locale.ROOT).replace('_', ' ')
-                    : description;
-            if (status.getCause() != null && status.getCause().getMessage() != null) {
-                detail += ": " + status.getCause().getMessage();
-            }
+            String detail = local != null && local.getMessage() != null ? reason + ": " + local.getMessage() : reason;
             message = switch (kind) {
                 case UNAVAILABLE -> "cannot reach kopid at " + target + ": " + detail;
                 case DEADLINE_EXCEEDED -> "kopid at " + target + " did not answer in time: " + detail;
@@ -87,6 +106,20 @@ public class KopiClientException extends RuntimeException {
             };
         }
         return new KopiClientException(kind, message, e);
+    }
+
+    /** The status of the failed call this exception wraps, or null. */
+    private Status status() {
+        return getCause() instanceof StatusRuntimeException s ? s.getStatus() : null;
+    }
+
+    private static String reason(Status status) {
+        return hasDescription(status) ? status.getDescription()
+                : status.getCode().name().toLowerCase(Locale.ROOT).replace('_', ' ');
+    }
+
+    private static boolean hasDescription(Status status) {
+        return status.getDescription() != null && !status.getDescription().isBlank();
     }
 
     static Kind kind(Status.Code code) {

@@ -228,9 +228,9 @@ class KopiClientTest {
 
     @Test
     void defaultSocketComesFromTheEnvironment() {
-        assertEquals(Path.of("/run/kopi/kopi.sock"), KopiClient.defaultSocket(null));
-        assertEquals(Path.of("/run/kopi/kopi.sock"), KopiClient.defaultSocket(" "));
-        assertEquals(Path.of("/x/y.sock"), KopiClient.defaultSocket("/x/y.sock"));
+        assertEquals(Path.of("/run/kopi/kopi.sock"), KopiChannel.defaultSocket(null));
+        assertEquals(Path.of("/run/kopi/kopi.sock"), KopiChannel.defaultSocket(" "));
+        assertEquals(Path.of("/x/y.sock"), KopiChannel.defaultSocket("/x/y.sock"));
     }
 
     @Test

@@ -13,10 +13,7 @@ import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.util.ArrayList;
-import java.util.EnumMap;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
@@ -244,59 +241,6 @@ class BtrfsQuotaTest {
             assertTrue(usage.containsKey(BtrfsQuota.subvolumeId(src)));
             assertEquals(cliUsage(fs.mnt).keySet(), usage.keySet());
         }
-    }
-
-    /**
-     * Not a correctness test: prints how long 50 snapshots of a subvolume holding a few hundred
-     * files take with quotas off, simple and full, for the benchmark notes. Three rounds with the
-     * modes interleaved, because a single run on a shared host swings by a factor of two.
-     */
-    @Test
-    void snapshotTimingWithAndWithoutQuotas() throws Exception {
-        Map<BtrfsQuota.Mode, List<Long>> createMs = new EnumMap<>(BtrfsQuota.Mode.class);
-        Map<BtrfsQuota.Mode, List<Long>> deleteMs = new EnumMap<>(BtrfsQuota.Mode.class);
-        for (int round = 0; round < 3; round++) {
-            for (BtrfsQuota.Mode mode : BtrfsQuota.Mode.values()) {
-                try (LoopBtrfs fs = LoopBtrfs.create(FS_SIZE)) {
-                    BtrfsQuota.Mode active = BtrfsQuota.Mode.OFF;
-                    if (mode != BtrfsQuota.Mode.OFF) {
-                        active = BtrfsQuota.enable(fs.mnt, mode);
-                        BtrfsQuota.waitForRescan(fs.mnt);
-                    }
-                    Path src = fs.mnt.resolve("src");
-                    Btrfs.createSubvolume(src);
-                    Random random = new Random(42);
-                    for (int i = 0; i < 400; i++) {
-                        byte[] data = new byte[4096 + random.nextInt(28 * 1024)];
-                        random.nextBytes(data);
-                        Files.write(src.resolve("f" + i), data);
-                    }
-                    BtrfsQuota.sync(fs.mnt);
-                    long t0 = System.nanoTime();
-                    for (int i = 0; i < 50; i++) {
-                        Btrfs.snapshot(src, fs.mnt.resolve("clone" + i), false);
-                    }
-                    BtrfsQuota.sync(fs.mnt); // quota accounting happens at commit: count it
-                    long t1 = System.nanoTime();
-                    for (int i = 0; i < 50; i++) {
-                        Btrfs.deleteSubvolume(fs.mnt.resolve("clone" + i));
-                    }
-                    BtrfsQuota.sync(fs.mnt);
-                    long t2 = System.nanoTime();
-                    createMs.computeIfAbsent(active, m -> new ArrayList<>()).add((t1 - t0) / 1_000_000);
-                    deleteMs.computeIfAbsent(active, m -> new ArrayList<>()).add((t2 - t1) / 1_000_000);
-                }
-            }
-        }
-        StringBuilder out = new StringBuilder("[BtrfsQuotaTest] 50 writable snapshots of a 400-file subvolume,"
-                + " kernel " + System.getProperty("os.version") + ":");
-        createMs.forEach((mode, ms) -> {
-            List<Long> sorted = ms.stream().sorted().toList();
-            out.append(String.format("%n  quotas %-6s: create+sync %s ms (median %.1f ms per snapshot);"
-                            + " 50 deletes+sync %s ms (the cleaner frees them later)",
-                    mode, ms, sorted.get(sorted.size() / 2) / 50.0, deleteMs.get(mode)));
-        });
-        System.out.println(out);
     }
 
     /** Usage of the source and of its writable snapshot at each stage of the clone scenario. */

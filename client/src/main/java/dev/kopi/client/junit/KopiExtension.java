@@ -15,6 +15,7 @@ import java.util.function.Supplier;
 import javax.sql.DataSource;
 
 import dev.kopi.client.Clone;
+import dev.kopi.client.KopiChannel;
 import dev.kopi.client.KopiClient;
 import dev.kopi.client.KopiClientException;
 import org.junit.jupiter.api.extension.BeforeAllCallback;
@@ -180,7 +181,7 @@ public final class KopiExtension implements BeforeAllCallback, BeforeEachCallbac
     private static KopiClient clientFor(ExtensionContext context, Settings settings) {
         Path socket = settings.socket().isEmpty()
                 ? context.getConfigurationParameter(SOCKET_PARAMETER).filter(s -> !s.isBlank()).map(s -> Path.of(s.strip()))
-                        .orElseGet(KopiClient::defaultSocket)
+                        .orElseGet(KopiChannel::defaultSocket)
                 : Path.of(settings.socket());
         Path key = socket.toAbsolutePath().normalize();
         return context.getRoot().getStore(NAMESPACE).getOrComputeIfAbsent("client " + key, k -> {
