@@ -1,10 +1,11 @@
 package dev.kopi.cli;
 
-import dev.kopi.proto.v1.Clone;
-import dev.kopi.proto.v1.CreateCloneRequest;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
+
+import dev.kopi.proto.v1.Clone;
+import dev.kopi.proto.v1.CreateCloneRequest;
 
 /**
  * kopictl clone SNAPSHOT [--name NAME] [--ttl D] [--idle D] [--protect]: prints the libpq URI and

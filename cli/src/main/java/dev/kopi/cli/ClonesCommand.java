@@ -4,10 +4,11 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 
-import dev.kopi.proto.v1.Clone;
-import dev.kopi.proto.v1.ListClonesRequest;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;
+
+import dev.kopi.proto.v1.Clone;
+import dev.kopi.proto.v1.ListClonesRequest;
 
 /**
  * kopictl clones [SNAPSHOT]: passwords are never shown in the table (a terminal gets shared,

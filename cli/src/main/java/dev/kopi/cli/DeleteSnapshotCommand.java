@@ -1,10 +1,13 @@
 package dev.kopi.cli;
 
-import dev.kopi.proto.v1.DeleteSnapshotRequest;
-import dev.kopi.proto.v1.DeleteSnapshotResponse;
+import java.util.Map;
+
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
+
+import dev.kopi.proto.v1.DeleteSnapshotRequest;
+import dev.kopi.proto.v1.DeleteSnapshotResponse;
 
 /** kopictl delete-snapshot SOURCE@TAG [--force]. */
 @Command(name = "delete-snapshot", description = "Delete a snapshot (refused while clones use it, unless --force).")
@@ -20,7 +23,7 @@ final class DeleteSnapshotCommand extends Base {
         DeleteSnapshotResponse r = c.snapshots().deleteSnapshot(DeleteSnapshotRequest.newBuilder().setName(name)
                 .setForce(force).build());
         if (root().json()) {
-            Output.json(out(), java.util.Map.of("deleted", r.getName(), "destroyedClones", r.getDestroyedClonesList()));
+            Output.json(out(), Map.of("deleted", r.getName(), "destroyedClones", r.getDestroyedClonesList()));
             return;
         }
         for (String clone : r.getDestroyedClonesList()) {

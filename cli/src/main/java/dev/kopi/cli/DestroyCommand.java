@@ -1,10 +1,12 @@
 package dev.kopi.cli;
 
 import java.util.List;
+import java.util.Map;
 
-import dev.kopi.proto.v1.DestroyCloneRequest;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;
+
+import dev.kopi.proto.v1.DestroyCloneRequest;
 
 /** kopictl destroy CLONE...: stops each clone's Postgres and removes its volume. */
 @Command(name = "destroy", description = "Stop a clone's Postgres and destroy the clone.")
@@ -21,7 +23,7 @@ final class DestroyCommand extends Base {
             }
         }
         if (root().json()) {
-            Output.json(out(), java.util.Map.of("destroyed", names));
+            Output.json(out(), Map.of("destroyed", names));
         }
     }
 }

@@ -3,10 +3,11 @@ package dev.kopi.cli;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
-import dev.kopi.proto.v1.Clone;
-import dev.kopi.proto.v1.GetCloneRequest;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;
+
+import dev.kopi.proto.v1.Clone;
+import dev.kopi.proto.v1.GetCloneRequest;
 
 /**
  * kopictl env CLONE: libpq's environment variables as sh export lines, for

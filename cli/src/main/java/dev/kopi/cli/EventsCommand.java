@@ -3,11 +3,12 @@ package dev.kopi.cli;
 import java.util.Iterator;
 import java.util.Locale;
 
-import dev.kopi.proto.v1.Event;
-import dev.kopi.proto.v1.WatchEventsRequest;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
+
+import dev.kopi.proto.v1.Event;
+import dev.kopi.proto.v1.WatchEventsRequest;
 
 /**
  * kopictl events [--history N]: one line per event as it happens (AT KIND NAME REASON MESSAGE,

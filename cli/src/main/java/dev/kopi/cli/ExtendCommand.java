@@ -2,10 +2,11 @@ package dev.kopi.cli;
 
 import java.time.Instant;
 
-import dev.kopi.proto.v1.Clone;
-import dev.kopi.proto.v1.ExtendCloneRequest;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;
+
+import dev.kopi.proto.v1.Clone;
+import dev.kopi.proto.v1.ExtendCloneRequest;
 
 /** kopictl extend CLONE DURATION: prints the new expiry. The duration goes to kopid as written. */
 @Command(name = "extend", description = "Move a clone's expiry further out; prints the new expiry.")

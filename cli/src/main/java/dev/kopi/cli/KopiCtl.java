@@ -5,15 +5,17 @@ import java.nio.file.Path;
 import java.util.HashSet;
 import java.util.Map;
 import java.util.Set;
+import java.util.logging.LogManager;
 import java.util.regex.Pattern;
 
-import dev.kopi.client.KopiChannel;
-import dev.kopi.client.KopiClientException;
 import io.grpc.StatusRuntimeException;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ScopeType;
+import picocli.CommandLine;
+
+import dev.kopi.client.KopiChannel;
+import dev.kopi.client.KopiClientException;
 
 /**
  * kopictl: a thin client of kopid. Each command builds one request, calls, prints.
@@ -47,7 +49,7 @@ public final class KopiCtl {
 
     public static void main(String[] args) {
         // gRPC and Netty log through java.util.logging; a CLI prints its own one-line errors instead.
-        java.util.logging.LogManager.getLogManager().reset();
+        LogManager.getLogManager().reset();
         System.exit(run(args, new PrintWriter(System.out, true), new PrintWriter(System.err, true), System.getenv()));
     }
 

@@ -1,10 +1,11 @@
 package dev.kopi.cli;
 
-import dev.kopi.proto.v1.Clone;
-import dev.kopi.proto.v1.ProtectCloneRequest;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
+
+import dev.kopi.proto.v1.Clone;
+import dev.kopi.proto.v1.ProtectCloneRequest;
 
 /** kopictl protect CLONE [--off]. */
 @Command(name = "protect", description = "Exempt a clone from expiry and idle reaping (--off ends that).")

@@ -8,12 +8,13 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
-import dev.kopi.proto.v1.Clone;
-import dev.kopi.proto.v1.GetCloneRequest;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;
 import sun.misc.Signal;
 import sun.misc.SignalHandler;
+
+import dev.kopi.proto.v1.Clone;
+import dev.kopi.proto.v1.GetCloneRequest;
 
 /**
  * kopictl psql CLONE [-- ARGS...]: runs psql on the clone, with stdin, stdout and stderr

@@ -5,12 +5,13 @@ import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
 
-import dev.kopi.proto.v1.RefreshEvent;
-import dev.kopi.proto.v1.RefreshRequest;
-import dev.kopi.proto.v1.Snapshot;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
+
+import dev.kopi.proto.v1.RefreshEvent;
+import dev.kopi.proto.v1.RefreshRequest;
+import dev.kopi.proto.v1.Snapshot;
 
 /**
  * kopictl refresh SOURCE: builds a new snapshot, showing progress on stderr (a bar on a

@@ -1,11 +1,12 @@
 package dev.kopi.cli;
 
-import dev.kopi.proto.v1.Clone;
-import dev.kopi.proto.v1.ResetCloneRequest;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
+
+import dev.kopi.proto.v1.Clone;
+import dev.kopi.proto.v1.ResetCloneRequest;
 
 /**
  * kopictl reset CLONE [--to SNAPSHOT | --latest]: prints the URI, like clone. Name, port and

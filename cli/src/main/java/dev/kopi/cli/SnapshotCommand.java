@@ -1,10 +1,11 @@
 package dev.kopi.cli;
 
-import dev.kopi.proto.v1.CreateSnapshotRequest;
-import dev.kopi.proto.v1.Snapshot;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
+
+import dev.kopi.proto.v1.CreateSnapshotRequest;
+import dev.kopi.proto.v1.Snapshot;
 
 /**
  * kopictl snapshot CLONE --name NAME [--message TEXT]: prints the new snapshot's name (NAME@TAG).

@@ -3,10 +3,11 @@ package dev.kopi.cli;
 import java.util.ArrayList;
 import java.util.List;
 
-import dev.kopi.proto.v1.ListSnapshotsRequest;
-import dev.kopi.proto.v1.Snapshot;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;
+
+import dev.kopi.proto.v1.ListSnapshotsRequest;
+import dev.kopi.proto.v1.Snapshot;
 
 /**
  * kopictl snapshots [SOURCE]. Snapshots taken of clones show the snapshot they branched from

@@ -5,15 +5,17 @@ import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+
+import picocli.CommandLine.ArgGroup;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
 
 import dev.kopi.proto.v1.AddSourceRequest;
 import dev.kopi.proto.v1.RemoveSourceRequest;
 import dev.kopi.proto.v1.Source;
 import dev.kopi.proto.v1.SourceSettings;
-import picocli.CommandLine.ArgGroup;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
 
 /** kopictl source add|remove. */
 @Command(name = "source", description = "Add or remove a source.",
@@ -224,7 +226,7 @@ final class SourceCommand {
         void run(Connection c) {
             c.sources().removeSource(RemoveSourceRequest.newBuilder().setName(name).build());
             if (root().json()) {
-                Output.json(out(), java.util.Map.of("removed", name));
+                Output.json(out(), Map.of("removed", name));
             } else {
                 out().println("removed source " + name);
             }

@@ -4,10 +4,11 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 
+import picocli.CommandLine.Command;
+
 import dev.kopi.proto.v1.ListSourcesRequest;
 import dev.kopi.proto.v1.RefreshResult;
 import dev.kopi.proto.v1.Source;
-import picocli.CommandLine.Command;
 
 /**
  * kopictl sources: where each source reads from, when it refreshes next, how many snapshots it

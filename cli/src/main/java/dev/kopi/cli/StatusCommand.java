@@ -3,9 +3,10 @@ package dev.kopi.cli;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
+import picocli.CommandLine.Command;
+
 import dev.kopi.proto.v1.GetStatusRequest;
 import dev.kopi.proto.v1.Status;
-import picocli.CommandLine.Command;
 
 /** kopictl status. */
 @Command(name = "status", description = "Show the daemon, its pool and counts.")

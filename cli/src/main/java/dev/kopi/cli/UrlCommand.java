@@ -1,10 +1,11 @@
 package dev.kopi.cli;
 
-import dev.kopi.proto.v1.Clone;
-import dev.kopi.proto.v1.GetCloneRequest;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
+
+import dev.kopi.proto.v1.Clone;
+import dev.kopi.proto.v1.GetCloneRequest;
 
 /** kopictl url CLONE [--jdbc]: the connection string of an existing clone, and nothing else. */
 @Command(name = "url", description = "Print a clone's connection URI (or JDBC URL).")

@@ -6,6 +6,9 @@ import java.util.Objects;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Supplier;
 
+import io.grpc.Channel;
+import io.grpc.StatusRuntimeException;
+
 import dev.kopi.proto.v1.CloneServiceGrpc;
 import dev.kopi.proto.v1.CreateCloneRequest;
 import dev.kopi.proto.v1.DestroyCloneRequest;
@@ -16,8 +19,6 @@ import dev.kopi.proto.v1.ListSnapshotsRequest;
 import dev.kopi.proto.v1.ResetCloneRequest;
 import dev.kopi.proto.v1.SnapshotServiceGrpc;
 import dev.kopi.proto.v1.StatusServiceGrpc;
-import io.grpc.Channel;
-import io.grpc.StatusRuntimeException;
 
 /**
  * A connection to kopid, the Kopi daemon, over its Unix socket.

@@ -7,3 +7,4 @@
  * {@link dev.kopi.client.junit.Kopi}.
  */
 package dev.kopi.client;
+

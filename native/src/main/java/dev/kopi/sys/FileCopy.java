@@ -1,7 +1,9 @@
 package dev.kopi.sys;
 
-import java.util.function.LongConsumer;
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.function.LongConsumer;
 
 /**
  * Copies one regular file's contents as cheaply as the filesystems allow: a reflink
@@ -79,8 +81,8 @@ public final class FileCopy {
 
     private static long size(Path p) {
         try {
-            return java.nio.file.Files.size(p);
-        } catch (java.io.IOException e) {
+            return Files.size(p);
+        } catch (IOException e) {
             return 0;
         }
     }

@@ -11,23 +11,23 @@ import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.function.Supplier;
-
 import javax.sql.DataSource;
 
-import dev.kopi.client.Clone;
-import dev.kopi.client.KopiChannel;
-import dev.kopi.client.KopiClient;
-import dev.kopi.client.KopiClientException;
 import org.junit.jupiter.api.extension.BeforeAllCallback;
 import org.junit.jupiter.api.extension.BeforeEachCallback;
 import org.junit.jupiter.api.extension.ExtensionConfigurationException;
-import org.junit.jupiter.api.extension.ExtensionContext;
 import org.junit.jupiter.api.extension.ExtensionContext.Namespace;
+import org.junit.jupiter.api.extension.ExtensionContext;
 import org.junit.jupiter.api.extension.ParameterContext;
 import org.junit.jupiter.api.extension.ParameterResolutionException;
 import org.junit.jupiter.api.extension.ParameterResolver;
 import org.junit.jupiter.api.extension.TestInstantiationAwareExtension.ExtensionContextScope;
 import org.junit.platform.commons.support.AnnotationSupport;
+
+import dev.kopi.client.Clone;
+import dev.kopi.client.KopiChannel;
+import dev.kopi.client.KopiClient;
+import dev.kopi.client.KopiClientException;
 
 /**
  * The JUnit 5 extension behind {@link Kopi}; registered by that annotation, so tests need not

@@ -1,9 +1,9 @@
 package dev.kopi.client.junit;
 
+import java.util.Optional;
 import java.util.function.Function;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import java.util.Optional;
 
 import org.junit.jupiter.api.extension.ExtensionConfigurationException;
 

@@ -5,3 +5,4 @@
  * annotated {@link dev.kopi.client.junit.KopiDatabase}.
  */
 package dev.kopi.client.junit;
+
