@@ -14,11 +14,11 @@ import dev.kopi.daemon.clone.WarmPool;
 import dev.kopi.daemon.config.Config;
 import dev.kopi.daemon.core.Events;
 import dev.kopi.daemon.core.KopiException;
-import dev.kopi.daemon.postgres.ControlData;
 import dev.kopi.daemon.postgres.Instances;
 import dev.kopi.daemon.postgres.LocalInstances;
 import dev.kopi.daemon.postgres.OsUser;
 import dev.kopi.daemon.postgres.PgBinaries;
+import dev.kopi.daemon.postgres.PgTools;
 import dev.kopi.daemon.postgres.PortAllocator;
 import dev.kopi.daemon.postgres.Postmaster;
 import dev.kopi.daemon.postgres.RuntimeDirs;
@@ -29,7 +29,6 @@ import dev.kopi.daemon.snapshot.Snapshots;
 import dev.kopi.daemon.source.Refresher;
 import dev.kopi.daemon.source.Scheduler;
 import dev.kopi.daemon.source.Sources;
-import dev.kopi.daemon.source.fill.PgTools;
 import dev.kopi.daemon.source.fill.Staging;
 import dev.kopi.daemon.status.StatusReporter;
 import dev.kopi.daemon.storage.Pools;
@@ -79,7 +78,7 @@ public final class Kopi implements AutoCloseable {
         Clones clones = new Clones(catalog, backend, instances, ports, config.clones(), config.pool().minFree(),
                 config.postgres().host(), events, clock);
         Staging staging = new Staging(backend, instances, new PgTools(runner, binaries, user), config.pool().minFree());
-        Refresher refresher = new Refresher(staging, new ControlData(runner, binaries, user), catalog, clock);
+        Refresher refresher = new Refresher(staging, catalog, clock);
         // The directories of Kopi's own volumes: clones/, staging/ and snapshots/ (SOURCE/TAG below it).
         List<Path> managed = List.of(backend.path(VolumeId.clone("x")).getParent(),
                 backend.path(VolumeId.staging("x")).getParent(),

@@ -1,34 +1,25 @@
 package dev.kopi.daemon.postgres;
 
-import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 
 import dev.kopi.daemon.core.KopiException;
 import dev.kopi.daemon.process.ProcessRunner;
 
-/** What pg_controldata reports of a data directory, run as the postgres user with the matching binaries. */
+/** What pg_controldata reports of a data directory, read with the binaries of its version. */
 public final class ControlData {
-    private final ProcessRunner runner;
-    private final PgBinaries binaries;
-    private final OsUser user;
+    private final PgTools tools;
 
-    public ControlData(ProcessRunner runner, PgBinaries binaries, OsUser user) {
-        this.runner = runner;
-        this.binaries = binaries;
-        this.user = user;
+    public ControlData(PgTools tools) {
+        this.tools = tools;
     }
 
     /** "Database cluster state", e.g. "shut down". */
     public String clusterState(Path dir, String version) {
-        ProcessRunner.Result r;
-        try {
-            r = runner.run(user.wrap(List.of(binaries.tool(version, "pg_controldata").toString(), "-D",
-                    dir.toString())), Duration.ofSeconds(30));
-        } catch (IOException e) {
-            throw KopiException.internal("cannot run pg_controldata on " + dir + ": " + e.getMessage(), e);
-        }
+        ProcessRunner.Result r = tools.run(version, "pg_controldata", List.of("-D", dir.toString()), Map.of(),
+                Duration.ofSeconds(30));
         if (!r.ok()) {
             throw KopiException.internal("cannot read the control file of " + dir + ": " + r.describe(), null);
         }

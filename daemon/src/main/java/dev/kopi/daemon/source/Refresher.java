@@ -44,12 +44,12 @@ public final class Refresher {
     private final Clock clock;
     private final StagingRun run;
 
-    public Refresher(Staging staging, ControlData controlData, Catalog catalog, Clock clock) {
+    public Refresher(Staging staging, Catalog catalog, Clock clock) {
         this.staging = staging;
         this.backend = staging.backend();
         this.catalog = catalog;
         this.clock = clock;
-        this.run = new StagingRun(staging, controlData);
+        this.run = new StagingRun(staging, new ControlData(staging.tools()));
     }
 
     /**

@@ -20,6 +20,7 @@ import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Stream;
 
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.function.Executable;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -526,7 +527,7 @@ class ClonesLifecycleTest {
         f.backend.beforeDestroy(v -> {
             if (v.equals(VolumeId.clone("c1"))) {
                 state.set(f.clones.get("c1").state());
-                for (org.junit.jupiter.api.function.Executable x : List.<org.junit.jupiter.api.function.Executable>of(
+                for (Executable x : List.<Executable>of(
                         () -> f.clones.beginSnapshotDeletion(newer.ref()),
                         () -> Calls.delete(snapshots, newer.name(), true),
                         () -> f.clones.destroy("c1"),

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -104,7 +105,7 @@ class WarmPoolTest {
         quiet();
 
         CloneView v = f.clones.create(CloneRequest.of(SnapshotRef.parse("prod")).named("mine")
-                .living(java.time.Duration.ofHours(1), null));
+                .living(Duration.ofHours(1), null));
 
         assertEquals(starts, fake.started().size(), "no new instance");
         assertEquals("mine", v.record().name());
@@ -113,7 +114,7 @@ class WarmPoolTest {
         assertEquals(w.password(), v.record().password());
         assertEquals(w.name(), v.record().volumeName(), "it keeps its volume");
         assertFalse(v.record().warm());
-        assertEquals(CloneFixture.NOW.plus(java.time.Duration.ofHours(1)), v.record().expiresAt(),
+        assertEquals(CloneFixture.NOW.plus(Duration.ofHours(1)), v.record().expiresAt(),
                 "the caller's lifetime, from now");
         assertEquals(CloneView.State.RUNNING, v.state());
         assertEquals(v.record(), f.catalog.clone("mine").orElseThrow());
@@ -255,7 +256,7 @@ class WarmPoolTest {
     void theReaperLeavesWarmClonesAlone() throws Exception {
         open(1);
         pool.tick();
-        f.clock.advance(java.time.Duration.ofDays(30));
+        f.clock.advance(Duration.ofDays(30));
         assertEquals(0, new Reaper(f.clones).tick());
         assertEquals(1, warm().size());
     }

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Set;
 
 import org.junit.jupiter.api.BeforeEach;
@@ -74,7 +75,7 @@ class RuntimeDirsTest {
     void hbaFilesAreReadableButNotWritableByOthers() throws Exception {
         Path hba = dirs.hbaFile("6500");
         dirs.writeHba(hba, "host all all 127.0.0.1/32 scram-sha-256\n");
-        assertEquals("rw-r--r--", java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(hba)));
+        assertEquals("rw-r--r--", PosixFilePermissions.toString(Files.getPosixFilePermissions(hba)));
         dirs.writeHba(hba, "local all all trust\n");
         assertEquals("local all all trust\n", Files.readString(hba), "rewritten in place, truncated");
     }

@@ -4,11 +4,14 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.Optional;
+
 import org.junit.jupiter.api.Test;
 
 import dev.kopi.daemon.config.ConfigLoader;
 import dev.kopi.daemon.core.KopiException;
 import dev.kopi.daemon.source.Source;
+import dev.kopi.daemon.source.Sources;
 import dev.kopi.proto.v1.AddSourceRequest;
 import dev.kopi.proto.v1.SourceSettings;
 
@@ -27,8 +30,8 @@ class WarmSettingsTest {
         Source s = Protos.definition(AddSourceRequest.newBuilder().setName("demo").setDatadir("/d")
                 .setSettings(SourceSettings.newBuilder().setWarm(2)).build()).toSource(Source.Origin.API);
         assertEquals(2, s.settings().warm());
-        assertEquals(2, Protos.source(new dev.kopi.daemon.source.Sources.SourceView(s, 0, java.util.Optional.empty(),
-                java.util.Optional.empty(), false, null, "")).getSettings().getWarm());
+        assertEquals(2, Protos.source(new Sources.SourceView(s, 0, Optional.empty(),
+                Optional.empty(), false, null, "")).getSettings().getWarm());
     }
 
     @Test

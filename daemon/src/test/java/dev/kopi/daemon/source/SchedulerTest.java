@@ -8,9 +8,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.stream.Collectors;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -62,7 +64,7 @@ class SchedulerTest {
     }
 
     private void start(Source... configured) throws Exception {
-        Map<String, Source> m = new java.util.HashMap<>();
+        Map<String, Source> m = new HashMap<>();
         for (Source s : configured) {
             m.put(s.name(), s);
         }
@@ -220,7 +222,7 @@ class SchedulerTest {
         assertEquals(Set.of("nightly"), tickAt("03:00:00"));
         awaitIdle("nightly");
         assertEquals(Set.of(), tickAt(DAY.plus(Duration.ofDays(400))).stream().filter("never"::equals)
-                .collect(java.util.stream.Collectors.toSet()));
+                .collect(Collectors.toSet()));
     }
 
     @Test

@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.function.Consumer;
 import java.util.stream.Stream;
 
@@ -86,7 +87,7 @@ class SourceDefinitionTest {
     }
 
     private static KopiException refused(Def d, String origin) {
-        KopiException e = assertThrows(KopiException.class, () -> d.build().toSource(Source.Origin.valueOf(origin.toUpperCase(java.util.Locale.ROOT))));
+        KopiException e = assertThrows(KopiException.class, () -> d.build().toSource(Source.Origin.valueOf(origin.toUpperCase(Locale.ROOT))));
         assertEquals(KopiException.Kind.INVALID_ARGUMENT, e.kind(), e.getMessage());
         assertFalse(e.getMessage().contains(SECRET), () -> "password in: " + e.getMessage());
         return e;

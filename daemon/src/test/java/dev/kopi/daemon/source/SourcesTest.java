@@ -27,14 +27,13 @@ import dev.kopi.daemon.config.ConfigLoader;
 import dev.kopi.daemon.core.Events;
 import dev.kopi.daemon.core.KopiException;
 import dev.kopi.daemon.core.SnapshotRef;
-import dev.kopi.daemon.postgres.ControlData;
 import dev.kopi.daemon.postgres.Instances;
 import dev.kopi.daemon.postgres.LocalInstances;
 import dev.kopi.daemon.postgres.OsUser;
 import dev.kopi.daemon.postgres.PgBinaries;
+import dev.kopi.daemon.postgres.PgTools;
 import dev.kopi.daemon.postgres.Postmaster;
 import dev.kopi.daemon.postgres.RuntimeDirs;
-import dev.kopi.daemon.source.fill.PgTools;
 import dev.kopi.daemon.source.fill.Staging;
 import dev.kopi.daemon.storage.FakeStorageBackend;
 import dev.kopi.daemon.testing.CloneFixture;
@@ -66,7 +65,7 @@ class SourcesTest {
         OsUser user = new OsUser("postgres", 101, 104);
         Instances instances = new LocalInstances(postmaster, new RuntimeDirs(tmp), ConfigLoader.defaults().postgres());
         Refresher refresher = new Refresher(new Staging(backend, instances, new PgTools(runner, binaries, user), 0),
-                new ControlData(runner, binaries, user), catalog, clock);
+                catalog, clock);
         Map<String, Source> configured = Map.of("cfg", Source.ofDatadir("cfg", tmp.resolve("cfg-data"), null, Source.Origin.CONFIG));
         sources = new Sources(configured, catalog, refresher, clock, List.of(tmp.resolve("pool/clones")),
                 new Events(clock));

@@ -5,6 +5,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -23,7 +24,7 @@ public final class FakeStorageBackend implements StorageBackend {
     private final Set<VolumeId> failingDestroys = new HashSet<>();
     private RuntimeException cloneFailure;
     private RuntimeException nextCloneFailure;
-    private final Map<VolumeId, SpaceUsage> usage = new java.util.HashMap<>();
+    private final Map<VolumeId, SpaceUsage> usage = new HashMap<>();
     private Consumer<VolumeId> beforeDestroy = v -> { };
     private long size = 20L << 30;
     private long free = 10L << 30;

@@ -4,6 +4,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 import dev.kopi.daemon.process.ProcessRunner;
 
@@ -12,7 +13,7 @@ public final class ForbiddenProcessRunner implements ProcessRunner {
     private final List<List<String>> calls = new ArrayList<>();
 
     @Override
-    public synchronized Result run(List<String> argv, java.util.Map<String, String> env, Duration timeout) {
+    public synchronized Result run(List<String> argv, Map<String, String> env, Duration timeout) {
         calls.add(List.copyOf(argv));
         throw new AssertionError("unexpected run of " + argv);
     }

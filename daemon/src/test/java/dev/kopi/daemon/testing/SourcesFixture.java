@@ -13,16 +13,15 @@ import java.util.function.BooleanSupplier;
 import dev.kopi.daemon.clone.ClonePolicy;
 import dev.kopi.daemon.core.EventKind;
 import dev.kopi.daemon.core.Events;
-import dev.kopi.daemon.postgres.ControlData;
 import dev.kopi.daemon.postgres.OsUser;
 import dev.kopi.daemon.postgres.PgBinaries;
+import dev.kopi.daemon.postgres.PgTools;
 import dev.kopi.daemon.snapshot.Retention;
 import dev.kopi.daemon.snapshot.Snapshots;
 import dev.kopi.daemon.source.Refresher;
 import dev.kopi.daemon.source.Source;
 import dev.kopi.daemon.source.SourceDefinition;
 import dev.kopi.daemon.source.Sources;
-import dev.kopi.daemon.source.fill.PgTools;
 import dev.kopi.daemon.source.fill.Staging;
 
 /**
@@ -60,7 +59,7 @@ public final class SourcesFixture implements AutoCloseable {
         PgBinaries binaries = new PgBinaries(root.resolve("pg/{version}/bin").toString());
         OsUser user = new OsUser("postgres", 101, 104);
         Staging staging = new Staging(f.backend, f.instances, new PgTools(f.runner, binaries, user), 0);
-        refresher = new Refresher(staging, new ControlData(f.runner, binaries, user), f.catalog, f.clock);
+        refresher = new Refresher(staging, f.catalog, f.clock);
         sources = new Sources(configured, f.catalog, refresher, f.clock, List.of(root.resolve("pool/clones")),
                 f.events);
         snapshots = new Snapshots(f.catalog, f.backend, f.clones, refresher, sources::isSource, f.events);

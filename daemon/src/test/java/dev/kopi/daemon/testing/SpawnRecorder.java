@@ -5,6 +5,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.function.Consumer;
 
 import dev.kopi.daemon.process.ProcessRunner;
@@ -30,7 +31,7 @@ public final class SpawnRecorder implements ProcessRunner {
     }
 
     @Override
-    public Result run(List<String> argv, java.util.Map<String, String> env, Duration timeout) {
+    public Result run(List<String> argv, Map<String, String> env, Duration timeout) {
         throw new AssertionError("unexpected run of " + argv);
     }
 

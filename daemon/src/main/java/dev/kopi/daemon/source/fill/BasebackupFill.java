@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Map;
 
 import dev.kopi.daemon.core.KopiException;
+import dev.kopi.daemon.postgres.PgTools;
 import dev.kopi.daemon.source.Progress;
 import dev.kopi.daemon.source.Source;
 import dev.kopi.daemon.storage.VolumeId;

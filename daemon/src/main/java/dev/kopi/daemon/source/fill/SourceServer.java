@@ -15,6 +15,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 
 import dev.kopi.daemon.catalog.SourceSettings;
 import dev.kopi.daemon.core.KopiException;
+import dev.kopi.daemon.postgres.PgTools;
 import dev.kopi.daemon.process.ProcessRunner;
 import dev.kopi.daemon.source.Conninfo;
 import dev.kopi.daemon.source.Source;

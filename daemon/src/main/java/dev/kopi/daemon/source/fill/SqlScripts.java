@@ -11,6 +11,7 @@ import java.util.Map;
 import dev.kopi.daemon.core.KopiException;
 import dev.kopi.daemon.postgres.Instance;
 import dev.kopi.daemon.postgres.OsUser;
+import dev.kopi.daemon.postgres.PgTools;
 import dev.kopi.daemon.process.ProcessRunner;
 import dev.kopi.daemon.source.Progress;
 import dev.kopi.sys.Posix;

@@ -13,6 +13,7 @@ import dev.kopi.daemon.core.KopiException;
 import dev.kopi.daemon.postgres.Instance;
 import dev.kopi.daemon.postgres.Instances;
 import dev.kopi.daemon.postgres.OsUser;
+import dev.kopi.daemon.postgres.PgTools;
 import dev.kopi.daemon.source.Progress;
 import dev.kopi.daemon.storage.PoolUsage;
 import dev.kopi.daemon.storage.StorageBackend;

@@ -5,6 +5,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.Deque;
 import java.util.HashMap;
 import java.util.List;
@@ -95,7 +96,7 @@ final class FakeZfs implements ProcessRunner {
     }
 
     @Override
-    public Result run(List<String> argv, java.util.Map<String, String> env, Duration timeout) throws IOException {
+    public Result run(List<String> argv, Map<String, String> env, Duration timeout) throws IOException {
         calls.add(List.copyOf(argv));
         if (broken) {
             throw new IOException("Cannot run program \"zfs\": error=2, No such file or directory");
@@ -169,7 +170,7 @@ final class FakeZfs implements ProcessRunner {
             }
             boolean withClones = a.contains("name,clones");
             List<String> lines = snapshots.stream().filter(s -> s.startsWith(target + "@") || s.startsWith(target + "/"))
-                    .sorted(java.util.Comparator.comparing(taken::get))
+                    .sorted(Comparator.comparing(taken::get))
                     .map(s -> withClones ? s + "\t" + (clonesOf(s).isEmpty() ? "-" : String.join(",", clonesOf(s))) : s)
                     .toList();
             return ok(lines.stream().map(l -> l + "\n").collect(Collectors.joining()));

@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
@@ -13,6 +15,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import dev.kopi.daemon.core.KopiException;
+import dev.kopi.daemon.process.ProcessRunner;
 import dev.kopi.daemon.storage.SpaceUsage;
 import dev.kopi.daemon.storage.VolumeId;
 
@@ -54,7 +57,7 @@ class ZfsBackendDependentsTest {
     }
 
     private static List<String> zfsCall(String... args) {
-        List<String> out = new java.util.ArrayList<>();
+        List<String> out = new ArrayList<>();
         out.add("zfs");
         out.addAll(List.of(args));
         return out;
@@ -152,8 +155,8 @@ class ZfsBackendDependentsTest {
         assertTrue(zfs.datasets.containsKey(SNAP_DS));
         assertEquals(SNAP_DS + "@kopi", zfs.datasets.get(BRANCH_DS).get("origin"), "nothing changed");
         // ... and promoting without renaming first is refused, as ZFS refuses it.
-        dev.kopi.daemon.process.ProcessRunner.Result r = zfs.run(zfsCall("promote", BRANCH_DS),
-                java.time.Duration.ofSeconds(1));
+        ProcessRunner.Result r = zfs.run(zfsCall("promote", BRANCH_DS),
+                Duration.ofSeconds(1));
         assertFalse(r.ok());
         assertTrue(r.stderr().contains("conflicts"), r.stderr());
     }

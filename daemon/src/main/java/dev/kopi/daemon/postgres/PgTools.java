@@ -1,4 +1,4 @@
-package dev.kopi.daemon.source.fill;
+package dev.kopi.daemon.postgres;
 
 import java.io.IOException;
 import java.time.Duration;
