@@ -31,7 +31,9 @@ class CloneCommandTest extends FakeKopidTestBase {
         CreateCloneRequest req = kopid.requests(CreateCloneRequest.class).get(0);
         assertEquals("prod", req.getSnapshot());
         assertEquals("", req.getName(), "no --name: the daemon generates one");
+        assertFalse(req.hasName(), "and says so: absent, not empty");
         assertEquals("", req.getDatabase());
+        assertFalse(req.hasDatabase());
         assertEquals("", req.getTtl(), "no --ttl: kopid's clones.ttl applies");
         assertEquals("", req.getIdleTimeout(), "no --idle: kopid's clones.idle_timeout applies");
         assertFalse(req.getProtect());
@@ -82,6 +84,16 @@ class CloneCommandTest extends FakeKopidTestBase {
         assertEquals("2026-11-23T04:05:00Z", j.path("expiresAt").textValue());
         assertEquals(1800, j.path("idleTimeoutSeconds").longValue());
         assertTrue(j.path("protected").booleanValue());
+    }
+
+    @Test
+    void anEmptyNameIsSentAsGivenAndTheDaemonRefusesIt() {
+        CliRun r = kopictl("clone", "prod", "--name", "");
+
+        assertFailure(r, "clone name is empty");
+        CreateCloneRequest req = kopid.requests(CreateCloneRequest.class).get(0);
+        assertTrue(req.hasName());
+        assertTrue(kopid.live().isEmpty(), "nothing made");
     }
 
     @Test

@@ -356,7 +356,10 @@ public final class FakeKopid implements AutoCloseable {
             throw Status.NOT_FOUND.withDescription("snapshot '" + req.getSnapshot() + "' not found")
                     .asRuntimeException();
         }
-        String name = req.getName().isEmpty()
+        if (req.hasName() && req.getName().isEmpty()) {
+            throw Status.INVALID_ARGUMENT.withDescription("clone name is empty").asRuntimeException();
+        }
+        String name = !req.hasName()
                 ? snapshot.substring(0, snapshot.indexOf('@')) + "-" + generated.incrementAndGet()
                 : req.getName();
         if (!validName(name)) {
@@ -366,7 +369,7 @@ public final class FakeKopid implements AutoCloseable {
         int port = ports.getAndIncrement();
         String user = "kopi_user" + port;
         String password = "pw" + port + "secret";
-        String db = req.getDatabase().isEmpty() ? "app" : req.getDatabase();
+        String db = req.hasDatabase() ? req.getDatabase() : "app";
         Clone c = Clone.newBuilder()
                 .setName(name).setSnapshot(snapshot).setHost(host).setPort(port)
                 .setUser(user).setPassword(password).setDatabase(db)

@@ -94,7 +94,7 @@ public final class Kopi implements AutoCloseable {
                 new StatusReporter.Limits(config.postgres().ports(), config.clones().max(), config.pool().minFree()),
                 clock.instant());
         return new Kopi(clones, snapshots, sources, events, status, report,
-                List.of(reaper, scheduler, warm, sources, catalog::flush));
+                List.of(reaper, scheduler, warm, sources));
     }
 
     private static void prepareStateDirectory(Config config) {
@@ -131,10 +131,7 @@ public final class Kopi implements AutoCloseable {
         return reconciled;
     }
 
-    /**
-     * Stops the reaper, the scheduler, the warm pool and background refreshes, and writes a
-     * hand-out not yet written (clones keep running).
-     */
+    /** Stops the reaper, the scheduler, the warm pool and background refreshes (clones keep running). */
     @Override
     public void close() {
         for (AutoCloseable c : background) {

@@ -309,6 +309,11 @@ abstract class KopiFlowsIT {
         Kopid.Cli cli = kopid.cli("clone", "demo", "--name", "../../etc/passwd");
         assertEquals(1, cli.code());
         assertTrue(cli.err().startsWith("kopictl: clone name '../../etc/passwd' is not valid"), cli.err());
+        Kopid.Cli empty = kopid.cli("clone", "demo", "--name", "");
+        assertEquals(1, empty.code(), "an empty name is refused, not taken for none");
+        assertEquals("kopictl: clone name is empty", empty.err().strip());
+        expect(Status.Code.INVALID_ARGUMENT, () -> kopid.clones().createClone(
+                CreateCloneRequest.newBuilder().setSnapshot("demo").setDatabase("").build()));
         assertEquals(before, pool.volumes(), "nothing created");
         assertFalse(Files.exists(pool.path("clones/..")) && Files.exists(pool.path("etc")), "nothing written outside");
     }

@@ -137,6 +137,25 @@ abstract class SourcesFlowsIT {
         assertEquals(snapshot, source("dumped").getLatestSnapshot());
     }
 
+    /** Small applications and managed services often keep their data in the "postgres" database. */
+    @Test
+    void aDumpOfThePostgresDatabaseWorks() throws Exception {
+        prod.sql("postgres", "CREATE TABLE IF NOT EXISTS notes (id int PRIMARY KEY, body text)",
+                "INSERT INTO notes VALUES (1, 'kept in postgres') ON CONFLICT DO NOTHING");
+        try {
+            kopid.sources().addSource(AddSourceRequest.newBuilder().setName("inpostgres")
+                    .setDump(prod.conninfo("kopi", SECRET, "postgres"))
+                    .setSettings(SourceSettings.newBuilder().setNoOwner(true)).build());
+            refresh("inpostgres");
+            try (Connection c = connect(clone("inpostgres", "inpostgres-1")); Statement st = c.createStatement()) {
+                assertEquals("postgres", one(st, "SELECT current_database()"));
+                assertEquals("kept in postgres", one(st, "SELECT body FROM notes WHERE id = 1"));
+            }
+        } finally {
+            prod.sql("postgres", "DROP TABLE notes");
+        }
+    }
+
     @Test
     void seedIsKeyedByItsContentSoAnUnchangedSeedIsANoOp() throws Exception {
         Path schema = write("seed/01-schema.sql", "CREATE TABLE plans (id int PRIMARY KEY, name text NOT NULL);\n");

@@ -4,27 +4,19 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.ExecutorService;
 import java.util.function.Consumer;
-import java.util.logging.Logger;
 
-import dev.kopi.daemon.core.DaemonThreads;
 import dev.kopi.daemon.core.SnapshotRef;
 
 /**
  * The persistent records of sources, snapshots, clones and refresh outcomes. Every change is
  * written through to the {@link CatalogStore} before it is visible; if the write fails the change
- * is undone. The one exception is {@link #renameCloneSoon} (a warm clone handed out), visible at
- * once and written a moment later. Thread-safe.
+ * is undone. Thread-safe.
  */
 public final class Catalog {
-    private static final Logger LOG = Logger.getLogger(Catalog.class.getName());
 
     private final CatalogStore store;
     private CatalogState state;
-    /** A change applied but not yet written (only renameCloneSoon makes one). */
-    private boolean dirty;
-    private final ExecutorService writer = DaemonThreads.single("kopid-catalog-writer");
 
     public Catalog(CatalogStore store) {
         this.store = store;
@@ -84,33 +76,15 @@ public final class Catalog {
     }
 
     /**
-     * Replaces the record {@code oldName} by {@code r} (another name) at once, and writes it a
-     * moment later, off the caller's path: the fsync would be most of a warm hand-out's time. A
-     * kopid that dies before the write finds the clone still warm, and destroys every warm clone
-     * when it starts, so a lost hand-out is never handed to someone else.
+     * Replaces the record {@code oldName} by {@code r} (another name) in one write: a warm clone
+     * handed out. Durable before the caller gets the clone, so a kopid that dies right after the
+     * reply still knows whose it is.
      */
-    public void renameCloneSoon(String oldName, CloneRecord r) {
-        synchronized (this) {
-            CatalogState next = state.normalized();
-            next.clones().remove(oldName);
-            next.clones().put(r.name(), r);
-            state = next;
-            dirty = true;
-        }
-        writer.execute(this::flush);
-    }
-
-    /** Writes a change {@link #renameCloneSoon} made and has not written yet; nothing if there is none. */
-    public synchronized void flush() {
-        if (!dirty) {
-            return; // a later change wrote it already
-        }
-        try {
-            store.save(state);
-            dirty = false;
-        } catch (RuntimeException e) {
-            LOG.warning("catalog write failed (the next change writes again): " + e.getMessage());
-        }
+    public void renameClone(String oldName, CloneRecord r) {
+        change(s -> {
+            s.clones().remove(oldName);
+            s.clones().put(r.name(), r);
+        });
     }
 
     public void removeClone(String name) {
@@ -134,7 +108,6 @@ public final class Catalog {
         mutation.accept(next);
         store.save(next);
         state = next;
-        dirty = false; // the write included any deferred change
     }
 
     /** For diagnostics and tests. */

@@ -75,10 +75,10 @@ public record CloneRecord(String name, SnapshotRef snapshot, int port, String us
         return toBuilder().protect(on).build();
     }
 
-    /** After a reset onto {@code to} (same name, port and credentials). */
-    public CloneRecord reset(SnapshotRecord to, Instant at) {
+    /** After a reset onto {@code to} (same name, port and credentials), on the volume {@code newVolume}. */
+    public CloneRecord reset(SnapshotRecord to, Instant at, String newVolume) {
         return toBuilder().snapshot(to.ref()).version(to.version()).superuser(to.superuser())
-                .resetCount(resetCount + 1).resetAt(at).build();
+                .resetCount(resetCount + 1).resetAt(at).volume(newVolume.equals(name) ? null : newVolume).build();
     }
 
     /** Builds a {@link CloneRecord}; unset fields are null, zero or false. */

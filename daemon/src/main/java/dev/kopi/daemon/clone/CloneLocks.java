@@ -60,8 +60,8 @@ final class CloneLocks {
             String prefix = snap.source().length() > 56 ? snap.source().substring(0, 56) : snap.source();
             do {
                 name = prefix + "-" + random(6);
-            } while (busy.containsKey(name) || catalog.clone(name).isPresent());
-        } else if (busy.containsKey(name) || catalog.clone(name).isPresent()) {
+            } while (taken(name));
+        } else if (taken(name)) {
             throw KopiException.exists("clone '" + name + "' already exists; pick another --name or destroy it first");
         }
         hold(name, snap.ref(), CloneView.State.CREATING);
@@ -115,6 +115,25 @@ final class CloneLocks {
 
     synchronized void endSnapshotDeletion(SnapshotRef snapshot) {
         deletingSnapshots.remove(snapshot);
+    }
+
+    /**
+     * A volume name for a clone's next volume (a reset) that no clone, no record's volume and no
+     * reservation uses: the clone's name (shortened) and a random suffix.
+     */
+    synchronized String freshVolumeName(String clone) {
+        String prefix = clone.length() > 52 ? clone.substring(0, 52) : clone;
+        String name;
+        do {
+            name = prefix + "-r" + random(8);
+        } while (taken(name));
+        return name;
+    }
+
+    /** Whether {@code name} is a clone's, a clone volume's, or reserved. */
+    private boolean taken(String name) {
+        return busy.containsKey(name) || catalog.clone(name).isPresent()
+                || catalog.clones().stream().anyMatch(c -> c.volumeName().equals(name));
     }
 
     static String random(int n) {

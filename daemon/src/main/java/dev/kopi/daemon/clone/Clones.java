@@ -171,15 +171,19 @@ public final class Clones {
     }
 
     /**
-     * Throws away a clone's changes: stops its instance, replaces its volume with a fresh clone of
-     * a snapshot (its own, {@code to}, or with {@code latest} the newest of its source) and starts
-     * it again with the same name, port and credentials.
+     * Throws away a clone's changes: makes a fresh clone of a snapshot (its own, {@code to}, or
+     * with {@code latest} the newest of its source) on a new volume while the old instance still
+     * runs, then stops it, switches the record to the new volume in one write, drops the old
+     * volume and starts the instance again with the same name, port and credentials. A failure
+     * before the switch leaves the clone as it was; a kopid killed at any point leaves a record
+     * that names a whole volume (reconcile removes the other).
      */
     public CloneView reset(String name, Optional<SnapshotRef> to, boolean latest) {
         long t0 = System.nanoTime();
         Names.require("clone", name);
         CloneRecord record;
         SnapshotRecord target;
+        String newVolume;
         synchronized (locks) {
             record = existing(name);
             if (locks.isBusy(name)) {
@@ -189,23 +193,22 @@ public final class Clones {
             target = SnapshotLookup.resolve(catalog, ref);
             locks.requireNotDeleting(target.ref());
             locks.hold(name, target.ref(), CloneView.State.RESETTING);
+            newVolume = locks.freshVolumeName(name);
         }
-        VolumeId volume = VolumeId.clone(record.volumeName());
         try {
             factory.requireSpace();
+            Path dir = backend.clone(VolumeId.snapshot(target.source(), target.tag()), VolumeId.clone(newVolume));
+            Instant now = clock.instant();
+            CloneRecord next = record.reset(target, now, newVolume);
             instances.stop(factory.dir(record));
-            backend.destroy(volume);
-            Path dir;
             try {
-                dir = backend.clone(VolumeId.snapshot(target.source(), target.tag()), volume);
+                catalog.putClone(next);
             } catch (RuntimeException e) {
-                // Keep the clone usable: fall back to a fresh copy of the snapshot it had.
-                restoreAfterFailedReset(record);
+                backend.destroy(VolumeId.clone(newVolume));
+                factory.start(record, false);
                 throw e;
             }
-            Instant now = clock.instant();
-            CloneRecord next = record.reset(target, now);
-            catalog.putClone(next);
+            destroyQuietly(VolumeId.clone(record.volumeName()));
             Instance started = factory.start(next, true);
             activity.touch(name, now);
             long ms = (System.nanoTime() - t0) / 1_000_000;
@@ -218,14 +221,12 @@ public final class Clones {
         }
     }
 
-    private void restoreAfterFailedReset(CloneRecord record) {
+    /** The old volume of a reset: if it cannot go now, reconcile removes it (no record names it). */
+    private void destroyQuietly(VolumeId volume) {
         try {
-            SnapshotRecord own = SnapshotLookup.resolve(catalog, record.snapshot());
-            backend.clone(VolumeId.snapshot(own.source(), own.tag()), VolumeId.clone(record.volumeName()));
-            factory.start(record, true);
+            backend.destroy(volume);
         } catch (RuntimeException e) {
-            LOG.warning("clone " + record.name() + " could not be restored after a failed reset (it shows as FAILED; "
-                    + "destroy it): " + e.getMessage());
+            LOG.warning("old volume " + volume + " of a reset stays until the next start: " + e.getMessage());
         }
     }
 
@@ -237,7 +238,7 @@ public final class Clones {
      * start of it (its role re-asserted). Throws when it cannot be started.
      */
     public Adoption adopt(CloneRecord r) {
-        if (instances.running(factory.spec(r)).isPresent()) {
+        if (instances.adopt(factory.spec(r)).isPresent()) {
             return Adoption.ADOPTED;
         }
         factory.start(r, false);

@@ -137,7 +137,7 @@ public final class WarmPool implements AutoCloseable {
     private CloneView rename(CloneRecord w, String name, SnapshotRecord snap, Lifetime lifetime, long pid, long t0) {
         Instant now = clones.clock().instant();
         CloneRecord r = lifetime.applyTo(w.handedOut(name, now), now);
-        clones.catalog().renameCloneSoon(w.name(), r);
+        clones.catalog().renameClone(w.name(), r);
         clones.activity().touch(name, now);
         clones.events().publish(EventKind.CLONE_CREATED, name, HANDED_OUT, "from " + snap.name() + " on port "
                 + r.port());

@@ -16,14 +16,27 @@ public final class AdminConnection {
     private AdminConnection() {
     }
 
+    /**
+     * A connection whose connect waits at most {@code timeoutSeconds} and whose reads at most a
+     * minute, or longer if the connect may take longer (a query may legitimately run a while).
+     */
     public static Connection open(Path socketDir, int port, String user, String database, int timeoutSeconds)
             throws SQLException {
+        return open(socketDir, port, user, database, timeoutSeconds, Math.max(timeoutSeconds, 60));
+    }
+
+    /**
+     * A connection bounded both ways: for quick questions (sessions, reloads), where an instance
+     * that does not answer in time (frozen, overloaded) must not hold up the asker.
+     */
+    public static Connection open(Path socketDir, int port, String user, String database, int timeoutSeconds,
+                                  int readTimeoutSeconds) throws SQLException {
         Properties p = new Properties();
         p.setProperty("user", user);
         p.setProperty("sslmode", "disable");
         p.setProperty("gssEncMode", "disable");
         p.setProperty("connectTimeout", Integer.toString(timeoutSeconds));
-        p.setProperty("socketTimeout", Integer.toString(Math.max(timeoutSeconds, 60)));
+        p.setProperty("socketTimeout", Integer.toString(readTimeoutSeconds));
         p.setProperty("ApplicationName", "kopid");
         p.setProperty("socketFactory", "org.newsclub.net.unix.AFUNIXSocketFactory$FactoryArg");
         p.setProperty("socketFactoryArg", socketDir.resolve(".s.PGSQL." + port).toString());

@@ -22,8 +22,12 @@ public interface Instances {
      */
     Instance start(InstanceSpec spec);
 
-    /** The instance if its postmaster runs now (adopting it after a kopid restart); empty if not. */
-    Optional<Instance> running(InstanceSpec spec);
+    /**
+     * Takes on the instance after a kopid restart if its postmaster runs: a clone's is opened to
+     * its clients again (a kopid killed while it was closed for idle reaping left it closed).
+     * Empty if it does not run.
+     */
+    Optional<Instance> adopt(InstanceSpec spec);
 
     /** The pid of the postmaster running on {@code dataDir}, checked against the live process. */
     Optional<Long> pid(Path dataDir);

@@ -29,6 +29,8 @@ public final class LocalInstances implements Instances {
     private static final Logger LOG = Logger.getLogger(LocalInstances.class.getName());
     /** How long a reload may take to show before a close is treated as failed. */
     private static final long RELOAD_WAIT_MS = 5_000;
+    /** How long a quick question (sessions, reload) may take to connect and to be answered. */
+    private static final int QUICK_SECONDS = 5;
 
     private final Postmaster postmaster;
     private final RuntimeDirs runtime;
@@ -91,8 +93,14 @@ public final class LocalInstances implements Instances {
     }
 
     @Override
-    public Optional<Instance> running(InstanceSpec spec) {
-        return pid(spec.dataDir()).map(p -> new Instance(spec, p, runtime.socketDir(spec.key()), 0, 0));
+    public Optional<Instance> adopt(InstanceSpec spec) {
+        Optional<Long> pid = pid(spec.dataDir());
+        if (pid.isPresent() && spec.kind() == InstanceSpec.Kind.CLONE
+                && !open(spec).equals(runtime.readHba(runtime.hbaFile(spec.key())))) {
+            LOG.info(spec.label() + " was left closed to its clients: opening it again");
+            setOpen(spec, true);
+        }
+        return pid.map(p -> new Instance(spec, p, runtime.socketDir(spec.key()), 0, 0));
     }
 
     @Override
@@ -128,7 +136,7 @@ public final class LocalInstances implements Instances {
     @Override
     public OptionalInt sessions(InstanceSpec spec) {
         try {
-            return OptionalInt.of(admin(spec, spec.database(), 5, c -> {
+            return OptionalInt.of(quick(spec, c -> {
                 try (Statement st = c.createStatement()) {
                     st.setQueryTimeout(5);
                     try (ResultSet rs = st.executeQuery("SELECT count(*) FROM pg_stat_activity WHERE backend_type = "
@@ -172,14 +180,14 @@ public final class LocalInstances implements Instances {
      */
     private void reload(InstanceSpec spec) {
         try {
-            Timestamp before = admin(spec, spec.database(), 5, c -> {
+            Timestamp before = quick(spec, c -> {
                 Timestamp t = timestamp(c, "SELECT pg_conf_load_time()");
                 execute(c, "SELECT pg_reload_conf()");
                 return t;
             });
             long deadline = System.currentTimeMillis() + RELOAD_WAIT_MS;
             while (System.currentTimeMillis() < deadline) {
-                Timestamp now = admin(spec, spec.database(), 5, c -> timestamp(c, "SELECT pg_conf_load_time()"));
+                Timestamp now = quick(spec, c -> timestamp(c, "SELECT pg_conf_load_time()"));
                 if (now.after(before)) {
                     return;
                 }
@@ -197,6 +205,17 @@ public final class LocalInstances implements Instances {
     public <T> T admin(InstanceSpec spec, String database, int timeoutSeconds, Work<T> work) throws SQLException {
         try (Connection c = AdminConnection.open(runtime.socketDir(spec.key()), spec.port(), spec.superuser(), database,
                 timeoutSeconds)) {
+            return work.run(c);
+        }
+    }
+
+    /**
+     * A quick question to the instance, bounded at {@link #QUICK_SECONDS} both to connect and to
+     * read: a frozen or overloaded instance answers nothing in time and is treated as busy.
+     */
+    private <T> T quick(InstanceSpec spec, Work<T> work) throws SQLException {
+        try (Connection c = AdminConnection.open(runtime.socketDir(spec.key()), spec.port(), spec.superuser(),
+                spec.database(), QUICK_SECONDS, QUICK_SECONDS)) {
             return work.run(c);
         }
     }

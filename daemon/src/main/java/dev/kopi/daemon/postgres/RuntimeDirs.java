@@ -115,6 +115,15 @@ public final class RuntimeDirs {
         }
     }
 
+    /** An hba file's content, "" when there is none (kopid's own file in its own directory). */
+    public String readHba(Path file) {
+        try {
+            return Files.readString(file);
+        } catch (IOException e) {
+            return "";
+        }
+    }
+
     public void deleteQuietly(Path file) {
         try {
             Files.deleteIfExists(file);

@@ -5,6 +5,7 @@ import java.util.Optional;
 
 import dev.kopi.daemon.clone.CloneRequest;
 import dev.kopi.daemon.core.Durations;
+import dev.kopi.daemon.core.KopiException;
 import dev.kopi.daemon.core.Names;
 import dev.kopi.daemon.core.SnapshotRef;
 import dev.kopi.proto.v1.CreateCloneRequest;
@@ -19,15 +20,26 @@ final class Requests {
     }
 
     static CloneRequest clone(CreateCloneRequest r) {
-        return clone(r.getSnapshot(), r.getName(), r.getDatabase(), r.getTtl(), r.getIdleTimeout(), r.getProtect());
+        return clone(r.getSnapshot(), r.hasName() ? r.getName() : null, r.hasDatabase() ? r.getDatabase() : null,
+                r.getTtl(), r.getIdleTimeout(), r.getProtect());
     }
 
+    /**
+     * A clone request; {@code name} and {@code database} are null when not given, and given
+     * empty they are refused (an empty --name must not quietly mean "generate one").
+     */
     static CloneRequest clone(String snapshot, String name, String database, String ttl, String idleTimeout,
                               boolean protect) {
         Duration t = duration("ttl", ttl);
         Duration idle = duration("idle timeout", idleTimeout);
-        return new CloneRequest(SnapshotRef.parse(snapshot), blankToNull(name), blankToNull(database), t, idle,
-                protect);
+        SnapshotRef ref = SnapshotRef.parse(snapshot);
+        if (name != null) {
+            Names.require("clone", name);
+        }
+        if (database != null && database.isEmpty()) {
+            throw KopiException.invalid("database name is empty: leave --database out for the snapshot's own");
+        }
+        return new CloneRequest(ref, name, database, t, idle, protect);
     }
 
     /** How far {@code kopictl extend NAME BY} moves an expiry; the clone's name is checked first. */

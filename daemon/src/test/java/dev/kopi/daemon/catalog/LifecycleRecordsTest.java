@@ -95,8 +95,9 @@ class LifecycleRecordsTest {
         CloneRecord before = plain().withExpiry(AT).withIdleTimeout(Duration.ofMinutes(5)).withProtect(true);
         Instant when = Instant.parse("2026-11-23T05:00:00Z");
 
-        CloneRecord once = before.reset(target("prod@20261124T020000Z", "17", "admin"), when);
-        CloneRecord twice = once.reset(target("prod@20261123T020000Z", "16", "postgres"), when.plusSeconds(60));
+        CloneRecord once = before.reset(target("prod@20261124T020000Z", "17", "admin"), when, "c1-r1");
+        CloneRecord twice = once.reset(target("prod@20261123T020000Z", "16", "postgres"), when.plusSeconds(60),
+                "c1-r2");
 
         assertEquals("prod@20261124T020000Z", once.snapshot().toString());
         assertEquals("17", once.version());
@@ -108,6 +109,8 @@ class LifecycleRecordsTest {
         assertEquals(before.idleTimeout(), once.idleTimeout());
         assertTrue(once.protect());
 
+        assertEquals("c1-r1", once.volumeName(), "a reset moves the clone to a fresh volume");
+        assertEquals("c1-r2", twice.volumeName());
         assertEquals(2, twice.resetCount());
         assertEquals("2026-11-23T05:01:00Z", twice.resetAt().toString());
         assertEquals("prod@20261123T020000Z", twice.snapshot().toString());
@@ -137,7 +140,8 @@ class LifecycleRecordsTest {
     @Test
     void newFieldsRoundTripThroughTheStore() {
         CloneRecord clone = plain().withExpiry(AT).withIdleTimeout(Duration.ZERO).withProtect(true)
-                .reset(target("prod@20261124T020000Z", "16", "postgres"), Instant.parse("2026-11-23T05:00:00Z"));
+                .reset(target("prod@20261124T020000Z", "16", "postgres"), Instant.parse("2026-11-23T05:00:00Z"),
+                        "c1-r1");
         CloneRecord defaults = Records.clone("c2", "prod@20261123T020000Z");
         SnapshotRecord branch = Records.snapshot("feature", "20261123T050000Z")
                 .branchedFrom(SnapshotRef.parse("prod@20261123T020000Z"), "c1", "note \"quoted\" ünïcode");

@@ -395,7 +395,8 @@ class ClonesLifecycleTest {
         assertEquals(KopiException.Kind.INTERNAL, e.kind(), "the (refused) start is what failed: " + e.getMessage());
 
         CloneRecord after = f.catalog.clone("c1").orElseThrow();
-        assertEquals(before.reset(older, Instant.parse("2026-11-23T05:00:00Z")), after);
+        assertEquals(before.reset(older, Instant.parse("2026-11-23T05:00:00Z"), after.volumeName()), after);
+        assertTrue(after.volumeName().startsWith("c1-r"), after.volumeName());
         assertEquals(atStart.get(), after, "recorded before the instance starts");
         assertEquals(CloneView.State.RESETTING, stateAtStart.get());
         assertEquals(1, after.resetCount());
@@ -404,7 +405,7 @@ class ClonesLifecycleTest {
         assertEquals(Integer.toString(before.port()), SpawnRecorder.setting(argv, "port"));
         assertEquals("kopi-c1", SpawnRecorder.setting(argv, "cluster_name"));
         assertEquals(List.of(VolumeId.clone("c1")), f.backend.destroyed(), "the old volume went");
-        assertTrue(f.backend.contains(VolumeId.clone("c1")), "a fresh one took its place");
+        assertTrue(f.backend.contains(VolumeId.clone(after.volumeName())), "a fresh one took its place");
         assertFalse(f.clones.locks().isBusy("c1"));
         assertEquals(CloneFixture.PORTS - 1, f.ports.free(), "the port stays the clone's");
     }

@@ -41,7 +41,8 @@ class ReaperTest {
     private void open(ClonePolicy policy) throws Exception {
         f = new CloneFixture(tmp, policy, false);
         snap = f.publish("prod", "20261123T020000Z", "2026-11-23T02:00:00Z");
-        reaper = new Reaper(f.clones);
+        // One clone at a time, in name order, so a test can act between two clones of a pass.
+        reaper = new Reaper(f.clones, Reaper.PASS_WAIT, 1);
     }
 
     private int port = 0;

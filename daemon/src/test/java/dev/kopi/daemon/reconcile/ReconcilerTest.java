@@ -122,6 +122,32 @@ class ReconcilerTest {
         assertTrue(runner.calls().isEmpty());
     }
 
+    /**
+     * A reset makes the new volume, switches the record to it, then drops the old one: a kopid
+     * killed before the switch keeps the old volume (the new one is an orphan), one killed after
+     * keeps the new one.
+     */
+    @Test
+    void aResetCutShortKeepsTheVolumeTheRecordNamesAndDropsTheOther() {
+        backend.add(SNAP);
+        catalog.putSnapshot(snapshotRecord(SNAP));
+        backend.add(VolumeId.clone("before"));
+        backend.add(VolumeId.clone("before-rnew12345"));
+        catalog.putClone(cloneRecord("before", SNAP_NAME, 6501));
+        backend.add(VolumeId.clone("after"));
+        backend.add(VolumeId.clone("after-rnew12345"));
+        catalog.putClone(cloneRecord("after", SNAP_NAME, 6502).toBuilder().volume("after-rnew12345").build());
+
+        Reconciler.Report r = reconciler.run();
+
+        assertEquals(2, r.removedVolumes());
+        assertTrue(backend.contains(VolumeId.clone("before")));
+        assertFalse(backend.contains(VolumeId.clone("before-rnew12345")));
+        assertTrue(backend.contains(VolumeId.clone("after-rnew12345")));
+        assertFalse(backend.contains(VolumeId.clone("after")));
+        assertEquals(2, catalog.clones().size());
+    }
+
     @Test
     void snapshotVolumesWithoutARecordAreDestroyed() {
         VolumeId recorded = VolumeId.snapshot("prod", "20261124T020000Z");

@@ -35,8 +35,12 @@ public final class FakeInstances implements Instances {
     private final List<String> openings = new ArrayList<>();
     private final Map<String, Integer> sessions = new ConcurrentHashMap<>();
     private final Set<String> unanswered = ConcurrentHashMap.newKeySet();
+    /** Clones closed to their clients, as a pg_hba.conf left closed would say. */
+    private final Set<String> closed = ConcurrentHashMap.newKeySet();
     private volatile RuntimeException nextStartFails;
     private volatile Consumer<InstanceSpec> onStart = spec -> { };
+    private volatile Consumer<InstanceSpec> onSessions = spec -> { };
+    private volatile Consumer<String> onSetOpen = event -> { };
 
     @Override
     public Instance start(InstanceSpec spec) {
@@ -55,8 +59,12 @@ public final class FakeInstances implements Instances {
     }
 
     @Override
-    public Optional<Instance> running(InstanceSpec spec) {
-        return pid(spec.dataDir()).map(p -> new Instance(spec, p, Path.of("/fake/run", spec.key()), 0, 0));
+    public Optional<Instance> adopt(InstanceSpec spec) {
+        Optional<Long> pid = pid(spec.dataDir());
+        if (pid.isPresent() && closed.contains(spec.name())) {
+            setOpen(spec, true);
+        }
+        return pid.map(p -> new Instance(spec, p, Path.of("/fake/run", spec.key()), 0, 0));
     }
 
     @Override
@@ -84,6 +92,7 @@ public final class FakeInstances implements Instances {
 
     @Override
     public OptionalInt sessions(InstanceSpec spec) {
+        onSessions.accept(spec);
         if (!running.containsKey(spec.dataDir()) || unanswered.contains(spec.name())) {
             return OptionalInt.empty(); // as a real instance that cannot be reached
         }
@@ -97,7 +106,14 @@ public final class FakeInstances implements Instances {
 
     @Override
     public synchronized void setOpen(InstanceSpec spec, boolean open) {
-        openings.add(spec.name() + (open ? ":open" : ":closed"));
+        String event = spec.name() + (open ? ":open" : ":closed");
+        openings.add(event);
+        onSetOpen.accept(event);
+        if (open) {
+            closed.remove(spec.name());
+        } else {
+            closed.add(spec.name());
+        }
     }
 
     @Override
@@ -132,6 +148,16 @@ public final class FakeInstances implements Instances {
         onStart = hook;
     }
 
+    /** Runs whenever sessions are counted, before the count (a test can block it: a frozen instance). */
+    public void onSessions(Consumer<InstanceSpec> hook) {
+        onSessions = hook;
+    }
+
+    /** Runs whenever a clone is closed or opened, with "NAME:closed" or "NAME:open". */
+    public void onSetOpen(Consumer<String> hook) {
+        onSetOpen = hook;
+    }
+
     /** The clone {@code name} has {@code n} client sessions from now on. */
     public void setSessions(String name, int n) {
         sessions.put(name, n);
@@ -140,6 +166,16 @@ public final class FakeInstances implements Instances {
     /** The clone {@code name}'s instance does not answer (sessions cannot be counted). */
     public void unanswered(String name) {
         unanswered.add(name);
+    }
+
+    /** The clone {@code name} was left closed to its clients (a kopid killed while reaping it). */
+    public void leftClosed(String name) {
+        closed.add(name);
+    }
+
+    /** Whether the clone {@code name} is closed to its clients. */
+    public boolean isClosed(String name) {
+        return closed.contains(name);
     }
 
     /** The instance on {@code dataDir} dies. */

@@ -96,12 +96,15 @@ public final class Staging {
     /**
      * CREATE DATABASE with the source's encoding and locale; a locale this host does not have
      * falls back to C (said in the progress), since a copy with another sort order beats none.
+     * The fresh cluster's own "postgres" database is replaced when that is the name wanted:
+     * small applications and managed services often live there.
      */
     void createDatabase(Instance inst, String db, String encoding, String collate, String ctype, Progress progress) {
         String quoted = "\"" + db.replace("\"", "\"\"") + "\"";
         try {
-            instances.admin(inst.spec(), "postgres", 30, c -> {
+            instances.admin(inst.spec(), "template1", 30, c -> {
                 try (Statement st = c.createStatement()) {
+                    st.execute("DROP DATABASE IF EXISTS " + quoted);
                     try {
                         st.execute("CREATE DATABASE " + quoted + " TEMPLATE template0 ENCODING " + literal(encoding)
                                 + " LC_COLLATE " + literal(collate) + " LC_CTYPE " + literal(ctype));
