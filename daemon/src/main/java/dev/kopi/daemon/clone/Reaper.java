@@ -202,5 +202,11 @@ public final class Reaper implements AutoCloseable {
     public void close() {
         timer.shutdownNow();
         checks.shutdownNow();
+        try {
+            // A check midway (a destroy) finishes rather than stopping half-way; a frozen one is given up.
+            checks.awaitTermination(5, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 }
