@@ -14,6 +14,7 @@ import dev.kopi.daemon.clone.WarmPool;
 import dev.kopi.daemon.config.Config;
 import dev.kopi.daemon.core.Events;
 import dev.kopi.daemon.core.KopiException;
+import dev.kopi.daemon.postgres.Identities;
 import dev.kopi.daemon.postgres.Instances;
 import dev.kopi.daemon.postgres.LocalInstances;
 import dev.kopi.daemon.postgres.OsUser;
@@ -75,8 +76,9 @@ public final class Kopi implements AutoCloseable {
         Instances instances = new LocalInstances(postmaster, runtime, config.postgres());
         PortAllocator ports = PortAllocator.forListen(config.postgres());
         Events events = new Events(clock);
-        Clones clones = new Clones(catalog, backend, instances, ports, config.clones(), config.pool().minFree(),
-                config.postgres().host(), events, clock);
+        Identities identities = new Identities(config.postgres().uidFirst(), config.postgres().uidLast());
+        Clones clones = new Clones(catalog, backend, instances, ports, identities, config.clones(),
+                config.pool().minFree(), config.postgres().host(), events, clock);
         Staging staging = new Staging(backend, instances, new PgTools(runner, binaries, user), config.pool().minFree());
         Refresher refresher = new Refresher(staging, catalog, clock);
         // The directories of Kopi's own volumes: clones/, staging/ and snapshots/ (SOURCE/TAG below it).

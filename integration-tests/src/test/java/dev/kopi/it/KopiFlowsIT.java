@@ -193,20 +193,24 @@ abstract class KopiFlowsIT {
                 assertEquals("127.0.0.1", one(st, "SHOW listen_addresses"));
                 assertEquals("off", one(st, "SHOW archive_mode"));
             }
-            // postgres runs as the postgres user, never root, on a 0700 data directory
+            // each clone runs as an identity of its own (never root, not postgres, not the other
+            // clone's) that owns its 0700 data directory
             int postgresUid = ((Number) Files.getAttribute(run.resolve("src"), "unix:uid")).intValue();
-            assertEquals(postgresUid, uidOf(a.getPid()));
-            assertNotEquals(0, uidOf(a.getPid()));
+            int aUid = uidOf(a.getPid());
+            assertNotEquals(0, aUid);
+            assertNotEquals(postgresUid, aUid);
+            assertNotEquals(uidOf(b.getPid()), aUid);
+            assertTrue(aUid >= 2_000_000_000, "from postgres.clone_uids: " + aUid);
             Path dir = Path.of(a.getPath());
             assertEquals("rwx------", PosixFilePermissions.toString(Files.getPosixFilePermissions(dir)));
-            assertEquals(postgresUid, ((Number) Files.getAttribute(dir, "unix:uid")).intValue());
+            assertEquals(aUid, ((Number) Files.getAttribute(dir, "unix:uid")).intValue());
             // the API socket is 0660, not world-writable
             assertEquals("rw-rw----", PosixFilePermissions.toString(Files.getPosixFilePermissions(kopid.socket)));
-            // each clone has its own socket directory, private to the postgres user
+            // each clone has its own socket directory, private to its identity
             Path sockets = kopid.state.resolve("run").resolve(Integer.toString(a.getPort()));
             assertTrue(Files.exists(sockets.resolve(".s.PGSQL." + a.getPort())), "socket in " + sockets);
             assertEquals("rwx------", PosixFilePermissions.toString(Files.getPosixFilePermissions(sockets)));
-            assertEquals(postgresUid, ((Number) Files.getAttribute(sockets, "unix:uid")).intValue());
+            assertEquals(aUid, ((Number) Files.getAttribute(sockets, "unix:uid")).intValue());
             assertFalse(Files.exists(kopid.state.resolve("run").resolve(Integer.toString(b.getPort()))
                     .resolve(".s.PGSQL." + a.getPort())));
             // runtime files live in root's directories; the hba file is root's, readable, SCRAM only

@@ -12,6 +12,7 @@ public final class Errno {
     public static final int EBUSY = 16;
     public static final int EEXIST = 17;
     public static final int EXDEV = 18;
+    public static final int ENODEV = 19;
     public static final int ENOTDIR = 20;
     public static final int EINVAL = 22;
     public static final int ENOTTY = 25;
@@ -19,6 +20,7 @@ public final class Errno {
     public static final int EROFS = 30;
     public static final int ENOSYS = 38;
     public static final int ENOTEMPTY = 39;
+    public static final int ELOOP = 40;
     public static final int EOPNOTSUPP = 95;
     public static final int EINPROGRESS = 115;
     public static final int EDQUOT = 122;

@@ -27,41 +27,45 @@ public final class FileCopy {
     public static Method copy(Path source, Path target, int mode, LongConsumer progress) throws SysException {
         try (Fd in = Fd.open(source, LibC.O_RDONLY | LibC.O_NOFOLLOW);
              Fd out = Fd.open(target, LibC.O_WRONLY | LibC.O_CREAT | LibC.O_EXCL | LibC.O_NOFOLLOW, mode)) {
-            if (Native.LIBC.ioctl(out.fd, FICLONE, (long) in.fd) == 0) {
-                progress.accept(size(source));
-                return Method.REFLINK;
-            }
-            int errno = Native.RUNTIME.getLastError();
-            if (errno == Errno.ENOSPC || errno == Errno.EDQUOT || errno == Errno.EIO) {
-                throw new SysException("ioctl(FICLONE)", target.toString(), errno, Native.strerror(errno));
-            }
-            // EXDEV, EOPNOTSUPP, EINVAL...: not a shared CoW filesystem; copy the bytes instead.
-            boolean rangeCopy = true;
-            while (true) {
-                long n;
-                if (rangeCopy) {
-                    n = Native.LIBC.copy_file_range(in.fd, null, out.fd, null, CHUNK, 0);
-                    if (n < 0) {
-                        int e = Native.RUNTIME.getLastError();
-                        if (e == Errno.EXDEV || e == Errno.EOPNOTSUPP || e == Errno.ENOSYS || e == Errno.EINVAL) {
-                            // Since Linux 5.19 copy_file_range refuses to cross filesystem types.
-                            rangeCopy = false;
-                            continue;
-                        }
-                        if (e == Errno.EINTR) {
-                            continue;
-                        }
-                        throw new SysException("copy_file_range", target.toString(), e, Native.strerror(e));
+            return copy(in.fd, out.fd, target.toString(), size(source), progress);
+        }
+    }
+
+    /** Copies the open file {@code in} ({@code size} bytes) into the open, empty file {@code out}. */
+    static Method copy(int in, int out, String target, long size, LongConsumer progress) throws SysException {
+        if (Native.LIBC.ioctl(out, FICLONE, (long) in) == 0) {
+            progress.accept(size);
+            return Method.REFLINK;
+        }
+        int errno = Native.RUNTIME.getLastError();
+        if (errno == Errno.ENOSPC || errno == Errno.EDQUOT || errno == Errno.EIO) {
+            throw new SysException("ioctl(FICLONE)", target, errno, Native.strerror(errno));
+        }
+        // EXDEV, EOPNOTSUPP, EINVAL...: not a shared CoW filesystem; copy the bytes instead.
+        boolean rangeCopy = true;
+        while (true) {
+            long n;
+            if (rangeCopy) {
+                n = Native.LIBC.copy_file_range(in, null, out, null, CHUNK, 0);
+                if (n < 0) {
+                    int e = Native.RUNTIME.getLastError();
+                    if (e == Errno.EXDEV || e == Errno.EOPNOTSUPP || e == Errno.ENOSYS || e == Errno.EINVAL) {
+                        // Since Linux 5.19 copy_file_range refuses to cross filesystem types.
+                        rangeCopy = false;
+                        continue;
                     }
-                } else {
-                    n = Native.check("sendfile", target.toString(),
-                            () -> Native.LIBC.sendfile(out.fd, in.fd, null, CHUNK));
+                    if (e == Errno.EINTR) {
+                        continue;
+                    }
+                    throw new SysException("copy_file_range", target, e, Native.strerror(e));
                 }
-                if (n == 0) {
-                    return Method.KERNEL_COPY;
-                }
-                progress.accept(n);
+            } else {
+                n = Native.check("sendfile", target, () -> Native.LIBC.sendfile(out, in, null, CHUNK));
             }
+            if (n == 0) {
+                return Method.KERNEL_COPY;
+            }
+            progress.accept(n);
         }
     }
 

@@ -14,6 +14,16 @@ import jnr.ffi.types.ssize_t;
  */
 public interface LibC {
     @SaveError int open(String path, int flags, int mode);
+    @SaveError int openat(int dirfd, String path, int flags, int mode);
+    @SaveError int fchownat(int dirfd, String path, int uid, int gid, int flags);
+    @SaveError int fchown(int fd, int uid, int gid);
+    @SaveError int fchmod(int fd, int mode);
+    @SaveError int unlinkat(int dirfd, String path, int flags);
+    @SaveError int mkdirat(int dirfd, String path, int mode);
+    @SaveError int symlinkat(String target, int dirfd, String path);
+    @SaveError @ssize_t long readlinkat(int dirfd, String path, @jnr.ffi.annotations.Out byte[] buf, @size_t long size);
+    /** syscall(2) for openat2, which glibc 2.36 does not wrap. */
+    @SaveError long syscall(long number, int dirfd, String path, Pointer how, @size_t long size);
 
     @SaveError int close(int fd);
 
@@ -53,4 +63,8 @@ public interface LibC {
     int O_NOFOLLOW = 0400000;
     int O_NONBLOCK = 04000;
     int O_CLOEXEC = 02000000;
+
+    // *at(2) flags.
+    int AT_SYMLINK_NOFOLLOW = 0x100;
+    int AT_REMOVEDIR = 0x200;
 }

@@ -31,6 +31,11 @@ public final class Posix {
         return Optional.of(new User(pw.getLoginName(), (int) pw.getUID(), (int) pw.getGID(), Path.of(pw.getHome())));
     }
 
+    /** Whether a local user with this uid exists (a passwd entry). */
+    public static boolean uidExists(int uid) {
+        return POSIX.getpwuid(uid) != null;
+    }
+
     public static int geteuid() {
         return POSIX.geteuid();
     }

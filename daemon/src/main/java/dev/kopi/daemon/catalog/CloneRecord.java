@@ -30,11 +30,13 @@ import dev.kopi.daemon.core.SnapshotRef;
  *                    handed out under the caller's name keeps its volume); null = name
  * @param warm        started ahead of demand and not yet handed out: hidden from callers,
  *                    never reaped, replaced when its source gets a new snapshot
+ * @param uid         the OS identity its instance runs as and its files belong to, its own; null
+ *                    on records written before clones had their own (they run as postgres.user)
  */
 public record CloneRecord(String name, SnapshotRef snapshot, int port, String user, String password, String database,
                           Instant createdAt, String version, String superuser, Instant expiresAt,
                           @JsonProperty("idleTimeoutSeconds") Duration idleTimeout, boolean protect, int resetCount,
-                          Instant resetAt, String volume, boolean warm) {
+                          Instant resetAt, String volume, boolean warm, Integer uid) {
 
     public static Builder builder() {
         return new Builder();
@@ -44,7 +46,7 @@ public record CloneRecord(String name, SnapshotRef snapshot, int port, String us
         return new Builder().name(name).snapshot(snapshot).port(port).user(user).password(password)
                 .database(database).createdAt(createdAt).version(version).superuser(superuser).expiresAt(expiresAt)
                 .idleTimeout(idleTimeout).protect(protect).resetCount(resetCount).resetAt(resetAt).volume(volume)
-                .warm(warm);
+                .warm(warm).uid(uid);
     }
 
     /** The name of its clone volume. */
@@ -99,6 +101,7 @@ public record CloneRecord(String name, SnapshotRef snapshot, int port, String us
         private Instant resetAt;
         private String volume;
         private boolean warm;
+        private Integer uid;
 
         private Builder() {
         }
@@ -183,9 +186,14 @@ public record CloneRecord(String name, SnapshotRef snapshot, int port, String us
             return this;
         }
 
+        public Builder uid(Integer v) {
+            uid = v;
+            return this;
+        }
+
         public CloneRecord build() {
             return new CloneRecord(name, snapshot, port, user, password, database, createdAt, version, superuser,
-                    expiresAt, idleTimeout, protect, resetCount, resetAt, volume, warm);
+                    expiresAt, idleTimeout, protect, resetCount, resetAt, volume, warm, uid);
         }
     }
 }

@@ -18,10 +18,12 @@ import dev.kopi.daemon.core.Events;
 import dev.kopi.daemon.core.KopiException;
 import dev.kopi.daemon.core.Names;
 import dev.kopi.daemon.postgres.Credentials;
+import dev.kopi.daemon.postgres.Identities;
 import dev.kopi.daemon.postgres.Instance;
 import dev.kopi.daemon.postgres.InstanceSpec;
 import dev.kopi.daemon.postgres.Instances;
 import dev.kopi.daemon.postgres.LoginRole;
+import dev.kopi.daemon.postgres.OsUser;
 import dev.kopi.daemon.postgres.PortAllocator;
 import dev.kopi.daemon.storage.PoolUsage;
 import dev.kopi.daemon.storage.StorageBackend;
@@ -39,6 +41,7 @@ final class CloneFactory {
     private final StorageBackend backend;
     private final Instances instances;
     private final PortAllocator ports;
+    private final Identities identities;
     private final CloneLocks locks;
     private final CloneActivity activity;
     private final Events events;
@@ -48,12 +51,14 @@ final class CloneFactory {
     /** Work done alongside a clone's postgres start (recording it), and log writes off the caller's path. */
     private final ExecutorService background = DaemonThreads.pool("kopid-clone-background", 4);
 
-    CloneFactory(Catalog catalog, StorageBackend backend, Instances instances, PortAllocator ports, CloneLocks locks,
-                 CloneActivity activity, Events events, Clock clock, long minFree, String host) {
+    CloneFactory(Catalog catalog, StorageBackend backend, Instances instances, PortAllocator ports,
+                 Identities identities, CloneLocks locks, CloneActivity activity, Events events, Clock clock,
+                 long minFree, String host) {
         this.catalog = catalog;
         this.backend = backend;
         this.instances = instances;
         this.ports = ports;
+        this.identities = identities;
         this.locks = locks;
         this.activity = activity;
         this.events = events;
@@ -68,6 +73,7 @@ final class CloneFactory {
      */
     CloneView make(SnapshotRecord snap, String name, String database, Lifetime lifetime, boolean warm, long t0) {
         int port = -1;
+        OsUser owner = null;
         VolumeId volume = VolumeId.clone(name);
         boolean volumeMade = false;
         CompletableFuture<Void> recorded = null;
@@ -75,16 +81,19 @@ final class CloneFactory {
         try {
             requireSpace();
             port = ports.reserve();
+            owner = identities.allocate();
             long t1 = System.nanoTime();
             Path dir = backend.clone(VolumeId.snapshot(snap.source(), snap.tag()), volume);
             volumeMade = true;
             long t2 = System.nanoTime();
+            instances.give(dir, owner);
+            long t2b = System.nanoTime();
             Credentials creds = Credentials.generate();
             Instant now = clock.instant();
             record = lifetime.applyTo(CloneRecord.builder().name(name).snapshot(snap.ref()).port(port)
                     .user(creds.user()).password(creds.password())
                     .database(database == null ? snap.database() : database).createdAt(now)
-                    .version(snap.version()).superuser(snap.superuser()).warm(warm).build(), now);
+                    .version(snap.version()).superuser(snap.superuser()).warm(warm).uid(owner.uid()).build(), now);
             CloneRecord toRecord = record;
             // The record must be durable before the caller gets the clone, not before postgres
             // starts: write it while postgres starts. If kopid dies in between, reconcile finds
@@ -96,7 +105,7 @@ final class CloneFactory {
             long t4 = System.nanoTime();
             long readyMs = (t4 - t0) / 1_000_000;
             String line = "clone " + name + " of " + snap.name() + " ready on port " + port + " in " + readyMs
-                    + " ms (prepare " + ms(t1 - t0) + ", volume " + ms(t2 - t1) + ", postgres "
+                    + " ms (prepare " + ms(t1 - t0) + ", volume " + ms(t2 - t1) + ", owner " + ms(t2b - t2) + ", postgres "
                     + ms(started.postgresNanos()) + ", role " + ms(started.roleNanos()) + ", record wait "
                     + ms(t4 - t3) + ")";
             activity.touch(name, clock.instant());
@@ -109,6 +118,9 @@ final class CloneFactory {
                     activity.lastActive(record), activity.idleTimeout(record), -1);
         } catch (RuntimeException e) {
             undo(name, record, volume, volumeMade, port, recorded);
+            if (owner != null) {
+                identities.release(owner.uid());
+            }
             throw e;
         }
     }
@@ -140,10 +152,15 @@ final class CloneFactory {
         }
     }
 
-    /** The instance of a clone: on its volume, its port, its role. */
+    /** The instance of a clone: on its volume, its port, its role, its own OS identity. */
     InstanceSpec spec(CloneRecord r) {
         return InstanceSpec.clone(r.name(), dir(r), r.version(), r.port(), r.superuser(), r.database(),
-                new LoginRole(r.user(), r.password(), true));
+                new LoginRole(r.user(), r.password(), true), owner(r));
+    }
+
+    /** The identity a clone runs as; null (postgres.user) for a clone recorded before clones had their own. */
+    static OsUser owner(CloneRecord r) {
+        return r.uid() == null ? null : OsUser.ofUid(r.uid());
     }
 
     /** Where a clone's volume is. */
@@ -194,6 +211,9 @@ final class CloneFactory {
             catalog.removeClone(name);
             instances.remove(spec(record));
             ports.release(record.port());
+            if (record.uid() != null) {
+                identities.release(record.uid());
+            }
             activity.forget(name);
             LOG.info("destroyed clone " + name + " (" + reason.word() + ")");
             events.publish(EventKind.CLONE_DESTROYED, name, reason, "was on port " + record.port() + ", from "
@@ -219,6 +239,21 @@ final class CloneFactory {
         if (u.free() < minFree) {
             throw KopiException.exhausted("pool is full: " + mib(u.free()) + " free, below the floor of " + mib(minFree)
                     + " (pool.min_free); destroy clones or snapshots, or grow the pool");
+        }
+    }
+
+    /** Gives a clone's volume to its own identity (nothing for a clone without one). */
+    void give(Path dir, CloneRecord r) {
+        OsUser owner = owner(r);
+        if (owner != null) {
+            instances.give(dir, owner);
+        }
+    }
+
+    /** Marks the uids of recorded clones as held (on start). */
+    void claim(CloneRecord r) {
+        if (r.uid() != null) {
+            identities.claim(r.uid());
         }
     }
 

@@ -19,6 +19,7 @@ import dev.kopi.daemon.core.Events;
 import dev.kopi.daemon.core.KopiException;
 import dev.kopi.daemon.core.Names;
 import dev.kopi.daemon.core.SnapshotRef;
+import dev.kopi.daemon.postgres.Identities;
 import dev.kopi.daemon.postgres.Instance;
 import dev.kopi.daemon.postgres.Instances;
 import dev.kopi.daemon.postgres.PortAllocator;
@@ -53,7 +54,7 @@ public final class Clones {
      * @param host    the host written into connection strings
      */
     public Clones(Catalog catalog, StorageBackend backend, Instances instances, PortAllocator ports,
-                  ClonePolicy policy, long minFree, String host, Events events, Clock clock) {
+                  Identities identities, ClonePolicy policy, long minFree, String host, Events events, Clock clock) {
         this.catalog = catalog;
         this.backend = backend;
         this.instances = instances;
@@ -63,8 +64,8 @@ public final class Clones {
         this.host = host;
         this.locks = new CloneLocks(catalog, policy);
         this.activity = new CloneActivity(policy, clock);
-        this.factory = new CloneFactory(catalog, backend, instances, ports, locks, activity, events, clock, minFree,
-                host);
+        this.factory = new CloneFactory(catalog, backend, instances, ports, identities, locks, activity, events,
+                clock, minFree, host);
     }
 
     /**
@@ -198,6 +199,12 @@ public final class Clones {
         try {
             factory.requireSpace();
             Path dir = backend.clone(VolumeId.snapshot(target.source(), target.tag()), VolumeId.clone(newVolume));
+            try {
+                factory.give(dir, record);
+            } catch (RuntimeException e) {
+                backend.destroy(VolumeId.clone(newVolume));
+                throw e;
+            }
             Instant now = clock.instant();
             CloneRecord next = record.reset(target, now, newVolume);
             instances.stop(factory.dir(record));
@@ -238,6 +245,7 @@ public final class Clones {
      * start of it (its role re-asserted). Throws when it cannot be started.
      */
     public Adoption adopt(CloneRecord r) {
+        factory.claim(r);
         if (instances.adopt(factory.spec(r)).isPresent()) {
             return Adoption.ADOPTED;
         }

@@ -178,7 +178,7 @@ public final class ConfigLoader {
 
     private PostgresConfig postgres(ConfigSection n) {
         n.keys(Set.of("user", "ports", "listen", "host", "binaries", "superuser", "settings",
-                "start_timeout", "stop_timeout"));
+                "start_timeout", "stop_timeout", "clone_uids", "tcp_roles"));
         String user = n.text("user", "postgres");
         if (user.equals("root")) {
             throw bad("postgres.user", "clones never run as root; use an unprivileged user such as postgres");
@@ -234,8 +234,21 @@ public final class ConfigLoader {
         if (stop.toMillis() < 100 || stop.compareTo(Duration.ofHours(1)) > 0) {
             throw bad("postgres.stop_timeout", "must be between 100ms and 1h");
         }
+        String uids = n.text("clone_uids", PostgresConfig.DEFAULT_UID_FIRST + "-" + PostgresConfig.DEFAULT_UID_LAST);
+        Matcher um = PORTS.matcher(uids);
+        long uidFirst = um.matches() && um.group(1).length() <= 10 ? Long.parseLong(um.group(1)) : -1;
+        long uidLast = um.matches() && um.group(2).length() <= 10 ? Long.parseLong(um.group(2)) : -1;
+        if (uidFirst < 1000 || uidLast > Integer.MAX_VALUE - 1 || uidFirst > uidLast) {
+            throw bad("postgres.clone_uids", "'" + uids + "' must be FIRST-LAST within 1000-" + (Integer.MAX_VALUE - 1)
+                    + ", a range no local user and no subordinate uid range (/etc/subuid) uses");
+        }
+        String roles = n.text("tcp_roles", "own");
+        if (!roles.equals("own") && !roles.equals("all")) {
+            throw bad("postgres.tcp_roles", "'" + roles + "' is not own (only the clone's role logs in over TCP) "
+                    + "or all");
+        }
         return new PostgresConfig(user, first, last, listen, host, binaries, superuser, Map.copyOf(settings),
-                start, stop);
+                start, stop, (int) uidFirst, (int) uidLast, roles.equals("all"));
     }
 
     private static String defaultHost(String listen) {

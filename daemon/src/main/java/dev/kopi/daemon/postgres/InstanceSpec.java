@@ -18,9 +18,12 @@ import java.util.Map;
  * @param database  the database kopid's own connections use
  * @param role      a clone's login role, ensured on every start; null for none
  * @param settings  further server settings (-c name=value) beyond the configured ones
+ * @param user      the OS identity it runs as; null for postgres.user (staging instances, and
+ *                  clones recorded before clones had their own)
  */
 public record InstanceSpec(Kind kind, String name, String key, Path dataDir, String version, int port,
-                           String superuser, String database, LoginRole role, Map<String, String> settings) {
+                           String superuser, String database, LoginRole role, Map<String, String> settings,
+                           OsUser user) {
     /** Staging instances listen on no TCP port; this number only names their socket file. */
     public static final int STAGING_PORT = 5432;
 
@@ -38,27 +41,27 @@ public record InstanceSpec(Kind kind, String name, String key, Path dataDir, Str
 
     /** A clone's instance on its volume {@code dataDir}. */
     public static InstanceSpec clone(String name, Path dataDir, String version, int port, String superuser,
-                                     String database, LoginRole role) {
+                                     String database, LoginRole role, OsUser user) {
         return new InstanceSpec(Kind.CLONE, name, Integer.toString(port), dataDir, version, port, superuser, database,
-                role, Map.of());
+                role, Map.of(), user);
     }
 
     /** A staging instance of a refresh of {@code source}; {@code id} is the refresh's 8 hex digits. */
     public static InstanceSpec staging(String id, String source, Path dataDir, String version,
                                        Map<String, String> settings) {
         return new InstanceSpec(Kind.STAGING, source, "s" + id, dataDir, version, STAGING_PORT, null, "template1",
-                null, settings);
+                null, settings, null);
     }
 
     /** The same instance, reached as {@code role} (a staging instance's superuser, once found). */
     public InstanceSpec as(String role) {
-        return new InstanceSpec(kind, name, key, dataDir, version, port, role, database, this.role, settings);
+        return new InstanceSpec(kind, name, key, dataDir, version, port, role, database, this.role, settings, user);
     }
 
     /** The same clone instance, its role to be re-asserted rather than created (a restart). */
     public InstanceSpec restarting() {
         return role == null ? this : new InstanceSpec(kind, name, key, dataDir, version, port, superuser, database,
-                role.existing(), settings);
+                role.existing(), settings, user);
     }
 
     /** Shown in ps (cluster_name) and logs. */

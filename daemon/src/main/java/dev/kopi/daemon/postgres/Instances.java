@@ -29,6 +29,13 @@ public interface Instances {
      */
     Optional<Instance> adopt(InstanceSpec spec);
 
+    /**
+     * Makes a data directory {@code user}'s alone before an instance runs on it as that user:
+     * every directory, file and link below it (never what a link points to) given to the user,
+     * every directory mode 0700.
+     */
+    void give(Path dataDir, OsUser user);
+
     /** The pid of the postmaster running on {@code dataDir}, checked against the live process. */
     Optional<Long> pid(Path dataDir);
 

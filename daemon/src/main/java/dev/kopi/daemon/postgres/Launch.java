@@ -16,7 +16,8 @@ import java.util.Map;
  * @param hbaFile   the pg_hba.conf to use (written by the caller, outside the data directory)
  * @param logFile   where the server's stderr goes
  * @param settings  further -c settings
+ * @param user      the OS identity postgres runs as
  */
-record Launch(String label, Path dataDir, String version, int port, String listen, Path socketDir,
-                           Path hbaFile, Path logFile, Map<String, String> settings) {
+record Launch(String label, Path dataDir, String version, int port, String listen, Path socketDir, Path hbaFile,
+              Path logFile, Map<String, String> settings, OsUser user) {
 }

@@ -19,6 +19,8 @@ import java.util.logging.Logger;
 
 import dev.kopi.daemon.core.DaemonThreads;
 import dev.kopi.daemon.core.KopiException;
+import dev.kopi.sys.OwnedTree;
+import dev.kopi.sys.SysException;
 
 /**
  * Postgres instances as processes on this host, run as the unprivileged OS user by
@@ -46,7 +48,8 @@ public final class LocalInstances implements Instances {
 
     @Override
     public Instance start(InstanceSpec spec) {
-        Path sockets = runtime.createSocketDir(runtime.socketDir(spec.key()), postmaster.user());
+        OsUser runAs = runAs(spec);
+        Path sockets = runtime.createSocketDir(runtime.socketDir(spec.key()), runAs);
         Path hba = runtime.hbaFile(spec.key());
         runtime.writeHba(hba, open(spec));
         Map<String, String> settings = new HashMap<>(spec.kind() == InstanceSpec.Kind.CLONE ? pg.settings() : Map.of());
@@ -62,7 +65,7 @@ public final class LocalInstances implements Instances {
         long pid;
         try {
             pid = postmaster.start(new Launch(spec.label(), spec.dataDir(), spec.version(), spec.port(), listen,
-                    sockets, hba, logFile(spec), Map.copyOf(settings)));
+                    sockets, hba, logFile(spec), Map.copyOf(settings), runAs));
         } catch (RuntimeException e) {
             removeRuntimeFiles(spec, false);
             throw e;
@@ -87,9 +90,27 @@ public final class LocalInstances implements Instances {
         }
     }
 
+    /** Who an instance runs as: its own identity, else postgres.user. */
+    private OsUser runAs(InstanceSpec spec) {
+        return spec.user() != null ? spec.user() : postmaster.user();
+    }
+
     /** The pg_hba.conf of an instance open to its clients: a clone's or a staging instance's. */
     private String open(InstanceSpec spec) {
-        return spec.kind() == InstanceSpec.Kind.CLONE ? Hba.forClone(spec.name(), pg.listen()) : Hba.forStaging();
+        if (spec.kind() != InstanceSpec.Kind.CLONE) {
+            return Hba.forStaging();
+        }
+        return Hba.forClone(spec.name(), pg.listen(), pg.allRolesOverTcp() || spec.role() == null ? null
+                : spec.role().user());
+    }
+
+    @Override
+    public void give(Path dataDir, OsUser user) {
+        try {
+            OwnedTree.give(dataDir, user.uid(), user.gid());
+        } catch (SysException e) {
+            throw KopiException.internal("cannot give " + dataDir + " to " + user.name() + ": " + e.getMessage(), e);
+        }
     }
 
     @Override

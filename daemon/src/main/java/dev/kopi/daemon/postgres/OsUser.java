@@ -6,12 +6,30 @@ import java.util.List;
 import dev.kopi.daemon.core.KopiException;
 import dev.kopi.sys.Posix;
 
-/** The unprivileged OS user that runs postgres; never root. */
+/**
+ * An unprivileged OS identity that runs postgres or its tools; never root. Either a local user
+ * ({@link #lookup}: postgres.user, which runs refreshes) or a bare uid with no passwd entry
+ * ({@link #ofUid}: a clone's own identity, group the same number, no supplementary groups).
+ *
+ * @param name the user name, or "uid N" for a bare uid
+ */
 public record OsUser(String name, int uid, int gid) {
     public OsUser {
         if (uid == 0) {
             throw KopiException.precondition("postgres.user '" + name + "' is root; Postgres never runs as root");
         }
+    }
+
+    /** A clone's own identity: uid and gid {@code uid}, no passwd entry, no other groups. */
+    public static OsUser ofUid(int uid) {
+        return new OsUser(BARE + uid, uid, uid);
+    }
+
+    private static final String BARE = "uid ";
+
+    /** Whether this is a bare uid rather than a local user. */
+    public boolean bare() {
+        return name.startsWith(BARE);
     }
 
     public static OsUser lookup(String name) {
@@ -39,7 +57,8 @@ public record OsUser(String name, int uid, int gid) {
         out.add("setpriv");
         out.add("--reuid=" + uid);
         out.add("--regid=" + gid);
-        out.add("--init-groups");
+        // A local user's groups come from the group database; a bare uid has none.
+        out.add(bare() ? "--clear-groups" : "--init-groups");
         if (dieWithKopid) {
             // setpriv sets the parent-death signal after switching user, so it survives the switch.
             out.add("--pdeathsig=KILL");

@@ -75,7 +75,7 @@ public final class Postmaster {
         long logStart = size(spec.logFile());
         Process process;
         try {
-            process = runner.spawn(user.wrap(argv), spec.logFile());
+            process = runner.spawn(spec.user().wrap(argv), spec.logFile());
         } catch (IOException e) {
             throw KopiException.internal("cannot start postgres for " + spec.label() + ": " + e.getMessage(), e);
         }

@@ -97,7 +97,8 @@ public final class Refresher {
         try {
             Path stagingPath = fill.make(stagingVolume, id, progress);
             progress.report("prepare", "preparing the data directory", 0, 0);
-            StandaloneDataDir.make(stagingPath, fill.original(), staging.tools().user());
+            StandaloneDataDir.make(stagingPath, fill.original(), source.origin() == Source.Origin.CLONE,
+                    staging.tools().user());
             progress.report("verify", fill.verifyMessage(), 0, 0);
             StagingRun.Facts facts = run.run(source, fill, id, stagingPath,
                     lineage == null ? List.of() : lineage.disableRoles(), progress);

@@ -83,6 +83,38 @@ class ClonesSuccessTest {
     }
 
     @Test
+    void eachCloneRunsAsAnIdentityOfItsOwnWhichOwnsItsVolume() {
+        CloneRecord a = create("prod", "a").record();
+        CloneRecord b = create("prod", "b").record();
+        assertTrue(a.uid() >= CloneFixture.UID_FIRST && b.uid() >= CloneFixture.UID_FIRST);
+        assertFalse(a.uid().equals(b.uid()), "one identity per clone");
+        assertEquals(List.of(f.dir("a") + " -> " + a.uid(), f.dir("b") + " -> " + b.uid()), fake.given(),
+                "each volume given to its clone's identity before its instance starts");
+        assertEquals(a.uid(), fake.started().get(0).user().uid());
+        assertTrue(fake.started().get(0).user().bare(), "a bare uid: no passwd entry, no groups");
+
+        f.clones.destroy("a");
+        CloneRecord c = create("prod", "c").record();
+        assertFalse(c.uid().equals(b.uid()));
+    }
+
+    @Test
+    void aResetGivesTheNewVolumeToTheSameIdentity() {
+        CloneRecord before = create("prod", "c1").record();
+        CloneView after = f.clones.reset("c1", Optional.empty(), false);
+        assertEquals(before.uid(), after.record().uid());
+        assertEquals(f.dir(after.record().volumeName()) + " -> " + before.uid(), fake.given().get(1));
+    }
+
+    @Test
+    void aCloneRecordedBeforeIdentitiesRunsAsBefore() {
+        CloneRecord legacy = f.existingClone(CloneFixture.cloneRecord("old", older, f.firstPort));
+        f.clones.adopt(legacy);
+        assertEquals(null, fake.started().get(0).user(), "postgres.user, as the clone always ran");
+        assertTrue(fake.given().isEmpty(), "its files are left as they are");
+    }
+
+    @Test
     void aCloneWithoutANameIsNamedAfterItsSource() {
         CloneView v = f.clones.create(CloneRequest.of(SnapshotRef.parse(older.name())));
         assertTrue(v.record().name().matches("prod-[a-z2-9]{6}"), v.record().name());

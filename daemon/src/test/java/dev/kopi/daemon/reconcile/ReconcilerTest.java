@@ -32,6 +32,7 @@ import dev.kopi.daemon.core.Events;
 import dev.kopi.daemon.core.KopiException;
 import dev.kopi.daemon.core.SnapshotRef;
 import dev.kopi.daemon.postgres.DataDirectory;
+import dev.kopi.daemon.postgres.Identities;
 import dev.kopi.daemon.postgres.Instances;
 import dev.kopi.daemon.postgres.LocalInstances;
 import dev.kopi.daemon.postgres.OsUser;
@@ -71,8 +72,8 @@ class ReconcilerTest {
         }
         Clock clock = Clock.fixed(Instant.parse("2026-11-23T04:00:00Z"), ZoneOffset.UTC);
         Instances instances = new LocalInstances(postmaster, new RuntimeDirs(tmp), pg);
-        Clones clones = new Clones(catalog, backend, instances, ports, ClonePolicy.DEFAULTS, 0, pg.host(),
-                new Events(clock), clock);
+        Clones clones = new Clones(catalog, backend, instances, ports, new Identities(1_999_000_000, 1_999_000_999),
+                ClonePolicy.DEFAULTS, 0, pg.host(), new Events(clock), clock);
         reconciler = new Reconciler(catalog, backend, instances, clones, ports);
     }
 

@@ -17,6 +17,7 @@ import dev.kopi.daemon.clone.Clones;
 import dev.kopi.daemon.config.ConfigLoader;
 import dev.kopi.daemon.core.Events;
 import dev.kopi.daemon.core.SnapshotRef;
+import dev.kopi.daemon.postgres.Identities;
 import dev.kopi.daemon.postgres.Instances;
 import dev.kopi.daemon.postgres.LocalInstances;
 import dev.kopi.daemon.postgres.OsUser;
@@ -57,6 +58,9 @@ public final class CloneFixture {
     public final Path runDir;
     public final Path logDir;
     public final Instances instances;
+    /** The uids clones get: a range of this fixture's own, nothing a test machine uses. */
+    public final Identities identities;
+    public static final int UID_FIRST = 1_999_000_000;
     /** The instances when {@link Kind#FAKE}; else null. */
     public final FakeInstances fake;
     public final Clones clones;
@@ -92,7 +96,9 @@ public final class CloneFixture {
             fake = null;
             instances = new LocalInstances(postmaster(root, kind == Kind.SPAWN_RECORDER), new RuntimeDirs(root), pg);
         }
-        clones = new Clones(catalog, backend, instances, ports, policy, MIN_FREE, pg.host(), events, clock);
+        identities = new Identities(UID_FIRST, UID_FIRST + 999);
+        clones = new Clones(catalog, backend, instances, ports, identities, policy, MIN_FREE, pg.host(), events,
+                clock);
     }
 
     private Postmaster postmaster(Path root, boolean fakeBinaries) throws IOException {

@@ -17,6 +17,7 @@ import dev.kopi.daemon.core.KopiException;
 import dev.kopi.daemon.postgres.Instance;
 import dev.kopi.daemon.postgres.InstanceSpec;
 import dev.kopi.daemon.postgres.Instances;
+import dev.kopi.daemon.postgres.OsUser;
 
 /**
  * Instances that are entries in a map: start makes one "run" (a pid, no process), stop ends it.
@@ -33,6 +34,7 @@ public final class FakeInstances implements Instances {
     private final List<InstanceSpec> removed = new ArrayList<>();
     private final List<String> checkpoints = new ArrayList<>();
     private final List<String> openings = new ArrayList<>();
+    private final List<String> given = new ArrayList<>();
     private final Map<String, Integer> sessions = new ConcurrentHashMap<>();
     private final Set<String> unanswered = ConcurrentHashMap.newKeySet();
     /** Clones closed to their clients, as a pg_hba.conf left closed would say. */
@@ -65,6 +67,11 @@ public final class FakeInstances implements Instances {
             setOpen(spec, true);
         }
         return pid.map(p -> new Instance(spec, p, Path.of("/fake/run", spec.key()), 0, 0));
+    }
+
+    @Override
+    public synchronized void give(Path dataDir, OsUser user) {
+        given.add(dataDir + " -> " + user.uid());
     }
 
     @Override
@@ -202,6 +209,11 @@ public final class FakeInstances implements Instances {
 
     public synchronized List<String> checkpoints() {
         return List.copyOf(checkpoints);
+    }
+
+    /** "DATADIR -> UID" for each data directory given to a clone's identity, in order. */
+    public synchronized List<String> given() {
+        return List.copyOf(given);
     }
 
     /** "NAME:closed" and "NAME:open", in order. */

@@ -1,29 +1,31 @@
 package dev.kopi.daemon.source.fill;
 
 import java.io.IOException;
-import java.nio.file.DirectoryStream;
 import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
-import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.SimpleFileVisitor;
 import java.nio.file.attribute.BasicFileAttributes;
-import java.nio.file.attribute.PosixFileAttributes;
-import java.nio.file.attribute.PosixFilePermission;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicLong;
 
 import dev.kopi.daemon.core.KopiException;
 import dev.kopi.daemon.postgres.OsUser;
 import dev.kopi.daemon.source.Progress;
-import dev.kopi.sys.FileCopy;
-import dev.kopi.sys.Posix;
+import dev.kopi.sys.DirFd;
+import dev.kopi.sys.SysException;
 
 /**
  * Copies a stopped data directory into an empty volume: reflinks where source and pool share a
  * copy-on-write filesystem, an in-kernel copy otherwise. Everything ends up owned by the
  * postgres user; modes are kept. A linked pg_wal is copied as a real directory so the copy
  * stands alone. Runtime files of a server (postmaster.pid/opts) are left behind.
+ *
+ * <p>kopid copies as root from a tree its owner may change meanwhile, so it reads the source
+ * only through open directories and never follows a link: a directory swapped for a symlink
+ * to /etc is copied as that symlink (or skipped), never as /etc. FIFOs and devices are skipped
+ * without being opened for long.
  */
 public final class TreeCopier {
     private static final Set<String> SKIP_AT_ROOT = Set.of("postmaster.pid", "postmaster.opts");
@@ -41,65 +43,71 @@ public final class TreeCopier {
 
     /** Copies the contents of {@code from} into the existing directory {@code to}; returns bytes copied. */
     public long copy(Path from, Path to) throws IOException {
-        total = sizeOf(from) + (Files.isSymbolicLink(from.resolve("pg_wal")) ? sizeOf(from.resolve("pg_wal").toRealPath()) : 0);
-        for (String skipped : SKIP_AT_ROOT) {
-            Path p = from.resolve(skipped);
-            if (Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS)) {
-                total -= Files.size(p);
-            }
-        }
+        total = sizeOf(from); // an estimate for progress only
         progress.report("copy", "copying " + from + " into the pool", 0, total);
-        copyChildren(from, to, true);
+        try (DirFd src = DirFd.open(from); DirFd dst = DirFd.open(to)) {
+            copyChildren(src, dst, true);
+        }
         progress.report("copy", "copied " + from, done.get(), total);
         return done.get();
     }
 
-    private void copyChildren(Path fromDir, Path toDir, boolean root) throws IOException {
-        try (DirectoryStream<Path> entries = Files.newDirectoryStream(fromDir)) {
-            for (Path src : entries) {
-                String name = src.getFileName().toString();
-                if (root && SKIP_AT_ROOT.contains(name)) {
-                    continue;
+    /**
+     * Copies the contents of the directory a data directory's pg_wal links to, {@code walTarget},
+     * into {@code to}: only if it belongs to whoever owns the data directory {@code dataDir} (so a
+     * source cannot make root copy some other user's files into a snapshot).
+     */
+    public long copyLinkedWal(Path dataDir, Path walTarget, Path to) throws IOException {
+        try (DirFd data = DirFd.open(dataDir); DirFd wal = DirFd.open(walTarget); DirFd dst = DirFd.open(to)) {
+            requireSameOwner(data, wal);
+            copyChildren(wal, dst, false);
+        }
+        return done.get();
+    }
+
+    private void copyChildren(DirFd src, DirFd dst, boolean root) throws SysException {
+        for (String name : src.list()) {
+            if (root && SKIP_AT_ROOT.contains(name)) {
+                continue;
+            }
+            Optional<DirFd> dir = src.openDir(name);
+            if (dir.isPresent()) {
+                try (DirFd d = dir.get()) {
+                    dst.mkdir(name, DirFd.mode(d.attributes()) & 0777);
+                    dst.chown(name, owner.uid(), owner.gid());
+                    try (DirFd target = dst.openDir(name).orElseThrow(() -> new SysException("openat",
+                            dst.path() + "/" + name, 20, "not a directory"))) {
+                        copyChildren(d, target, false);
+                    }
                 }
-                Path dst = toDir.resolve(name);
-                PosixFileAttributes a = Files.readAttributes(src, PosixFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
-                if (a.isSymbolicLink() && root && name.equals("pg_wal")) {
-                    Path real = src.toRealPath();
-                    requireSameOwner(fromDir, real);
-                    makeDirectory(dst, Files.readAttributes(real, PosixFileAttributes.class));
-                    copyChildren(real, dst, false);
-                } else if (a.isSymbolicLink()) {
-                    Files.createSymbolicLink(dst, Files.readSymbolicLink(src));
-                    Posix.chown(dst, owner.uid(), owner.gid());
-                } else if (a.isDirectory()) {
-                    makeDirectory(dst, a);
-                    copyChildren(src, dst, false);
-                } else if (a.isRegularFile()) {
-                    FileCopy.copy(src, dst, mode(a), this::advance);
-                    Posix.chown(dst, owner.uid(), owner.gid());
+                continue;
+            }
+            Optional<String> link = src.readlink(name);
+            if (link.isPresent() && root && name.equals("pg_wal")) {
+                Path real = Path.of(src.path()).resolve(link.get()).normalize();
+                try (DirFd wal = DirFd.open(real)) {
+                    requireSameOwner(src, wal);
+                    dst.mkdir(name, 0700);
+                    dst.chown(name, owner.uid(), owner.gid());
+                    try (DirFd target = dst.openDir(name).orElseThrow()) {
+                        copyChildren(wal, target, false);
+                    }
                 }
-                // sockets, fifos and devices have no place in a data directory: skipped
+            } else if (link.isPresent()) {
+                dst.symlink(link.get(), name);
+                dst.chown(name, owner.uid(), owner.gid());
+            } else {
+                // -1 for sockets, fifos and devices: they have no place in a data directory
+                src.copyFile(name, dst, name, owner.uid(), owner.gid(), this::advance);
             }
         }
     }
 
-    /**
-     * kopid copies as root: a linked pg_wal is followed only into a directory owned by whoever owns
-     * the data directory, so a source cannot make root copy some other user's files into a clone.
-     */
-    static void requireSameOwner(Path dataDir, Path walTarget) throws IOException {
-        Object dirOwner = Files.getAttribute(dataDir, "unix:uid", LinkOption.NOFOLLOW_LINKS);
-        Object walOwner = Files.getAttribute(walTarget, "unix:uid", LinkOption.NOFOLLOW_LINKS);
-        if (!dirOwner.equals(walOwner)) {
-            throw KopiException.precondition(dataDir + "/pg_wal links to " + walTarget
+    private static void requireSameOwner(DirFd dataDir, DirFd wal) throws SysException {
+        if (!dataDir.attributes().owner().equals(wal.attributes().owner())) {
+            throw KopiException.precondition(dataDir.path() + "/pg_wal links to " + wal.path()
                     + ", which belongs to another user than the data directory; refusing to copy it");
         }
-    }
-
-    private void makeDirectory(Path dst, PosixFileAttributes a) throws IOException {
-        Files.createDirectory(dst);
-        Posix.chmod(dst, mode(a));
-        Posix.chown(dst, owner.uid(), owner.gid());
     }
 
     private void advance(long bytes) {
@@ -111,14 +119,6 @@ public final class TreeCopier {
         }
     }
 
-    static int mode(PosixFileAttributes a) {
-        int m = 0;
-        for (PosixFilePermission p : a.permissions()) {
-            m |= 1 << (8 - p.ordinal());
-        }
-        return m;
-    }
-
     static long sizeOf(Path dir) throws IOException {
         AtomicLong sum = new AtomicLong();
         Files.walkFileTree(dir, new SimpleFileVisitor<>() {
@@ -128,6 +128,11 @@ public final class TreeCopier {
                     sum.addAndGet(attrs.size());
                 }
                 return FileVisitResult.CONTINUE;
+            }
+
+            @Override
+            public FileVisitResult visitFileFailed(Path file, IOException e) {
+                return FileVisitResult.CONTINUE; // an estimate: what cannot be read is left out
             }
         });
         return sum.get();

@@ -50,8 +50,9 @@ public final class BtrfsBackend implements StorageBackend {
             }
             for (VolumeId.Kind k : VolumeId.Kind.values()) {
                 Files.createDirectories(root.resolve(k.dir));
-                // Postgres (unprivileged) must traverse down to its data directory.
-                Posix.chmod(root.resolve(k.dir), 0755);
+                // Each instance (unprivileged) must traverse down to its data directory; nobody
+                // but root lists what is there.
+                Posix.chmod(root.resolve(k.dir), 0711);
             }
             Posix.chmod(root, 0755);
         } catch (IOException e) {
@@ -177,7 +178,7 @@ public final class BtrfsBackend implements StorageBackend {
         Path target = path(snapshot);
         try {
             Files.createDirectories(target.getParent());
-            Posix.chmod(target.getParent(), 0755);
+            Posix.chmod(target.getParent(), 0711);
             // A read-only snapshot of the staging subvolume rather than a flag flip: the snapshot
             // commits the transaction, so the published data is on disk before the catalog says so.
             Btrfs.snapshot(path(staging), target, true);

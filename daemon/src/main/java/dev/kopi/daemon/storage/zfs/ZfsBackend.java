@@ -1,6 +1,8 @@
 package dev.kopi.daemon.storage.zfs;
 
 import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -17,6 +19,7 @@ import dev.kopi.daemon.storage.SpaceUsage;
 import dev.kopi.daemon.storage.StorageBackend;
 import dev.kopi.daemon.storage.StorageErrors;
 import dev.kopi.daemon.storage.VolumeId;
+import dev.kopi.sys.Posix;
 
 /**
  * Volumes as ZFS filesystems below a root dataset, driven through the {@code zfs} command with an
@@ -51,8 +54,28 @@ public final class ZfsBackend implements StorageBackend {
             if (!exists(root + "/" + k.dir)) {
                 zfs("create dataset " + root + "/" + k.dir, "create", "-p", root + "/" + k.dir);
             }
+            lockDown(k);
         }
         removeUnusedOrigins(pool);
+    }
+
+    /**
+     * Each instance (unprivileged) must traverse down to its data directory; nobody but root
+     * lists what is there.
+     */
+    private void lockDown(VolumeId.Kind k) {
+        String mp = property(root, "mountpoint");
+        if (mp == null || !mp.startsWith("/")) {
+            return; // not mounted: path() says so when a volume is wanted
+        }
+        Path dir = Path.of(mp).resolve(k.dir);
+        try {
+            if (Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
+                Posix.chmod(dir, 0711);
+            }
+        } catch (IOException e) {
+            LOG.warning("cannot restrict " + dir + ": " + e.getMessage());
+        }
     }
 
     /**

@@ -1,0 +1,167 @@
+package dev.kopi.sys;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The path-safe helpers against what a hostile owner of a tree can do: symlinks where
+ * directories are expected, FIFOs, a parent swapped for a symlink while root works in it.
+ */
+class DirFdTest {
+    private static final int UID = 4_242_424;
+
+    @TempDir
+    Path tmp;
+    private Path outside;
+
+    @BeforeEach
+    void setUp() throws Exception {
+        assumeTrue(Posix.geteuid() == 0, "chown needs root");
+        outside = Files.createDirectories(tmp.resolve("outside"));
+        Files.writeString(outside.resolve("secret"), "not yours");
+    }
+
+    private static int uidOf(Path p) throws Exception {
+        return ((Number) Files.getAttribute(p, "unix:uid", LinkOption.NOFOLLOW_LINKS)).intValue();
+    }
+
+    private static void mkfifo(Path p) throws Exception {
+        Process pr = new ProcessBuilder("mkfifo", p.toString()).start();
+        assertEquals(0, pr.waitFor());
+    }
+
+    @Test
+    void aSymlinkIsNeverOpenedAsADirectory() throws Exception {
+        Path tree = Files.createDirectories(tmp.resolve("tree"));
+        Files.createSymbolicLink(tree.resolve("link"), outside);
+        Files.createDirectory(tree.resolve("real"));
+        try (DirFd d = DirFd.open(tree)) {
+            assertTrue(d.openDir("link").isEmpty());
+            assertTrue(d.openDir("real").isPresent());
+            assertTrue(d.openDir("absent").isEmpty());
+            assertEquals(Optional.of(outside.toString()), d.readlink("link"));
+            assertEquals(Optional.empty(), d.readlink("real"));
+            assertEquals(List.of("link", "real"), d.list());
+        }
+        assertThrows(SysException.class, () -> DirFd.open(tree.resolve("link")), "the last component too");
+    }
+
+    @Test
+    void chownGivesTheLinkNotItsTarget() throws Exception {
+        Path tree = Files.createDirectories(tmp.resolve("tree"));
+        Files.createSymbolicLink(tree.resolve("link"), outside.resolve("secret"));
+        try (DirFd d = DirFd.open(tree)) {
+            d.chown("link", UID, UID);
+        }
+        assertEquals(UID, uidOf(tree.resolve("link")));
+        assertEquals(0, uidOf(outside.resolve("secret")));
+    }
+
+    @Test
+    void aFifoNeitherBlocksNorPassesForADirectory() throws Exception {
+        Path tree = Files.createDirectories(tmp.resolve("tree"));
+        mkfifo(tree.resolve("fifo"));
+        try (DirFd d = DirFd.open(tree)) {
+            long t0 = System.nanoTime();
+            assertTrue(d.openDir("fifo").isEmpty());
+            int fd = d.openRead("fifo");
+            Native.LIBC.close(fd);
+            assertTrue(System.nanoTime() - t0 < Duration.ofSeconds(2).toNanos(), "nothing waited for a writer");
+        }
+    }
+
+    @Test
+    void openBeneathRefusesSymlinksAndEscapes() throws Exception {
+        Path tree = Files.createDirectories(tmp.resolve("tree/a/b"));
+        Files.createSymbolicLink(tmp.resolve("tree/a/link"), tmp.resolve("tree/a/b"));
+        Files.createSymbolicLink(tmp.resolve("tree/abs"), outside);
+        try (DirFd d = DirFd.open(tmp.resolve("tree"))) {
+            try (DirFd b = d.openBeneath("a/b")) {
+                assertTrue(b.path().endsWith("a/b"));
+            }
+            assertThrows(SysException.class, () -> d.openBeneath("a/link"));
+            assertThrows(SysException.class, () -> d.openBeneath("abs"));
+            assertThrows(SysException.class, () -> d.openBeneath("../outside"));
+            assertThrows(SysException.class, () -> d.openBeneath("/etc"));
+        }
+    }
+
+    @Test
+    void aParentSwappedForASymlinkRedirectsNothing() throws Exception {
+        Path dir = Files.createDirectories(tmp.resolve("owned/dir"));
+        try (DirFd d = DirFd.open(dir)) {
+            // the owner renames the directory away and puts a symlink to somewhere else in its place
+            Files.move(dir, tmp.resolve("owned/moved"));
+            Files.createSymbolicLink(dir, outside);
+
+            assertTrue(d.createEmptyFile("planted", 0600));
+            d.symlink("target", "made-link");
+            assertTrue(d.unlink("made-link"));
+            d.mkdir("sub", 0700);
+        }
+        assertTrue(Files.exists(tmp.resolve("owned/moved/planted")), "it landed where the directory really is");
+        assertTrue(Files.isDirectory(tmp.resolve("owned/moved/sub")));
+        assertFalse(Files.exists(outside.resolve("planted")));
+        assertFalse(Files.exists(outside.resolve("sub")));
+    }
+
+    @Test
+    void unlinkRemovesALinkNeverItsTarget() throws Exception {
+        Path tree = Files.createDirectories(tmp.resolve("tree"));
+        Files.createSymbolicLink(tree.resolve("link"), outside.resolve("secret"));
+        try (DirFd d = DirFd.open(tree)) {
+            assertTrue(d.unlink("link"));
+            assertFalse(d.unlink("link"));
+        }
+        assertTrue(Files.exists(outside.resolve("secret")));
+    }
+
+    @Test
+    void aNameWithASlashIsRefused() throws Exception {
+        try (DirFd d = DirFd.open(tmp)) {
+            assertThrows(IllegalArgumentException.class, () -> d.unlink("outside/secret"));
+            assertThrows(IllegalArgumentException.class, () -> d.openDir(".."));
+            assertThrows(IllegalArgumentException.class, () -> d.chown("", UID, UID));
+        }
+        assertTrue(Files.exists(outside.resolve("secret")));
+    }
+
+    @Test
+    void ownedTreeGivesEverythingBelowAndNothingOutside() throws Exception {
+        Files.createDirectories(tmp.resolve("tree/base/1"));
+        Files.writeString(tmp.resolve("tree/PG_VERSION"), "16\n");
+        Files.writeString(tmp.resolve("tree/base/1/1259"), "rows");
+        Files.setPosixFilePermissions(tmp.resolve("tree/base"), PosixFilePermissions.fromString("rwxrwxrwx"));
+        Files.createSymbolicLink(tmp.resolve("tree/base/escape"), outside);
+        Files.createSymbolicLink(tmp.resolve("tree/file-link"), outside.resolve("secret"));
+        mkfifo(tmp.resolve("tree/fifo"));
+
+        OwnedTree.Counts c = OwnedTree.give(tmp.resolve("tree"), UID, UID);
+
+        assertEquals(3, c.directories());
+        assertEquals(5, c.entries());
+        for (String p : List.of("tree", "tree/base", "tree/base/1", "tree/PG_VERSION", "tree/base/1/1259",
+                "tree/base/escape", "tree/file-link", "tree/fifo")) {
+            assertEquals(UID, uidOf(tmp.resolve(p)), p);
+        }
+        assertEquals("rwx------", PosixFilePermissions.toString(
+                Files.getPosixFilePermissions(tmp.resolve("tree/base"))), "no directory stays writable by others");
+        assertEquals(0, uidOf(outside), "a symlink's target is not followed");
+        assertEquals(0, uidOf(outside.resolve("secret")));
+    }
+}
