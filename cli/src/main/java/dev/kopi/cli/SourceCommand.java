@@ -79,6 +79,10 @@ final class SourceCommand {
                             + "milliseconds (0-100)")
             Integer warm;
 
+            @Option(names = "--keep-passwords",
+                    description = "keep the roles' password hashes in the snapshots (default: removed)")
+            boolean keepPasswords;
+
             @Option(names = "--transform", paramLabel = "FILE",
                     description = "an SQL script run on every new snapshot before it is sealed, e.g. masking; repeat "
                             + "for several, run in the order given")
@@ -192,7 +196,7 @@ final class SourceCommand {
             }
             s.addAllSchemas(settings.schemas).addAllExcludeSchemas(settings.excludeSchemas)
                     .addAllExcludeTables(settings.excludeTables).addAllExcludeTableData(settings.excludeTableData)
-                    .setNoOwner(settings.noOwner);
+                    .setNoOwner(settings.noOwner).setKeepPasswords(settings.keepPasswords);
             if (settings.maxRate != null) {
                 s.setMaxRate(settings.maxRate);
             }

@@ -15,7 +15,6 @@ import dev.kopi.daemon.config.Config;
 import dev.kopi.daemon.core.Events;
 import dev.kopi.daemon.core.KopiException;
 import dev.kopi.daemon.postgres.Identities;
-import dev.kopi.daemon.postgres.Instances;
 import dev.kopi.daemon.postgres.LocalInstances;
 import dev.kopi.daemon.postgres.OsUser;
 import dev.kopi.daemon.postgres.PgBinaries;
@@ -73,7 +72,7 @@ public final class Kopi implements AutoCloseable {
         PgBinaries binaries = new PgBinaries(config.postgres().binaries());
         Postmaster postmaster = new Postmaster(runner, binaries, user, config.postgres().startTimeout(),
                 config.postgres().stopTimeout());
-        Instances instances = new LocalInstances(postmaster, runtime, config.postgres());
+        LocalInstances instances = new LocalInstances(postmaster, runtime, config.postgres()).start();
         PortAllocator ports = PortAllocator.forListen(config.postgres());
         Events events = new Events(clock);
         Identities identities = new Identities(config.postgres().uidFirst(), config.postgres().uidLast());
@@ -96,7 +95,7 @@ public final class Kopi implements AutoCloseable {
                 new StatusReporter.Limits(config.postgres().ports(), config.clones().max(), config.pool().minFree()),
                 clock.instant());
         return new Kopi(clones, snapshots, sources, events, status, report,
-                List.of(reaper, scheduler, warm, sources));
+                List.of(reaper, scheduler, warm, sources, instances::close));
     }
 
     private static void prepareStateDirectory(Config config) {

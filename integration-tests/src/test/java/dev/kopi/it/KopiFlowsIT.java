@@ -31,16 +31,18 @@ import java.util.concurrent.Future;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.function.Executable;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
-
+import dev.kopi.proto.v1.AddSourceRequest;
 import dev.kopi.proto.v1.Clone;
 import dev.kopi.proto.v1.CloneState;
 import dev.kopi.proto.v1.CreateCloneRequest;
@@ -54,9 +56,6 @@ import dev.kopi.proto.v1.RefreshEvent;
 import dev.kopi.proto.v1.RefreshRequest;
 import dev.kopi.proto.v1.Snapshot;
 import dev.kopi.proto.v1.Source;
-import dev.kopi.proto.v1.AddSourceRequest;
-import io.grpc.Status;
-import io.grpc.StatusRuntimeException;
 
 /**
  * Every foundation flow end to end on a real pool, a real kopid process and real Postgres,
@@ -182,10 +181,10 @@ abstract class KopiFlowsIT {
             assertNotEquals(a.getPort(), b.getPort());
             assertNotEquals(a.getUser(), b.getUser());
             assertNotEquals(a.getPassword(), b.getPassword());
-            // a's credentials do not open b
+            // a's credentials do not open b: b admits its own role only, so a's is refused outright
             SQLException wrongClone = assertThrows(SQLException.class, () -> DriverManager.getConnection(
                     "jdbc:postgresql://127.0.0.1:" + b.getPort() + "/app", a.getUser(), a.getPassword()).close());
-            assertEquals("28P01", wrongClone.getSQLState());
+            assertEquals("28000", wrongClone.getSQLState());
             SQLException wrongPassword = assertThrows(SQLException.class, () -> DriverManager.getConnection(
                     "jdbc:postgresql://127.0.0.1:" + a.getPort() + "/app", a.getUser(), "not-the-password").close());
             assertEquals("28P01", wrongPassword.getSQLState());

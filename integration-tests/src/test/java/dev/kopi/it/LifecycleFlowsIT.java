@@ -9,7 +9,6 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.SQLException;
@@ -23,6 +22,7 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 
+import io.grpc.Status;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -42,7 +42,6 @@ import dev.kopi.proto.v1.ListSnapshotsRequest;
 import dev.kopi.proto.v1.ResetCloneRequest;
 import dev.kopi.proto.v1.Snapshot;
 import dev.kopi.proto.v1.WatchEventsRequest;
-import io.grpc.Status;
 
 /**
  * Issue 4's clone lifecycle end to end on a real pool, a real kopid and real Postgres: TTL,

@@ -27,6 +27,7 @@ import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.BooleanSupplier;
 import java.util.stream.Stream;
 
+import io.grpc.Status;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -43,7 +44,6 @@ import dev.kopi.proto.v1.RemoveSourceRequest;
 import dev.kopi.proto.v1.Snapshot;
 import dev.kopi.proto.v1.Source;
 import dev.kopi.proto.v1.SourceSettings;
-import io.grpc.Status;
 
 /**
  * Issue 3's sources end to end: a real password-protected "production" Postgres outside the

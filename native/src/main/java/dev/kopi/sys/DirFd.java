@@ -229,6 +229,27 @@ public final class DirFd implements AutoCloseable {
         }
     }
 
+    /**
+     * The contents of the regular file {@code name}, at most {@code max} bytes: not through a
+     * symlink, never blocking on a FIFO; FAILED with EINVAL when it is not a regular file, and
+     * EFBIG when it is larger than {@code max}.
+     */
+    public byte[] read(String name, int max) throws SysException {
+        int in = openRead(name);
+        try {
+            PosixFileAttributes a = attributesOf(in, at(name));
+            if (!a.isRegularFile()) {
+                throw new SysException("read", at(name), Errno.EINVAL, "not a regular file");
+            }
+            if (a.size() > max) {
+                throw new SysException("read", at(name), Errno.EFBIG, "larger than " + max + " bytes");
+            }
+            return SmallFile.read(in, at(name), max);
+        } finally {
+            Native.LIBC.close(in);
+        }
+    }
+
     /** Opens the entry {@code name} for reading: not through a symlink, never blocking on a FIFO. */
     public int openRead(String name) throws SysException {
         requireName(name);

@@ -15,28 +15,33 @@ public final class SmallFile {
 
     public static byte[] read(Path path, int max) throws SysException {
         try (Fd fd = Fd.open(path, LibC.O_RDONLY | LibC.O_NOFOLLOW | LibC.O_NONBLOCK)) {
-            byte[] buf = new byte[max];
-            int total = 0;
-            while (total < max) {
-                byte[] chunk = new byte[max - total];
-                long n = Native.LIBC.read(fd.fd, chunk, chunk.length);
-                if (n < 0) {
-                    int errno = Native.RUNTIME.getLastError();
-                    if (errno == Errno.EINTR) {
-                        continue;
-                    }
-                    if (errno == Errno.EAGAIN) {
-                        break; // a FIFO with no writer: nothing to read
-                    }
-                    throw new SysException("read", path.toString(), errno, Native.strerror(errno));
-                }
-                if (n == 0) {
-                    break;
-                }
-                System.arraycopy(chunk, 0, buf, total, (int) n);
-                total += (int) n;
-            }
-            return Arrays.copyOf(buf, total);
+            return read(fd.fd, path.toString(), max);
         }
+    }
+
+    /** At most {@code max} bytes of the open file {@code fd}; a FIFO with no writer reads as empty. */
+    static byte[] read(int fd, String what, int max) throws SysException {
+        byte[] buf = new byte[max];
+        int total = 0;
+        while (total < max) {
+            byte[] chunk = new byte[Math.min(max - total, 1 << 20)];
+            long n = Native.LIBC.read(fd, chunk, chunk.length);
+            if (n < 0) {
+                int errno = Native.RUNTIME.getLastError();
+                if (errno == Errno.EINTR) {
+                    continue;
+                }
+                if (errno == Errno.EAGAIN) {
+                    break; // a FIFO with no writer: nothing to read
+                }
+                throw new SysException("read", what, errno, Native.strerror(errno));
+            }
+            if (n == 0) {
+                break;
+            }
+            System.arraycopy(chunk, 0, buf, total, (int) n);
+            total += (int) n;
+        }
+        return Arrays.copyOf(buf, total);
     }
 }

@@ -19,11 +19,13 @@ import com.fasterxml.jackson.annotation.JsonCreator;
  * @param dump         pg_dump / pg_restore options
  * @param maxRate      basebackup: pg_basebackup's --max-rate (e.g. 50M), null for unlimited
  * @param warm         clones of the newest snapshot kept started and ready for hand-out (0: none)
+ * @param keepPasswords keep the roles' password hashes in its snapshots (default: removed)
  */
 public record SourceSettings(String schedule, int keep, List<String> transforms, String passwordFile,
-                             String passwordEnv, String database, DumpOptions dump, String maxRate, int warm) {
+                             String passwordEnv, String database, DumpOptions dump, String maxRate, int warm,
+                             boolean keepPasswords) {
     public static final SourceSettings NONE = new SourceSettings(null, 0, List.of(), null, null, null,
-            DumpOptions.DEFAULT, null, 0);
+            DumpOptions.DEFAULT, null, 0, false);
 
     @JsonCreator
     public SourceSettings {
@@ -33,12 +35,13 @@ public record SourceSettings(String schedule, int keep, List<String> transforms,
 
     public SourceSettings(String schedule, int keep, List<String> transforms, String passwordFile,
                           String passwordEnv, String database, DumpOptions dump, String maxRate) {
-        this(schedule, keep, transforms, passwordFile, passwordEnv, database, dump, maxRate, 0);
+        this(schedule, keep, transforms, passwordFile, passwordEnv, database, dump, maxRate, 0, false);
     }
 
     /** The same settings with {@code n} warm clones. */
     public SourceSettings withWarm(int n) {
-        return new SourceSettings(schedule, keep, transforms, passwordFile, passwordEnv, database, dump, maxRate, n);
+        return new SourceSettings(schedule, keep, transforms, passwordFile, passwordEnv, database, dump, maxRate, n,
+                keepPasswords);
     }
 
     /**

@@ -275,7 +275,7 @@ public final class ConfigLoader {
             ConfigSection s = new ConfigSection(e.getValue(), "sources." + name + ".", origin);
             s.keys(Set.of("datadir", "basebackup", "dump", "seed", "superuser", "schedule", "keep", "transform",
                     "password_file", "password_env", "database", "jobs", "schemas", "exclude_schemas",
-                    "exclude_tables", "exclude_table_data", "no_owner", "max_rate", "warm"));
+                    "exclude_tables", "exclude_table_data", "no_owner", "max_rate", "warm", "keep_passwords"));
             SourceDefinition d = SourceDefinition.builder(name).datadir(s.text("datadir", null))
                     .basebackup(s.text("basebackup", null)).dump(s.text("dump", null)).seed(s.list("seed"))
                     .superuser(s.text("superuser", null)).schedule(s.text("schedule", null))
@@ -285,7 +285,8 @@ public final class ConfigLoader {
                     .schemas(s.list("schemas")).excludeSchemas(s.list("exclude_schemas"))
                     .excludeTables(s.list("exclude_tables")).excludeTableData(s.list("exclude_table_data"))
                     .noOwner(s.has("no_owner") ? s.bool("no_owner", false) : null).maxRate(s.text("max_rate", null))
-                    .warm(s.has("warm") ? (int) s.count("warm", 0) : null).build();
+                    .warm(s.has("warm") ? (int) s.count("warm", 0) : null)
+                    .keepPasswords(s.has("keep_passwords") ? s.bool("keep_passwords", false) : null).build();
             try {
                 out.put(name, d.toSource(Source.Origin.CONFIG));
             } catch (KopiException ex) {

@@ -15,6 +15,8 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.logging.Logger;
 
 import dev.kopi.daemon.core.DaemonThreads;
@@ -37,13 +39,23 @@ public final class LocalInstances implements Instances {
     private final Postmaster postmaster;
     private final RuntimeDirs runtime;
     private final PostgresConfig pg;
+    /** How large an instance's log may grow before its older half is set aside (twice this on disk at most). */
+    static final long LOG_MAX = 64L << 20;
+
     /** Hashes passwords while postgres starts (PBKDF2 takes milliseconds). */
     private final ExecutorService hashing = DaemonThreads.pool("kopid-instance", 4);
+    private final ScheduledExecutorService logs = DaemonThreads.timer("kopid-logs");
 
     public LocalInstances(Postmaster postmaster, RuntimeDirs runtime, PostgresConfig pg) {
         this.postmaster = postmaster;
         this.runtime = runtime;
         this.pg = pg;
+    }
+
+    /** Keeps the instances' logs within {@link #LOG_MAX} from now on, checking every 30 seconds. */
+    public LocalInstances start() {
+        logs.scheduleWithFixedDelay(() -> runtime.capLogs(LOG_MAX), 30, 30, TimeUnit.SECONDS);
+        return this;
     }
 
     @Override
@@ -291,8 +303,9 @@ public final class LocalInstances implements Instances {
         }
     }
 
-    /** Stops the background hashing threads. */
+    /** Stops the background threads. */
     public void close() {
         hashing.shutdownNow();
+        logs.shutdownNow();
     }
 }

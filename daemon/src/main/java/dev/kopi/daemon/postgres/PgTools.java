@@ -49,11 +49,17 @@ public final class PgTools {
     /** Runs {@code tool} of PostgreSQL {@code version}; the result whether it succeeded or not. */
     public ProcessRunner.Result run(String version, String tool, List<String> args, Map<String, String> env,
                                     Duration timeout) {
+        return run(version, tool, args, env, null, timeout);
+    }
+
+    /** Like {@link #run(String, String, List, Map, Duration)}, with {@code stdin} as the tool's input. */
+    public ProcessRunner.Result run(String version, String tool, List<String> args, Map<String, String> env,
+                                    byte[] stdin, Duration timeout) {
         List<String> argv = new ArrayList<>();
         argv.add(binaries.tool(version, tool).toString());
         argv.addAll(args);
         try {
-            return runner.run(user.wrapTool(argv), env, timeout);
+            return runner.run(user.wrapTool(argv), env, stdin, timeout);
         } catch (IOException e) {
             throw KopiException.unavailable(tool + " failed: " + e.getMessage());
         }

@@ -16,8 +16,11 @@ final class RoleStatements {
     private final String version;
 
     /**
-     * @param superuser postgres.superuser: a superuser of its clone, or CREATEDB CREATEROLE plus
-     *                  pg_read_all_data/pg_write_all_data (PostgreSQL 14+)
+     * @param superuser postgres.superuser: a superuser of its clone, or else a role that can read
+     *                  and write all data (pg_read_all_data, pg_write_all_data) and create
+     *                  databases, and on PostgreSQL 16+ roles: before 16 CREATEROLE lets a role
+     *                  grant itself any role short of superuser, pg_execute_server_program
+     *                  included, so it would be no boundary at all
      */
     RoleStatements(LoginRole role, boolean superuser, String version) {
         this.role = role;
@@ -25,9 +28,26 @@ final class RoleStatements {
         this.version = version;
     }
 
+    /**
+     * What a clone's role may do. Every attribute is said outright: ALTER ROLE (after a restart)
+     * keeps what it does not name.
+     */
+    static String attributes(boolean superuser, String version) {
+        if (superuser) {
+            return "LOGIN SUPERUSER";
+        }
+        int major = PgVersion.major(version);
+        if (major < 14) {
+            throw KopiException.precondition("postgres.superuser: false needs PostgreSQL 14 or newer (for "
+                    + "pg_read_all_data and pg_write_all_data); this snapshot is PostgreSQL " + version
+                    + ": set postgres.superuser: true, or snapshot a newer server");
+        }
+        return major >= 16 ? "LOGIN NOSUPERUSER CREATEDB CREATEROLE" : "LOGIN NOSUPERUSER CREATEDB NOCREATEROLE";
+    }
+
     void ensure(Instances instances, InstanceSpec spec, String verifier) {
         String quoted = "\"" + role.user() + "\"";
-        String attrs = (superuser ? "LOGIN SUPERUSER" : "LOGIN CREATEDB CREATEROLE") + " PASSWORD '" + verifier + "'";
+        String attrs = attributes(superuser, version) + " PASSWORD '" + verifier + "'";
         String create = "CREATE ROLE " + quoted + " " + attrs;
         String alter = "ALTER ROLE " + quoted + " WITH " + attrs;
         try {
@@ -42,7 +62,7 @@ final class RoleStatements {
                         }
                         st.execute(role.fresh() ? alter : create);
                     }
-                    if (!superuser && PgVersion.major(version) >= 14) {
+                    if (!superuser) {
                         st.execute("GRANT pg_read_all_data, pg_write_all_data TO " + quoted);
                     }
                 }

@@ -1,6 +1,7 @@
 package dev.kopi.daemon.postgres;
 
 import java.io.IOException;
+import java.nio.channels.FileChannel;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -129,6 +130,35 @@ public final class RuntimeDirs {
             Files.deleteIfExists(file);
         } catch (IOException e) {
             LOG.fine("could not delete " + file + ": " + e.getMessage());
+        }
+    }
+
+    /**
+     * Keeps every log below {@code maxBytes} (an instance can be made to log without end, e.g.
+     * log_statement = all): a log that grew beyond keeps its last half in NAME.log.1 and starts
+     * again empty. Postgres appends (O_APPEND), so it writes on at the new end.
+     */
+    public void capLogs(long maxBytes) {
+        try (DirectoryStream<Path> entries = Files.newDirectoryStream(logs, "*.log")) {
+            for (Path log : entries) {
+                if (Files.isRegularFile(log, LinkOption.NOFOLLOW_LINKS) && Files.size(log) > maxBytes) {
+                    rotate(log, maxBytes / 2);
+                }
+            }
+        } catch (IOException e) {
+            LOG.fine("could not cap the logs in " + logs + ": " + e.getMessage());
+        }
+    }
+
+    private static void rotate(Path log, long keep) throws IOException {
+        Path older = log.resolveSibling(log.getFileName() + ".1");
+        try (FileChannel in = FileChannel.open(log, StandardOpenOption.READ, StandardOpenOption.WRITE,
+                LinkOption.NOFOLLOW_LINKS);
+             FileChannel out = FileChannel.open(older, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                     StandardOpenOption.TRUNCATE_EXISTING, LinkOption.NOFOLLOW_LINKS)) {
+            long size = in.size();
+            in.transferTo(Math.max(0, size - keep), keep, out);
+            in.truncate(0);
         }
     }
 

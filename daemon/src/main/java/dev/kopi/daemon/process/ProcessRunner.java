@@ -20,7 +20,16 @@ public interface ProcessRunner {
      * Like {@link #run(List, Duration)} with extra environment variables: how a password reaches
      * a PostgreSQL tool (PGPASSWORD), since argv is visible to every user through ps.
      */
-    Result run(List<String> argv, Map<String, String> env, Duration timeout) throws IOException;
+    default Result run(List<String> argv, Map<String, String> env, Duration timeout) throws IOException {
+        return run(argv, env, null, timeout);
+    }
+
+    /**
+     * Like {@link #run(List, Map, Duration)} with {@code stdin} written to the program's standard
+     * input (then closed); null for none. How a script reaches psql without a file anyone else
+     * could swap.
+     */
+    Result run(List<String> argv, Map<String, String> env, byte[] stdin, Duration timeout) throws IOException;
 
     /**
      * Starts a long-running program in a new session (so signals aimed at kopid's terminal or

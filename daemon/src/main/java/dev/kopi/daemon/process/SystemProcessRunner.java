@@ -1,11 +1,9 @@
 package dev.kopi.daemon.process;
 
-import java.io.ByteArrayOutputStream;
 import java.io.File;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -26,13 +24,29 @@ public final class SystemProcessRunner implements ProcessRunner {
         return t;
     });
 
+    /** Output kept of each stream: its start and its end, this much of each. */
+    static final int KEEP = 256 * 1024;
+
     @Override
-    public Result run(List<String> argv, Map<String, String> env, Duration timeout) throws IOException {
-        ProcessBuilder pb = builder(argv).redirectInput(DEV_NULL);
+    public Result run(List<String> argv, Map<String, String> env, byte[] stdin, Duration timeout)
+            throws IOException {
+        ProcessBuilder pb = builder(argv);
+        if (stdin == null) {
+            pb.redirectInput(DEV_NULL);
+        }
         pb.environment().putAll(env);
         Process p = pb.start();
         CompletableFuture<String> out = drain(p.getInputStream());
         CompletableFuture<String> err = drain(p.getErrorStream());
+        if (stdin != null) {
+            CompletableFuture.runAsync(() -> {
+                try (var in = p.getOutputStream()) {
+                    in.write(stdin);
+                } catch (IOException e) {
+                    // the program ended or closed its input early: its exit code says how it went
+                }
+            }, DRAINERS);
+        }
         try {
             if (!p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
                 p.descendants().forEach(ProcessHandle::destroyForcibly);
@@ -71,12 +85,11 @@ public final class SystemProcessRunner implements ProcessRunner {
         return pb;
     }
 
+    /** Reads a stream to its end, keeping its first and last {@link #KEEP} bytes: a chatty tool cannot fill kopid's memory. */
     private static CompletableFuture<String> drain(InputStream in) {
         return CompletableFuture.supplyAsync(() -> {
             try (in) {
-                ByteArrayOutputStream buf = new ByteArrayOutputStream();
-                in.transferTo(buf);
-                return buf.toString(StandardCharsets.UTF_8);
+                return BoundedOutput.read(in, KEEP);
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }

@@ -122,6 +122,7 @@ final class Protos {
         SourceSettings.Builder b = SourceSettings.newBuilder()
                 .setKeep(s.keep())
                 .setWarm(s.warm())
+                .setKeepPasswords(s.keepPasswords())
                 .addAllTransforms(s.transforms());
         if (s.schedule() != null) {
             b.setSchedule(s.schedule());
@@ -161,7 +162,8 @@ final class Protos {
                 .schemas(s.getSchemasList()).excludeSchemas(s.getExcludeSchemasList())
                 .excludeTables(s.getExcludeTablesList()).excludeTableData(s.getExcludeTableDataList())
                 .noOwner(s.getNoOwner() ? Boolean.TRUE : null).maxRate(blankToNull(s.getMaxRate()))
-                .warm(s.getWarm() == 0 ? null : s.getWarm()).build();
+                .warm(s.getWarm() == 0 ? null : s.getWarm()).keepPasswords(s.getKeepPasswords() ? Boolean.TRUE : null)
+                .build();
     }
 
     private static String blankToNull(String s) {

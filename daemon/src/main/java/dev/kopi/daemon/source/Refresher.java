@@ -100,8 +100,10 @@ public final class Refresher {
             StandaloneDataDir.make(stagingPath, fill.original(), source.origin() == Source.Origin.CLONE,
                     staging.tools().user());
             progress.report("verify", fill.verifyMessage(), 0, 0);
+            // A snapshot of a clone never keeps passwords: its holder may have set some.
             StagingRun.Facts facts = run.run(source, fill, id, stagingPath,
-                    lineage == null ? List.of() : lineage.disableRoles(), progress);
+                    lineage == null ? List.of() : lineage.disableRoles(),
+                    lineage == null && source.settings().keepPasswords(), progress);
             progress.report("publish", "publishing " + target.name() + "@" + tag, 0, 0);
             // From here the target may exist even if seal fails half-way: clean it up as well.
             sealed = true;

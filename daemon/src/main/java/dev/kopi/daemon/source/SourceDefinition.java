@@ -20,7 +20,8 @@ public record SourceDefinition(String name, String datadir, String basebackup, S
                                String superuser, String schedule, Integer keep, List<String> transforms,
                                String passwordFile, String passwordEnv, String database, Integer jobs,
                                List<String> schemas, List<String> excludeSchemas, List<String> excludeTables,
-                               List<String> excludeTableData, Boolean noOwner, String maxRate, Integer warm) {
+                               List<String> excludeTableData, Boolean noOwner, String maxRate, Integer warm,
+                               Boolean keepPasswords) {
     private static final Pattern ENV = Pattern.compile("[A-Za-z_][A-Za-z0-9_]{0,127}");
     /** pg_basebackup --max-rate: kilobytes per second, suffix k or M (exactly so: it refuses K and m). */
     private static final Pattern RATE = Pattern.compile("(\\d{1,7})([kM]?)");
@@ -67,6 +68,7 @@ public record SourceDefinition(String name, String datadir, String basebackup, S
         private Boolean noOwner;
         private String maxRate;
         private Integer warm;
+        private Boolean keepPasswords;
 
         private Builder() {
         }
@@ -171,10 +173,15 @@ public record SourceDefinition(String name, String datadir, String basebackup, S
             return this;
         }
 
+        public Builder keepPasswords(Boolean v) {
+            keepPasswords = v;
+            return this;
+        }
+
         public SourceDefinition build() {
             return new SourceDefinition(name, datadir, basebackup, dump, seed, superuser, schedule,
                     keep, transforms, passwordFile, passwordEnv, database, jobs, schemas,
-                    excludeSchemas, excludeTables, excludeTableData, noOwner, maxRate, warm);
+                    excludeSchemas, excludeTables, excludeTableData, noOwner, maxRate, warm, keepPasswords);
         }
     }
 
@@ -278,7 +285,7 @@ public record SourceDefinition(String name, String datadir, String basebackup, S
                 excludeSchemas, excludeTables, excludeTableData, Boolean.TRUE.equals(noOwner));
         SourceSettings settings = new SourceSettings(blank(schedule) ? null : schedule.strip(), keep == null ? 0 : keep,
                 transformPaths.stream().map(Path::toString).toList(), pwFile, passwordEnv, database, dumpOpts,
-                maxRate, warm == null ? 0 : warm);
+                maxRate, warm == null ? 0 : warm, Boolean.TRUE.equals(keepPasswords));
         return new Source(name, kind, dir, conn, scripts, superuser, settings, origin);
     }
 

@@ -1,5 +1,6 @@
 package dev.kopi.daemon.source;
 
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
@@ -155,12 +156,7 @@ public final class Sources implements AutoCloseable {
         Source s = definition.toSource(Source.Origin.API);
         String name = s.name();
         if (s.kind() == Source.Kind.DATADIR) {
-            for (Path m : managed) {
-                if (s.datadir().startsWith(m)) {
-                    throw KopiException.invalid("source " + name + ": " + s.datadir() + " is inside Kopi's own volumes ("
-                            + m + "); make a snapshot of a clone with 'kopictl snapshot' instead");
-                }
-            }
+            requireOutsideOwnVolumes(s);
             DataDirectory dd = new DataDirectory(s.datadir());
             if (!dd.exists()) {
                 throw KopiException.precondition("source " + name + ": " + s.datadir()
@@ -192,6 +188,32 @@ public final class Sources implements AutoCloseable {
         }
         LOG.info("added source " + name + " (" + s.kind().word() + ": " + s.location() + ")");
         return find(name);
+    }
+
+    /**
+     * Refuses a data directory inside Kopi's own volumes (that would copy someone's clone, or a
+     * snapshot): by its path as given and by where it really is, links resolved, since a path
+     * elsewhere may be a link into the pool.
+     */
+    private void requireOutsideOwnVolumes(Source s) {
+        Path real = s.datadir();
+        try {
+            real = s.datadir().toRealPath();
+        } catch (IOException | SecurityException e) {
+            // does not exist (yet): the lexical check below is all there is to check
+        }
+        for (Path m : managed) {
+            Path realManaged = m;
+            try {
+                realManaged = m.toRealPath();
+            } catch (IOException | SecurityException e) {
+                // not made yet
+            }
+            if (s.datadir().startsWith(m) || real.startsWith(m) || real.startsWith(realManaged)) {
+                throw KopiException.invalid("source " + s.name() + ": " + s.datadir() + " is inside Kopi's own "
+                        + "volumes (" + m + "); make a snapshot of a clone with 'kopictl snapshot' instead");
+            }
+        }
     }
 
     private static void requireReadable(String source, String what, Path p) {
@@ -277,6 +299,9 @@ public final class Sources implements AutoCloseable {
         long t0 = System.nanoTime();
         try {
             Source source = find(name); // again, now that nobody can remove it under us
+            if (source.kind() == Source.Kind.DATADIR) {
+                requireOutsideOwnVolumes(source); // where its path leads may have changed since it was added
+            }
             Optional<SnapshotRecord> current = refresher.upToDate(source);
             if (current.isPresent()) {
                 long ms = (System.nanoTime() - t0) / 1_000_000;

@@ -39,7 +39,12 @@ final class StagingRun {
     record Facts(String superuser, String database, long sizeBytes) {
     }
 
-    Facts run(Source source, Fill fill, String id, Path dir, List<String> disableRoles, Progress progress) {
+    /**
+     * @param disableRoles roles made NOLOGIN without a password (a clone's own, in a snapshot of it)
+     * @param keepPasswords whether the other roles keep their password hashes
+     */
+    Facts run(Source source, Fill fill, String id, Path dir, List<String> disableRoles, boolean keepPasswords,
+              Progress progress) {
         Instances instances = staging.instances();
         boolean scrub = !source.settings().transforms().isEmpty();
         Map<String, String> settings = new HashMap<>(scrub ? scrubSettings(fill.version()) : Map.of());
@@ -59,7 +64,7 @@ final class StagingRun {
                 progress.report("scrub", "rewriting " + database + " so no pre-transform value stays on disk", 0, 0);
             }
             progress.report("verify", "checkpointing and shutting down cleanly", 0, 0);
-            long size = finish(inst, database, disableRoles, scrub);
+            long size = finish(inst, database, disableRoles, keepPasswords, scrub);
             instances.stop(dir);
             String state = controlData.clusterState(dir, fill.version());
             if (!state.equals("shut down")) {
@@ -126,7 +131,8 @@ final class StagingRun {
      * old files unlinked), then a WAL segment switch and a checkpoint, which with wal_recycle off
      * deletes every segment written before.
      */
-    private long finish(Instance inst, String database, List<String> disableRoles, boolean scrub) {
+    private long finish(Instance inst, String database, List<String> disableRoles, boolean keepPasswords,
+                        boolean scrub) {
         Instances instances = staging.instances();
         try {
             return instances.admin(inst.spec(), "template1", 30, c -> {
@@ -135,7 +141,14 @@ final class StagingRun {
                     for (String role : disableRoles) {
                         // Roles are cluster-wide: one statement covers every database. The role may
                         // own objects, so it is kept, without login and password.
-                        st.execute("ALTER ROLE \"" + role.replace("\"", "\"\"") + "\" NOLOGIN PASSWORD NULL");
+                        st.execute("ALTER ROLE " + quote(role) + " NOLOGIN PASSWORD NULL");
+                    }
+                    if (!keepPasswords) {
+                        // Production password hashes must not reach clones (an md5 hash is as good as
+                        // the password); roles stay, without. Before the scrub, so no old row survives.
+                        for (String role : withPasswords(st)) {
+                            st.execute("ALTER ROLE " + quote(role) + " PASSWORD NULL");
+                        }
                     }
                     if (scrub) {
                         instances.admin(inst.spec(), database, 30, db -> {
@@ -161,6 +174,20 @@ final class StagingRun {
         } catch (SQLException e) {
             throw KopiException.precondition("cannot finish the new snapshot: " + e.getMessage());
         }
+    }
+
+    private static List<String> withPasswords(Statement st) throws SQLException {
+        List<String> roles = new ArrayList<>();
+        try (ResultSet rs = st.executeQuery("SELECT rolname FROM pg_authid WHERE rolpassword IS NOT NULL")) {
+            while (rs.next()) {
+                roles.add(rs.getString(1));
+            }
+        }
+        return roles;
+    }
+
+    private static String quote(String role) {
+        return "\"" + role.replace("\"", "\"\"") + "\"";
     }
 
     /** The one application database if there is exactly one, else "postgres". */

@@ -79,4 +79,21 @@ class RuntimeDirsTest {
         dirs.writeHba(hba, "local all all trust\n");
         assertEquals("local all all trust\n", Files.readString(hba), "rewritten in place, truncated");
     }
+
+    @Test
+    void aLogBeyondTheCapKeepsItsLastHalfAsideAndStartsAgain() throws Exception {
+        dirs.prepare();
+        Path log = dirs.logFile("c1");
+        Files.writeString(log, "old".repeat(100) + "newest line\n");
+        Path small = dirs.logFile("c2");
+        Files.writeString(small, "fine\n");
+
+        dirs.capLogs(100);
+
+        assertEquals("", Files.readString(log), "starts again empty (postgres appends at the new end)");
+        String aside = Files.readString(log.resolveSibling("c1.log.1"));
+        assertEquals(50, aside.length());
+        assertTrue(aside.endsWith("newest line\n"), aside);
+        assertEquals("fine\n", Files.readString(small), "a log within the cap is left alone");
+    }
 }

@@ -13,7 +13,7 @@ public final class ForbiddenProcessRunner implements ProcessRunner {
     private final List<List<String>> calls = new ArrayList<>();
 
     @Override
-    public synchronized Result run(List<String> argv, Map<String, String> env, Duration timeout) {
+    public synchronized Result run(List<String> argv, Map<String, String> env, byte[] stdin, Duration timeout) {
         calls.add(List.copyOf(argv));
         throw new AssertionError("unexpected run of " + argv);
     }

@@ -31,7 +31,7 @@ public final class SpawnRecorder implements ProcessRunner {
     }
 
     @Override
-    public Result run(List<String> argv, Map<String, String> env, Duration timeout) {
+    public Result run(List<String> argv, Map<String, String> env, byte[] stdin, Duration timeout) {
         throw new AssertionError("unexpected run of " + argv);
     }
 

@@ -1,12 +1,13 @@
 package dev.kopi.daemon.source.fill;
 
 import java.io.IOException;
-import java.nio.file.Files;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.Collectors;
 
 import dev.kopi.daemon.catalog.SourceSettings;
 import dev.kopi.daemon.core.KopiException;
@@ -15,9 +16,13 @@ import dev.kopi.daemon.postgres.PgTools;
 import dev.kopi.daemon.source.Progress;
 import dev.kopi.daemon.source.Source;
 import dev.kopi.daemon.storage.VolumeId;
+import dev.kopi.sys.DirFd;
 
 /** A logical copy: pg_dump of one database, restored into a fresh cluster. */
 final class DumpFill extends Fill {
+    /** The roles of a cluster are kilobytes; this bounds a file someone else wrote. */
+    private static final int ROLES_MAX = 64 << 20;
+
     final SourceServer server;
     SourceServer.Facts facts;
     VolumeId dumpVolume;
@@ -78,7 +83,7 @@ final class DumpFill extends Fill {
         String db = source.settings().database() != null ? source.settings().database() : facts.database();
         staging.createDatabase(inst, db, facts.encoding(), facts.collate(), facts.ctype(), progress);
         if (!o.noOwner()) {
-            applyRoles(inst, dumpDir.resolve("roles.sql"));
+            applyRoles(inst);
         }
         List<String> args = new ArrayList<>(List.of("--jobs=" + o.jobs(), "--exit-on-error"));
         if (o.noOwner()) {
@@ -108,18 +113,23 @@ final class DumpFill extends Fill {
      * superuser on a managed service) must not demote the role kopid works as. Errors are
      * expected and ignored (roles that exist already).
      */
-    private void applyRoles(Instance inst, Path roles) {
-        try {
-            String own = "ROLE " + inst.spec().superuser();
-            List<String> kept = Files.readAllLines(roles).stream()
-                    .filter(l -> !l.startsWith("CREATE " + own + ";") && !l.startsWith("ALTER " + own + " "))
-                    .toList();
-            Files.write(roles, kept);
+    private void applyRoles(Instance inst) {
+        byte[] raw;
+        try (DirFd dir = DirFd.open(dumpDir)) {
+            // Written by pg_dumpall in a volume the refresh identity owns: read through the open
+            // directory, no link followed, no FIFO waited on, bounded.
+            raw = dir.read("roles.sql", ROLES_MAX);
         } catch (IOException e) {
             throw KopiException.internal("cannot read the roles of " + server.describe() + ": " + e.getMessage(), e);
         }
-        List<String> args = new ArrayList<>(List.of("-X", "-q", "--file=" + roles));
+        String own = "ROLE " + inst.spec().superuser();
+        String kept = new String(raw, StandardCharsets.UTF_8).lines()
+                .filter(l -> !l.startsWith("CREATE " + own + ";") && !l.startsWith("ALTER " + own + " "))
+                .collect(Collectors.joining("\n", "", "\n"));
+        List<String> args = new ArrayList<>(List.of("-X", "-q", "--file=-"));
         args.addAll(inst.connectArgs("postgres"));
-        staging.tools.run(version, "psql", args, Map.of(), Duration.ofMinutes(10));
+        // Errors are expected and ignored: roles that exist already.
+        staging.tools.run(version, "psql", args, Map.of(), kept.getBytes(StandardCharsets.UTF_8),
+                Duration.ofMinutes(10));
     }
 }

@@ -3,6 +3,7 @@ package dev.kopi.daemon.source.fill;
 import java.io.IOException;
 import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.SimpleFileVisitor;
 import java.nio.file.attribute.BasicFileAttributes;
@@ -43,7 +44,7 @@ public final class TreeCopier {
 
     /** Copies the contents of {@code from} into the existing directory {@code to}; returns bytes copied. */
     public long copy(Path from, Path to) throws IOException {
-        total = sizeOf(from); // an estimate for progress only
+        total = estimate(from);
         progress.report("copy", "copying " + from + " into the pool", 0, total);
         try (DirFd src = DirFd.open(from); DirFd dst = DirFd.open(to)) {
             copyChildren(src, dst, true);
@@ -117,6 +118,22 @@ public final class TreeCopier {
             lastReport = t;
             progress.report("copy", "copying", now, total);
         }
+    }
+
+    /** What a copy of {@code from} will copy, for progress: its files, a linked pg_wal's, not the runtime files. */
+    private static long estimate(Path from) throws IOException {
+        long bytes = sizeOf(from);
+        Path wal = from.resolve("pg_wal");
+        if (Files.isSymbolicLink(wal)) {
+            bytes += sizeOf(wal.toRealPath());
+        }
+        for (String skipped : SKIP_AT_ROOT) {
+            Path p = from.resolve(skipped);
+            if (Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS)) {
+                bytes -= Files.size(p);
+            }
+        }
+        return bytes;
     }
 
     static long sizeOf(Path dir) throws IOException {

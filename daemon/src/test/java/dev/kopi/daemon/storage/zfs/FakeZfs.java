@@ -96,7 +96,7 @@ final class FakeZfs implements ProcessRunner {
     }
 
     @Override
-    public Result run(List<String> argv, Map<String, String> env, Duration timeout) throws IOException {
+    public Result run(List<String> argv, Map<String, String> env, byte[] stdin, Duration timeout) throws IOException {
         calls.add(List.copyOf(argv));
         if (broken) {
             throw new IOException("Cannot run program \"zfs\": error=2, No such file or directory");
