@@ -217,7 +217,8 @@ abstract class KopiFlowsIT {
             assertEquals("rwx--x--x", PosixFilePermissions.toString(Files.getPosixFilePermissions(run)));
             assertEquals(0, ((Number) Files.getAttribute(run, "unix:uid")).intValue());
             Path hba = kopid.state.resolve("hba").resolve(a.getPort() + ".conf");
-            assertEquals("rw-r--r--", PosixFilePermissions.toString(Files.getPosixFilePermissions(hba)));
+            assertEquals("rw-r-----", PosixFilePermissions.toString(Files.getPosixFilePermissions(hba)));
+            assertEquals(aUid, ((Number) Files.getAttribute(hba, "unix:gid")).intValue(), "its clone's group alone reads it");
             assertEquals(0, ((Number) Files.getAttribute(hba, "unix:uid")).intValue());
             for (String line : Files.readAllLines(hba)) {
                 if (line.startsWith("host")) {

@@ -5,6 +5,8 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 
 import jnr.ffi.Pointer;
 
@@ -94,6 +96,38 @@ public final class Btrfs {
                 Native.check("ioctl(BTRFS_IOC_SNAP_DESTROY)", path.toString(),
                         () -> Native.LIBC.ioctl(dir.fd, IOC_SNAP_DESTROY, v1));
             }
+        }
+    }
+
+    /** BTRFS_SUBVOL_SPEC_BY_ID: the subvolume to destroy is given by id, not name. */
+    private static final long SUBVOL_SPEC_BY_ID = 1L << 4;
+    private static final long ROOT_TREE_OBJECTID = 1;
+    private static final int ROOT_REF_KEY = 156;
+    private static final int V2_SUBVOLID_OFFSET = 56;
+
+    /** The ids of the subvolumes made directly inside subvolume {@code id}, found in the root tree. */
+    public static List<Long> childSubvolumes(Path mountPoint, long id) throws SysException {
+        List<Long> children = new ArrayList<>();
+        BtrfsQuota.search(mountPoint, ROOT_TREE_OBJECTID, id, ROOT_REF_KEY, 0, -1L,
+                (offset, item, at, len) -> children.add(offset));
+        return children;
+    }
+
+    /**
+     * Deletes subvolume {@code id} and every subvolume below it, deepest first, each by its id
+     * (BTRFS_IOC_SNAP_DESTROY_V2 with BTRFS_SUBVOL_SPEC_BY_ID): no path inside the tree is looked
+     * at, so whoever owns the tree cannot redirect the deletion by swapping a directory for a link.
+     */
+    public static void deleteTreeById(Path mountPoint, long id) throws SysException {
+        for (long child : childSubvolumes(mountPoint, id)) {
+            deleteTreeById(mountPoint, child);
+        }
+        Pointer v2 = Native.allocate(VOL_ARGS_V2_SIZE);
+        v2.putLong(16, SUBVOL_SPEC_BY_ID);
+        v2.putLong(V2_SUBVOLID_OFFSET, id);
+        try (Fd fs = Fd.openDirectory(mountPoint)) {
+            Native.check("ioctl(BTRFS_IOC_SNAP_DESTROY_V2, subvolid " + id + ")", mountPoint.toString(),
+                    () -> Native.LIBC.ioctl(fs.fd, IOC_SNAP_DESTROY_V2, v2));
         }
     }
 

@@ -180,7 +180,7 @@ public final class BtrfsQuota {
     public static Status status(Path mountPoint) throws SysException {
         long[] flags = {0};
         boolean[] found = {false};
-        boolean quotaTree = search(mountPoint, QGROUP_STATUS_KEY, 0, 0, (offset, item, at, len) -> {
+        boolean quotaTree = search(mountPoint, QUOTA_TREE_OBJECTID, 0, QGROUP_STATUS_KEY, 0, 0, (offset, item, at, len) -> {
             if (len >= STATUS_FLAGS_OFFSET + 8) {
                 flags[0] = item.getLong(at + STATUS_FLAGS_OFFSET);
                 found[0] = true;
@@ -225,7 +225,8 @@ public final class BtrfsQuota {
      */
     public static Map<Long, Usage> usage(Path mountPoint) throws SysException {
         Map<Long, Usage> usage = new TreeMap<>();
-        boolean quotaTree = search(mountPoint, QGROUP_INFO_KEY, 0, LEVEL0_MAX_ID, (offset, item, at, len) -> {
+        boolean quotaTree = search(mountPoint, QUOTA_TREE_OBJECTID, 0, QGROUP_INFO_KEY, 0, LEVEL0_MAX_ID,
+                (offset, item, at, len) -> {
             if (len >= INFO_ITEM_SIZE) {
                 // Item bodies are little-endian; Pointer reads native order, the same on the
                 // x86_64 and aarch64 hosts Kopi runs on.
@@ -287,25 +288,25 @@ public final class BtrfsQuota {
 
     /** Receives one item found by {@link #search}: its key offset and its body at {@code item + at}. */
     @FunctionalInterface
-    private interface ItemVisitor {
+    interface ItemVisitor {
         void visit(long offset, Pointer item, int at, int len);
     }
 
     /**
-     * Visits the quota tree's items (0, {@code type}, minOffset..maxOffset) in key order with
-     * BTRFS_IOC_TREE_SEARCH, as many as fit the 4 KiB buffer per call. Returns false, having
-     * visited nothing, when the filesystem has no quota tree.
+     * Visits the items ({@code objectid}, {@code type}, minOffset..maxOffset) of tree
+     * {@code treeId} in key order with BTRFS_IOC_TREE_SEARCH, as many as fit the 4 KiB buffer
+     * per call. Returns false, having visited nothing, when the filesystem has no such tree.
      */
-    private static boolean search(Path mountPoint, int type, long minOffset, long maxOffset, ItemVisitor visitor)
-            throws SysException {
+    static boolean search(Path mountPoint, long treeId, long objectid, int type, long minOffset, long maxOffset,
+                          ItemVisitor visitor) throws SysException {
         Pointer args = Native.allocate(SEARCH_ARGS_SIZE);
         long offset = minOffset;
         try (Fd fd = Fd.openDirectory(mountPoint)) {
             while (true) {
                 // The kernel writes back into the key (nr_items at least): set all of it each time.
-                args.putLong(KEY_TREE_ID, QUOTA_TREE_OBJECTID);
-                args.putLong(KEY_MIN_OBJECTID, 0);
-                args.putLong(KEY_MAX_OBJECTID, 0);
+                args.putLong(KEY_TREE_ID, treeId);
+                args.putLong(KEY_MIN_OBJECTID, objectid);
+                args.putLong(KEY_MAX_OBJECTID, objectid);
                 args.putLong(KEY_MIN_OFFSET, offset);
                 args.putLong(KEY_MAX_OFFSET, maxOffset);
                 args.putLong(KEY_MIN_TRANSID, 0);
@@ -329,14 +330,14 @@ public final class BtrfsQuota {
                 int at = KEY_SIZE;
                 long last = 0;
                 for (int i = 0; i < items; i++) {
-                    long objectid = args.getLong(at + 8);
+                    long key = args.getLong(at + 8);
                     last = args.getLong(at + 16);
                     int itemType = args.getInt(at + 24);
                     int len = args.getInt(at + 28);
                     // The kernel returns every key in the interval [min key, max key] of
                     // (objectid, type, offset); with objectid and type pinned that is only this
                     // type, but check rather than trust the range.
-                    if (objectid == 0 && itemType == type) {
+                    if (key == objectid && itemType == type) {
                         visitor.visit(last, args, at + HEADER_SIZE, len);
                     }
                     at += HEADER_SIZE + len;

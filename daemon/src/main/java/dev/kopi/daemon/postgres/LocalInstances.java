@@ -63,7 +63,7 @@ public final class LocalInstances implements Instances {
         OsUser runAs = runAs(spec);
         Path sockets = runtime.createSocketDir(runtime.socketDir(spec.key()), runAs);
         Path hba = runtime.hbaFile(spec.key());
-        runtime.writeHba(hba, open(spec));
+        runtime.writeHba(hba, open(spec), runAs);
         Map<String, String> settings = new HashMap<>(spec.kind() == InstanceSpec.Kind.CLONE ? pg.settings() : Map.of());
         settings.putAll(spec.settings());
         String listen = spec.kind() == InstanceSpec.Kind.CLONE ? pg.listen() : "";
@@ -201,7 +201,7 @@ public final class LocalInstances implements Instances {
 
     @Override
     public void setOpen(InstanceSpec spec, boolean open) {
-        runtime.writeHba(runtime.hbaFile(spec.key()), open ? open(spec) : Hba.closed(spec.name()));
+        runtime.writeHba(runtime.hbaFile(spec.key()), open ? open(spec) : Hba.closed(spec.name()), runAs(spec));
         reload(spec);
     }
 

@@ -16,15 +16,16 @@ import dev.kopi.sys.Posix;
 
 /**
  * Where instances keep their runtime files, below kopid's state directory, and the rules that
- * keep root safe there. kopid runs as root and instances as the postgres user, who can be made
- * to run anything a clone's superuser asks; so root never writes, chmods or lists through a path
- * that user could have planted:
+ * keep root safe there. kopid runs as root and each instance as its own identity, which can be
+ * made to run anything its clone's superuser asks; so root never writes, chmods or lists through
+ * a path such an identity could have planted:
  * <ul>
  * <li>{@code run/} is root's (0711). Root creates each instance's socket directory in it,
  * {@code run/PORT/} for a clone, {@code run/sID/} for a staging instance, then hands it to the
- * postgres user (0700): the postgres user can fill it but never replace it.</li>
- * <li>{@code hba/} is root's (0755): the generated pg_hba.conf files, 0644, readable by postgres.</li>
- * <li>{@code logs/} is root's (0700): what each instance writes to stderr.</li>
+ * instance's identity (0700): that identity can fill it but never replace it.</li>
+ * <li>{@code hba/} is root's (0755): the generated pg_hba.conf files, root's, 0640, group the
+ * instance's, which reads its own and no other.</li>
+ * <li>{@code logs/} is root's (0700): what each instance writes to stderr, capped.</li>
  * </ul>
  */
 public final class RuntimeDirs {
@@ -105,12 +106,16 @@ public final class RuntimeDirs {
         return hba.resolve(key + ".conf");
     }
 
-    /** Writes an hba file, root's, 0644: the postgres user reads it, cannot change it. */
-    public void writeHba(Path file, String content) {
+    /**
+     * Writes an hba file: root's, group {@code reader}'s, 0640. The instance reads it and cannot
+     * change it; no other instance reads it (it names the clone's role).
+     */
+    public void writeHba(Path file, String content, OsUser reader) {
         try {
             Files.writeString(file, content, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
                     StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS);
-            Posix.chmod(file, 0644);
+            Posix.chown(file, 0, reader.gid());
+            Posix.chmod(file, 0640);
         } catch (IOException e) {
             throw KopiException.internal("cannot write " + file + ": " + e.getMessage(), e);
         }

@@ -67,16 +67,20 @@ class RuntimeDirsTest {
         Path precious = Files.writeString(state.resolve("precious"), "keep me");
         Path hba = dirs.hbaFile("6500");
         Files.createSymbolicLink(hba, precious);
-        assertThrows(KopiException.class, () -> dirs.writeHba(hba, "local all all trust\n"));
+        assertThrows(KopiException.class, () -> dirs.writeHba(hba, "local all all trust\n", CLONE));
         assertEquals("keep me", Files.readString(precious));
     }
 
+    private static final OsUser CLONE = OsUser.ofUid(1_999_000_042);
+
     @Test
-    void hbaFilesAreReadableButNotWritableByOthers() throws Exception {
+    void hbaFilesAreReadableByTheirInstanceAloneAndWritableByNoneOfThem() throws Exception {
         Path hba = dirs.hbaFile("6500");
-        dirs.writeHba(hba, "host all all 127.0.0.1/32 scram-sha-256\n");
-        assertEquals("rw-r--r--", PosixFilePermissions.toString(Files.getPosixFilePermissions(hba)));
-        dirs.writeHba(hba, "local all all trust\n");
+        dirs.writeHba(hba, "host all all 127.0.0.1/32 scram-sha-256\n", CLONE);
+        assertEquals("rw-r-----", PosixFilePermissions.toString(Files.getPosixFilePermissions(hba)));
+        assertEquals(0, ((Number) Files.getAttribute(hba, "unix:uid")).intValue());
+        assertEquals(CLONE.gid(), ((Number) Files.getAttribute(hba, "unix:gid")).intValue());
+        dirs.writeHba(hba, "local all all trust\n", CLONE);
         assertEquals("local all all trust\n", Files.readString(hba), "rewritten in place, truncated");
     }
 

@@ -2,14 +2,10 @@ package dev.kopi.daemon.storage.btrfs;
 
 import java.io.IOException;
 import java.nio.file.DirectoryStream;
-import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.SimpleFileVisitor;
-import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -214,10 +210,10 @@ public final class BtrfsBackend implements StorageBackend {
             if (e.errno() != Errno.ENOTEMPTY) {
                 throw StorageErrors.wrap("destroy volume " + volume, e);
             }
-            // Someone made subvolumes inside it (any user can): remove those first, deepest first.
+            // Someone made subvolumes inside it (any user can): remove the whole tree by subvolume
+            // id, deepest first, never walking paths its owner could swap for links.
             try {
-                deleteNested(p);
-                Btrfs.deleteSubvolume(p);
+                Btrfs.deleteTreeById(root, BtrfsQuota.subvolumeId(p));
             } catch (IOException again) {
                 throw StorageErrors.wrap("destroy volume " + volume, again);
             }
@@ -228,24 +224,6 @@ public final class BtrfsBackend implements StorageBackend {
             } catch (IOException notEmpty) {
                 // other snapshots of the source remain
             }
-        }
-    }
-
-    private static void deleteNested(Path volume) throws IOException {
-        List<Path> nested = new ArrayList<>();
-        Files.walkFileTree(volume, new SimpleFileVisitor<>() {
-            @Override
-            public FileVisitResult preVisitDirectory(Path dir,
-                    BasicFileAttributes attrs) throws IOException {
-                if (!dir.equals(volume) && Btrfs.isSubvolume(dir)) {
-                    nested.add(dir);
-                }
-                return FileVisitResult.CONTINUE;
-            }
-        });
-        nested.sort(Comparator.comparingInt(Path::getNameCount).reversed());
-        for (Path n : nested) {
-            Btrfs.deleteSubvolume(n);
         }
     }
 
