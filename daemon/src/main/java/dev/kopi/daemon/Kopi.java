@@ -14,12 +14,14 @@ import dev.kopi.daemon.clone.WarmPool;
 import dev.kopi.daemon.config.Config;
 import dev.kopi.daemon.core.Events;
 import dev.kopi.daemon.core.KopiException;
+import dev.kopi.daemon.postgres.CgroupLimits;
 import dev.kopi.daemon.postgres.Identities;
 import dev.kopi.daemon.postgres.LocalInstances;
 import dev.kopi.daemon.postgres.OsUser;
 import dev.kopi.daemon.postgres.PgBinaries;
 import dev.kopi.daemon.postgres.PgTools;
 import dev.kopi.daemon.postgres.PortAllocator;
+import dev.kopi.daemon.postgres.PostgresConfig;
 import dev.kopi.daemon.postgres.Postmaster;
 import dev.kopi.daemon.postgres.RuntimeDirs;
 import dev.kopi.daemon.process.ProcessRunner;
@@ -72,7 +74,9 @@ public final class Kopi implements AutoCloseable {
         PgBinaries binaries = new PgBinaries(config.postgres().binaries());
         Postmaster postmaster = new Postmaster(runner, binaries, user, config.postgres().startTimeout(),
                 config.postgres().stopTimeout());
-        LocalInstances instances = new LocalInstances(postmaster, runtime, config.postgres()).start();
+        PostgresConfig.Limits limits = config.postgres().limits();
+        LocalInstances instances = new LocalInstances(postmaster, runtime, config.postgres(),
+                CgroupLimits.of(limits.memoryMax(), limits.processesMax())).start();
         PortAllocator ports = PortAllocator.forListen(config.postgres());
         Events events = new Events(clock);
         Identities identities = new Identities(config.postgres().uidFirst(), config.postgres().uidLast());

@@ -178,7 +178,7 @@ public final class ConfigLoader {
 
     private PostgresConfig postgres(ConfigSection n) {
         n.keys(Set.of("user", "ports", "listen", "host", "binaries", "superuser", "settings",
-                "start_timeout", "stop_timeout", "clone_uids", "tcp_roles"));
+                "start_timeout", "stop_timeout", "clone_uids", "tcp_roles", "memory_max", "processes_max"));
         String user = n.text("user", "postgres");
         if (user.equals("root")) {
             throw bad("postgres.user", "clones never run as root; use an unprivileged user such as postgres");
@@ -247,8 +247,17 @@ public final class ConfigLoader {
             throw bad("postgres.tcp_roles", "'" + roles + "' is not own (only the clone's role logs in over TCP) "
                     + "or all");
         }
+        long memoryMax = n.size("memory_max", "0");
+        if (memoryMax != 0 && memoryMax < (32L << 20)) {
+            throw bad("postgres.memory_max", "must be 0 (no limit) or at least 32M: Postgres needs that to start");
+        }
+        long processesMax = n.count("processes_max", 0);
+        if (processesMax != 0 && processesMax < 16) {
+            throw bad("postgres.processes_max", "must be 0 (no limit) or at least 16: a postmaster starts about ten");
+        }
         return new PostgresConfig(user, first, last, listen, host, binaries, superuser, Map.copyOf(settings),
-                start, stop, (int) uidFirst, (int) uidLast, roles.equals("all"));
+                start, stop, (int) uidFirst, (int) uidLast, roles.equals("all"),
+                new PostgresConfig.Limits(memoryMax, (int) processesMax));
     }
 
     private static String defaultHost(String listen) {

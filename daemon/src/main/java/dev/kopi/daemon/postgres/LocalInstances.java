@@ -18,6 +18,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.logging.Logger;
+import java.util.stream.Collectors;
 
 import dev.kopi.daemon.core.DaemonThreads;
 import dev.kopi.daemon.core.KopiException;
@@ -39,6 +40,7 @@ public final class LocalInstances implements Instances {
     private final Postmaster postmaster;
     private final RuntimeDirs runtime;
     private final PostgresConfig pg;
+    private final CgroupLimits limits;
     /** How large an instance's log may grow before its older half is set aside (twice this on disk at most). */
     static final long LOG_MAX = 64L << 20;
 
@@ -47,9 +49,15 @@ public final class LocalInstances implements Instances {
     private final ScheduledExecutorService logs = DaemonThreads.timer("kopid-logs");
 
     public LocalInstances(Postmaster postmaster, RuntimeDirs runtime, PostgresConfig pg) {
+        this(postmaster, runtime, pg, CgroupLimits.NONE);
+    }
+
+    /** @param limits what each clone's instance may use */
+    public LocalInstances(Postmaster postmaster, RuntimeDirs runtime, PostgresConfig pg, CgroupLimits limits) {
         this.postmaster = postmaster;
         this.runtime = runtime;
         this.pg = pg;
+        this.limits = limits;
     }
 
     /** Keeps the instances' logs within {@link #LOG_MAX} from now on, checking every 30 seconds. */
@@ -83,13 +91,17 @@ public final class LocalInstances implements Instances {
             throw e;
         }
         long t1 = System.nanoTime();
-        if (spec.role() != null) {
-            try {
-                new RoleStatements(spec.role(), pg.superuser(), spec.version()).ensure(this, spec, join(verifier));
-            } catch (RuntimeException e) {
-                postmaster.stop(spec.dataDir());
-                throw e;
+        try {
+            if (spec.kind() == InstanceSpec.Kind.CLONE) {
+                limits.apply(spec.key(), pid);
             }
+            if (spec.role() != null) {
+                new RoleStatements(spec.role(), pg.superuser(), spec.version()).ensure(this, spec, join(verifier));
+            }
+        } catch (RuntimeException e) {
+            postmaster.stop(spec.dataDir());
+            limits.remove(spec.key());
+            throw e;
         }
         return new Instance(spec, pid, sockets, t1 - t0, System.nanoTime() - t1);
     }
@@ -133,6 +145,11 @@ public final class LocalInstances implements Instances {
             LOG.info(spec.label() + " was left closed to its clients: opening it again");
             setOpen(spec, true);
         }
+        pid.ifPresent(p -> {
+            if (spec.kind() == InstanceSpec.Kind.CLONE) {
+                limits.apply(spec.key(), p); // under the limits configured now
+            }
+        });
         return pid.map(p -> new Instance(spec, p, runtime.socketDir(spec.key()), 0, 0));
     }
 
@@ -149,6 +166,7 @@ public final class LocalInstances implements Instances {
     @Override
     public void remove(InstanceSpec spec) {
         postmaster.stop(spec.dataDir());
+        limits.remove(spec.key());
         removeRuntimeFiles(spec, spec.kind() == InstanceSpec.Kind.CLONE);
     }
 
@@ -280,6 +298,7 @@ public final class LocalInstances implements Instances {
     @Override
     public void removeStale(Set<Integer> clonePorts) {
         runtime.removeStale(clonePorts);
+        limits.removeStale(clonePorts.stream().map(String::valueOf).collect(Collectors.toSet()));
     }
 
     static Void execute(Connection c, String sql) throws SQLException {

@@ -21,10 +21,22 @@ import java.util.Map;
  * @param uidLast      last uid of that range, inclusive
  * @param allRolesOverTcp whether a clone's pg_hba.conf admits every role over TCP (true) or only
  *                     the clone's own role (false, the default)
+ * @param limits       memory and processes each clone's instance may use (cgroups)
  */
 public record PostgresConfig(String user, int portFirst, int portLast, String listen, String host, String binaries,
                              boolean superuser, Map<String, String> settings, Duration startTimeout,
-                             Duration stopTimeout, int uidFirst, int uidLast, boolean allRolesOverTcp) {
+                             Duration stopTimeout, int uidFirst, int uidLast, boolean allRolesOverTcp,
+                             Limits limits) {
+    /**
+     * Per-clone limits, 0 for none.
+     *
+     * @param memoryMax    bytes of memory (postgres.memory_max)
+     * @param processesMax processes (postgres.processes_max)
+     */
+    public record Limits(long memoryMax, int processesMax) {
+        public static final Limits NONE = new Limits(0, 0);
+    }
+
     /** The default range of clone uids: high, so it meets no local user and no usual subuid range. */
     public static final int DEFAULT_UID_FIRST = 2_000_000_000;
     public static final int DEFAULT_UID_LAST = 2_000_099_999;

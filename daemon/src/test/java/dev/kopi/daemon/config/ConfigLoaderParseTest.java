@@ -71,7 +71,8 @@ class ConfigLoaderParseTest {
     void postgresSection() {
         assertEquals(new PostgresConfig("pgrunner", 7000, 7099, "0.0.0.0", "db.example.test", "/opt/pg/{version}/bin",
                 false, Map.of("shared_buffers", "128MB", "work_mem", "8MB"), Duration.ofMinutes(2),
-                Duration.ofMillis(500), PostgresConfig.DEFAULT_UID_FIRST, PostgresConfig.DEFAULT_UID_LAST, false),
+                Duration.ofMillis(500), PostgresConfig.DEFAULT_UID_FIRST, PostgresConfig.DEFAULT_UID_LAST, false,
+                PostgresConfig.Limits.NONE),
                 config.postgres());
     }
 
