@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
@@ -223,6 +224,100 @@ abstract class HostileHolderIT {
             kopid.cli("delete-snapshot", s.getName());
         } finally {
             kopid.cli("destroy", "planter");
+        }
+    }
+
+    // ------------------------------------------------------------------ what the holder leaves running
+
+    /**
+     * Whether any process runs with real uid {@code uid}. Zombies do not count (pgrep would count
+     * them): they run nothing, and wait only for their new parent, init, to reap them.
+     */
+    static boolean anyProcessOf(int uid) throws IOException {
+        try (Stream<Path> procs = Files.list(Path.of("/proc"))) {
+            for (Path p : (Iterable<Path>) procs::iterator) {
+                if (!p.getFileName().toString().matches("\\d+")) {
+                    continue;
+                }
+                List<String> status;
+                try {
+                    status = Files.readAllLines(p.resolve("status"));
+                } catch (IOException gone) {
+                    continue;
+                }
+                boolean zombie = status.stream().anyMatch(l -> l.startsWith("State:") && l.contains("Z ("));
+                boolean his = status.stream().anyMatch(l -> l.startsWith("Uid:")
+                        && l.substring(4).strip().split("\\s+")[0].equals(Integer.toString(uid)));
+                if (his && !zombie) {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+
+    static boolean stopped(long pid) throws Exception {
+        for (String line : Files.readAllLines(Path.of("/proc/" + pid + "/status"))) {
+            if (line.startsWith("State:")) {
+                return line.substring(6).strip().startsWith("T");
+            }
+        }
+        return false;
+    }
+
+    @Test
+    void whatAHolderLeavesRunningGoesWithTheirClone() throws Exception {
+        Clone c = clone("leaver");
+        int uid = uidOf(c);
+        try {
+            try (Connection conn = connect(c); Statement st = conn.createStatement()) {
+                st.execute("CREATE TEMP TABLE started (x text)");
+                // a program that leaves the instance's session and would outlive it
+                st.execute("COPY started FROM PROGRAM 'setsid sleep 600 </dev/null >/dev/null 2>&1 & echo ok'");
+            }
+            assertEquals(0, Sh.run("pgrep", "-U", Integer.toString(uid), "-x", "sleep").code(),
+                    "the holder's program runs");
+        } finally {
+            assertEquals(0, kopid.cli("destroy", "leaver").code());
+        }
+        assertFalse(anyProcessOf(uid), "nothing the holder started outlives the clone (nor reaches the next clone "
+                + "given uid " + uid + ")");
+    }
+
+    @Test
+    void aHolderWhoFreezesTheirInstanceHoldsUpNoOneAndTheirCloneStillGoes() throws Exception {
+        Clone c = clone("frozen");
+        int uid = uidOf(c);
+        boolean destroyed = false;
+        try {
+            // every process of the identity stopped: the postmaster and its children alike
+            as(c, "kill", "-STOP", "-1");
+            assertTrue(stopped(c.getPid()), "the postmaster is frozen");
+
+            long t0 = System.nanoTime();
+            Kopid.Cli list = kopid.cli("clones");
+            assertEquals(0, list.code(), list.err());
+            assertTrue(list.out().contains("frozen"), list.out());
+            Clone next = clone("after-freeze");
+            assertStillWorks(next);
+            assertStillWorks(mine);
+            assertTrue(System.nanoTime() - t0 < 20_000_000_000L, "others are served while it is frozen");
+            kopid.cli("destroy", "after-freeze");
+
+            long t1 = System.nanoTime();
+            Kopid.Cli destroy = kopid.cli("destroy", "frozen");
+            long ms = (System.nanoTime() - t1) / 1_000_000;
+            assertEquals(0, destroy.code(), destroy.err());
+            destroyed = true;
+            // stop_timeout is 10 s: without continuing the frozen processes a fast shutdown would
+            // wait it out, twice
+            assertTrue(ms < 8_000, "destroyed in " + ms + " ms");
+            assertFalse(anyProcessOf(uid), "no process of the frozen clone is left");
+        } finally {
+            if (!destroyed) {
+                Sh.run("pkill", "-KILL", "-U", Integer.toString(uid));
+                kopid.cli("destroy", "frozen");
+            }
         }
     }
 }

@@ -13,6 +13,8 @@ public final class Posix {
     public static final int SIGQUIT = 3;
     public static final int SIGKILL = 9;
     public static final int SIGTERM = 15;
+    /** Linux's number on every architecture Kopi runs on (x86-64, arm64). */
+    public static final int SIGCONT = 18;
 
     private static final POSIX POSIX = POSIXFactory.getNativePOSIX();
 

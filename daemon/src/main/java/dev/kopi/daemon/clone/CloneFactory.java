@@ -3,6 +3,7 @@ package dev.kopi.daemon.clone;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Instant;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutorService;
@@ -206,7 +207,8 @@ final class CloneFactory {
             locks.hold(name, record.snapshot(), CloneView.State.DESTROYING);
         }
         try {
-            instances.stop(dir(record));
+            // The holder's processes go first: one still in the volume would keep it busy.
+            instances.stop(spec(record));
             backend.destroy(VolumeId.clone(record.volumeName()));
             catalog.removeClone(name);
             instances.remove(spec(record));
@@ -248,6 +250,14 @@ final class CloneFactory {
         if (owner != null) {
             instances.give(dir, owner);
         }
+    }
+
+    /**
+     * Ends the processes of clone identities none of {@code held} is: left running by holders of
+     * clones that went while kopid was down (on start, before leftover volumes are removed).
+     */
+    int endStrayProcesses(Set<Integer> held) {
+        return instances.endStrays(uid -> identities.inRange(uid) && !held.contains(uid));
     }
 
     /** Marks the uids of recorded clones as held (on start). */

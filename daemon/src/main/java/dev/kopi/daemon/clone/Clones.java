@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.logging.Logger;
 
 import dev.kopi.daemon.catalog.Catalog;
@@ -207,7 +208,8 @@ public final class Clones {
             }
             Instant now = clock.instant();
             CloneRecord next = record.reset(target, now, newVolume);
-            instances.stop(factory.dir(record));
+            // Everything the holder runs goes with the old volume, before it is destroyed.
+            instances.stop(factory.spec(record));
             try {
                 catalog.putClone(next);
             } catch (RuntimeException e) {
@@ -244,6 +246,15 @@ public final class Clones {
      * Takes on a recorded clone when kopid starts: its instance if it still runs, else a fresh
      * start of it (its role re-asserted). Throws when it cannot be started.
      */
+    /**
+     * Ends whatever runs as a clone identity that none of {@code held} (the uids of recorded
+     * clones) is: on start, so nothing a former holder left behind reaches the next clone given
+     * that uid. Returns how many processes.
+     */
+    public int endStrayProcesses(Set<Integer> held) {
+        return factory.endStrayProcesses(held);
+    }
+
     public Adoption adopt(CloneRecord r) {
         factory.claim(r);
         if (instances.adopt(factory.spec(r)).isPresent()) {

@@ -6,6 +6,7 @@ import java.sql.SQLException;
 import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.Set;
+import java.util.function.IntPredicate;
 
 /**
  * The one place that starts, stops, adopts and talks to Postgres instances, clones' and
@@ -42,7 +43,20 @@ public interface Instances {
     /** Stops the postmaster on {@code dataDir} if one runs: fast, then immediate, then kill, each bounded. */
     void stop(Path dataDir);
 
-    /** Stops the instance and removes its runtime files: socket directory, pg_hba.conf and log. */
+    /**
+     * Stops the instance like {@link #stop(Path)} and, when it runs as a clone's own identity,
+     * ends every process of that identity: nothing its holder started outlives the instance, keeps
+     * its volume busy, or is still there when the uid goes to another clone.
+     */
+    void stop(InstanceSpec spec);
+
+    /**
+     * Ends the processes of every uid {@code stray} accepts: clone identities no recorded clone
+     * holds any more (their clone went while kopid was down). Returns how many processes.
+     */
+    int endStrays(IntPredicate stray);
+
+    /** Stops the instance ({@link #stop(InstanceSpec)}) and removes its runtime files: socket directory, pg_hba.conf and log. */
     void remove(InstanceSpec spec);
 
     /** Where the instance's server log is. */

@@ -17,6 +17,7 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.function.IntPredicate;
 import java.util.logging.Logger;
 import java.util.stream.Collectors;
 
@@ -41,6 +42,7 @@ public final class LocalInstances implements Instances {
     private final RuntimeDirs runtime;
     private final PostgresConfig pg;
     private final CgroupLimits limits;
+    private final HolderProcesses holders;
     /** How large an instance's log may grow before its older half is set aside (twice this on disk at most). */
     static final long LOG_MAX = 64L << 20;
 
@@ -58,6 +60,7 @@ public final class LocalInstances implements Instances {
         this.runtime = runtime;
         this.pg = pg;
         this.limits = limits;
+        this.holders = new HolderProcesses(postmaster.runner());
     }
 
     /** Keeps the instances' logs within {@link #LOG_MAX} from now on, checking every 30 seconds. */
@@ -164,8 +167,29 @@ public final class LocalInstances implements Instances {
     }
 
     @Override
-    public void remove(InstanceSpec spec) {
+    public void stop(InstanceSpec spec) {
+        boolean own = spec.user() != null && spec.user().bare();
+        if (own && holders.resume(spec.user()) > 0) {
+            LOG.info("continued the stopped processes of " + spec.name() + " to shut it down");
+        }
         postmaster.stop(spec.dataDir());
+        if (own) {
+            int n = holders.end(spec.user());
+            if (n > 0) {
+                LOG.info("ended " + n + " process(es) left running as " + spec.user().name() + " by " + spec.name()
+                        + "'s holder");
+            }
+        }
+    }
+
+    @Override
+    public int endStrays(IntPredicate stray) {
+        return holders.endStrays(stray);
+    }
+
+    @Override
+    public void remove(InstanceSpec spec) {
+        stop(spec);
         limits.remove(spec.key());
         removeRuntimeFiles(spec, spec.kind() == InstanceSpec.Kind.CLONE);
     }

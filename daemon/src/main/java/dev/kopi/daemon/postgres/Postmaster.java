@@ -42,6 +42,11 @@ public final class Postmaster {
         this.stopTimeout = stopTimeout;
     }
 
+    /** What runs programs for kopid: also used to end a clone identity's processes. */
+    ProcessRunner runner() {
+        return runner;
+    }
+
     public OsUser user() {
         return user;
     }
@@ -129,7 +134,8 @@ public final class Postmaster {
 
     /**
      * Stops the postmaster running on {@code dataDir}, if any: SIGINT (fast shutdown), then SIGQUIT
-     * (immediate), then SIGKILL, waiting {@code stop_timeout} after each.
+     * (immediate), then SIGKILL, waiting {@code stop_timeout} after each; each signal is followed
+     * by SIGCONT, so a postmaster its holder stopped (SIGSTOP) shuts down at once.
      */
     public void stop(Path dataDir) {
         Optional<Long> pid = new DataDirectory(dataDir).runningPid();
@@ -143,6 +149,9 @@ public final class Postmaster {
                 if (!Posix.kill(p, signal)) {
                     return;
                 }
+                // A holder can SIGSTOP their own postmaster; a stopped process acts on no signal but
+                // SIGKILL until continued, so continue it to have the fast shutdown now.
+                Posix.kill(p, Posix.SIGCONT);
             } catch (SysException e) {
                 throw KopiException.internal("cannot signal postgres " + p + ": " + e.getMessage(), e);
             }

@@ -58,6 +58,13 @@ public final class Reconciler {
 
         // Tools of a refresh that was running when kopid died (and what they forked) go first.
         StrayTools.kill(backend.path(VolumeId.staging("x")).getParent());
+        // So do the processes holders of vanished clones left: they would keep a leftover volume
+        // busy, and reach the next clone given their uid.
+        Set<VolumeId> onDisk = new HashSet<>(volumes);
+        Set<Integer> held = new HashSet<>();
+        catalog.clones().stream().filter(c -> c.uid() != null && onDisk.contains(VolumeId.clone(c.volumeName())))
+                .forEach(c -> held.add(c.uid()));
+        clones.endStrayProcesses(held);
         int removed = 0;
         // Clones before snapshots: on ZFS a snapshot volume cannot go while clones of it exist.
         for (VolumeId v : volumes) {

@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -104,6 +105,27 @@ class ClonesSuccessTest {
         CloneView after = f.clones.reset("c1", Optional.empty(), false);
         assertEquals(before.uid(), after.record().uid());
         assertEquals(f.dir(after.record().volumeName()) + " -> " + before.uid(), fake.given().get(1));
+    }
+
+    @Test
+    void whatAHolderLeftRunningGoesWithTheCloneAndWithTheOldVolumeOfAReset() {
+        CloneRecord a = create("prod", "a").record();
+        CloneRecord b = create("prod", "b").record();
+        f.clones.reset("a", Optional.empty(), false);
+        assertEquals(List.of(a.uid()), fake.endedUids(), "a reset ends the holder's processes before the old volume goes");
+        f.clones.destroy("b");
+        assertEquals(List.of(a.uid(), b.uid()), fake.endedUids().stream().distinct().toList());
+    }
+
+    @Test
+    void onStartTheProcessesOfIdentitiesNoCloneHoldsAreEnded() {
+        CloneRecord held = create("prod", "kept").record();
+        int stray = CloneFixture.UID_FIRST + 500;
+        fake.strayProcessOf(held.uid());
+        fake.strayProcessOf(stray);
+        fake.strayProcessOf(101); // postgres.user: not a clone identity
+        assertEquals(1, f.clones.endStrayProcesses(Set.of(held.uid())));
+        assertEquals(List.of(stray), fake.endedUids());
     }
 
     @Test

@@ -12,6 +12,7 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
+import java.util.function.IntPredicate;
 
 import dev.kopi.daemon.core.KopiException;
 import dev.kopi.daemon.postgres.Instance;
@@ -35,6 +36,8 @@ public final class FakeInstances implements Instances {
     private final List<String> checkpoints = new ArrayList<>();
     private final List<String> openings = new ArrayList<>();
     private final List<String> given = new ArrayList<>();
+    private final List<Integer> ended = new ArrayList<>();
+    private final List<Integer> strayUids = new ArrayList<>();
     private final Map<String, Integer> sessions = new ConcurrentHashMap<>();
     private final Set<String> unanswered = ConcurrentHashMap.newKeySet();
     /** Clones closed to their clients, as a pg_hba.conf left closed would say. */
@@ -85,8 +88,41 @@ public final class FakeInstances implements Instances {
     }
 
     @Override
-    public void remove(InstanceSpec spec) {
+    public void stop(InstanceSpec spec) {
         stop(spec.dataDir());
+        if (spec.user() != null && spec.user().bare()) {
+            synchronized (this) {
+                ended.add(spec.user().uid());
+            }
+        }
+    }
+
+    @Override
+    public synchronized int endStrays(IntPredicate stray) {
+        int n = 0;
+        for (int uid : new ArrayList<>(strayUids)) {
+            if (stray.test(uid)) {
+                strayUids.remove((Integer) uid);
+                ended.add(uid);
+                n++;
+            }
+        }
+        return n;
+    }
+
+    /** Uids whose processes were ended (a clone's stop, or as strays), in order. */
+    public synchronized List<Integer> endedUids() {
+        return List.copyOf(ended);
+    }
+
+    /** Pretends {@code uid} has a process running, left by a holder. */
+    public synchronized void strayProcessOf(int uid) {
+        strayUids.add(uid);
+    }
+
+    @Override
+    public void remove(InstanceSpec spec) {
+        stop(spec);
         synchronized (this) {
             removed.add(spec);
         }
