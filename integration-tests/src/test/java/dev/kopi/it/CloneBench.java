@@ -1,6 +1,7 @@
 package dev.kopi.it;
 
 import java.io.File;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -9,10 +10,14 @@ import java.sql.ResultSet;
 import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.Function;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 import dev.kopi.proto.v1.AddSourceRequest;
 import dev.kopi.proto.v1.Clone;
@@ -89,7 +94,7 @@ public final class CloneBench {
                     "1x", ""});
             rows.add(new String[] {"pg_dump -Fc \\| pg_restore (same server)", fmt(dump.p(0.5)), fmt(dump.p(0.99)),
                     ratio(template.p(0.5), dump.p(0.5)), ""});
-            for (String backend : List.of("btrfs", "btrfs-no-quotas", "zfs")) {
+            for (String backend : System.getenv().getOrDefault("BENCH_BACKENDS", "btrfs,btrfs-no-quotas,zfs").split(",")) {
                 BackendResult r = kopi(backend, source.dataDir, dbBytes);
                 rows.add(new String[] {"Kopi reset on " + backend + ": request -> first query (client)",
                         fmt(r.reset.p(0.5)), fmt(r.reset.p(0.99)), ratio(template.p(0.5), r.reset.p(0.5)),
@@ -177,6 +182,8 @@ public final class CloneBench {
             }
             log(String.format(Locale.ROOT, "%s client p50 breakdown: reply %.1f ms, JDBC connect (TCP + SCRAM) %.1f ms, "
                     + "first query %.1f ms", backend, median(phases, 0), median(phases, 1), median(phases, 2)));
+            log(backend + " daemon stages, p50/max ms, clone: " + stages(kopid.log, "clone c\\d+ of .* ready .*")
+                    + "; reset: " + stages(kopid.log, "reset clone c0 .*"));
             phases.clear();
             return new BackendResult(new Series("client", client), new Series("daemon", daemon), cold, refresh, perClone,
                     new Series("reset", resets));
@@ -212,6 +219,29 @@ public final class CloneBench {
             phases.add(new double[] {(replied - t) / 1e6, (connected - replied) / 1e6, (answered - connected) / 1e6});
         }
         return ms;
+    }
+
+    /**
+     * The median of each stage kopid logs for the lines matching {@code line}: their last
+     * parenthesis lists "stage N" pairs (ms), e.g. "(prepare 1, volume 5, owner 12, ...)".
+     */
+    static String stages(Path log, String line) throws IOException {
+        Pattern pair = Pattern.compile("([a-z][a-z ]*) (\\d+)");
+        Map<String, List<Double>> byStage = new LinkedHashMap<>();
+        for (String l : Files.readAllLines(log)) {
+            int open = l.lastIndexOf('(');
+            if (open < 0 || !l.matches(".*" + line)) {
+                continue;
+            }
+            Matcher m = pair.matcher(l.substring(open + 1));
+            while (m.find()) {
+                byStage.computeIfAbsent(m.group(1).strip(), k -> new ArrayList<>()).add(Double.parseDouble(m.group(2)));
+            }
+        }
+        List<String> out = new ArrayList<>();
+        byStage.forEach((stage, v) -> out.add(stage + " " + fmt(new Series(stage, v).p(0.5)) + "/"
+                + fmt(Collections.max(v))));
+        return out.isEmpty() ? "(none logged)" : String.join(", ", out);
     }
 
     private static double median(List<double[]> rows, int column) {

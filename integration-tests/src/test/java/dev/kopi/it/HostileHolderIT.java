@@ -11,6 +11,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
@@ -130,6 +131,11 @@ abstract class HostileHolderIT {
                 new String[] {"cat", theirDir.resolve("PG_VERSION").toString()},
                 new String[] {"ls", theirDir.toString()},
                 new String[] {"touch", theirDir.resolve("planted").toString()},
+                // below a clone's root everything is open (a snapshot is readied so, and a clone
+                // is given by its root alone): the root is the one barrier, and it holds
+                new String[] {"cat", theirDir.resolve("global/pg_control").toString()},
+                new String[] {"sh", "-c", "echo x >> " + theirDir.resolve("global/pg_control")},
+                new String[] {"touch", theirDir.resolve("base/planted").toString()},
                 new String[] {"ls", kopid.state.resolve("run").resolve(Integer.toString(theirs.getPort())).toString()},
                 new String[] {"cat", "/proc/" + theirs.getPid() + "/environ"},
                 new String[] {"kill", "-STOP", Long.toString(theirs.getPid())},
@@ -140,6 +146,9 @@ abstract class HostileHolderIT {
             assertNotEquals(0, r.code(), String.join(" ", attack) + " worked: " + r.out());
         }
         assertFalse(Files.exists(theirDir.resolve("planted")));
+        assertFalse(Files.exists(theirDir.resolve("base/planted")));
+        assertEquals("rwxrwxrwx", PosixFilePermissions.toString(Files.getPosixFilePermissions(
+                theirDir.resolve("global"))), "the attacks above met the root alone");
         assertStillWorks(theirs);
         assertStillWorks(mine);
     }
@@ -150,6 +159,8 @@ abstract class HostileHolderIT {
         for (String[] attack : List.of(
                 new String[] {"cat", snap.resolve("PG_VERSION").toString()},
                 new String[] {"ls", snap.toString()},
+                new String[] {"cat", snap.resolve("global/pg_control").toString()},
+                new String[] {"sh", "-c", "echo x >> " + snap.resolve("global/pg_control")},
                 new String[] {"ls", snap.getParent().getParent().toString()},
                 new String[] {"ls", pool.path("staging").toString()},
                 new String[] {"ls", pool.path("clones").toString()},

@@ -173,6 +173,34 @@ public final class DirFd implements AutoCloseable {
         Native.check("fchmod", path, () -> Native.LIBC.fchmod(fd, mode));
     }
 
+    /**
+     * Sets the mode of {@code name} if it is a regular file, never following a symlink and never
+     * opening the file itself (an O_PATH handle, changed through its /proc/self/fd link, which
+     * leads to that very inode). Returns false, changing nothing, for anything else: a directory,
+     * a symlink, a FIFO, a device, an entry that is gone.
+     */
+    public boolean chmodFile(String name, int mode) throws SysException {
+        requireName(name);
+        int h = Native.LIBC.openat(fd, name, LibC.O_PATH | LibC.O_NOFOLLOW | LibC.O_CLOEXEC, 0);
+        if (h < 0) {
+            int errno = Native.RUNTIME.getLastError();
+            if (errno == Errno.ENOENT) {
+                return false;
+            }
+            throw new SysException("openat(O_PATH)", at(name), errno, Native.strerror(errno));
+        }
+        try {
+            if (!attributesOf(h, at(name)).isRegularFile()) {
+                return false;
+            }
+            String handle = "/proc/self/fd/" + h;
+            Native.check("chmod", at(name), () -> Native.LIBC.chmod(handle, mode));
+            return true;
+        } finally {
+            Native.LIBC.close(h);
+        }
+    }
+
     /** Removes the entry {@code name} (a file or a symlink, never what it points to); false if absent. */
     public boolean unlink(String name) throws SysException {
         requireName(name);

@@ -18,6 +18,7 @@ public interface LibC {
     @SaveError int fchownat(int dirfd, String path, int uid, int gid, int flags);
     @SaveError int fchown(int fd, int uid, int gid);
     @SaveError int fchmod(int fd, int mode);
+    @SaveError int chmod(String path, int mode);
     @SaveError int unlinkat(int dirfd, String path, int flags);
     @SaveError int mkdirat(int dirfd, String path, int mode);
     @SaveError int symlinkat(String target, int dirfd, String path);
@@ -63,6 +64,8 @@ public interface LibC {
     int O_NOFOLLOW = 0400000;
     int O_NONBLOCK = 04000;
     int O_CLOEXEC = 02000000;
+    /** A handle on the inode alone: opening it has no effect on the file (a FIFO, a device). */
+    int O_PATH = 010000000;
 
     // *at(2) flags.
     int AT_SYMLINK_NOFOLLOW = 0x100;

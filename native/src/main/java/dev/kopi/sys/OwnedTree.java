@@ -39,6 +39,73 @@ public final class OwnedTree {
         return new Counts(counts[0], counts[1]);
     }
 
+    /**
+     * Readies a tree to be sealed into a snapshot whose clones each run as an identity of their
+     * own: every directory below {@code root} mode 0777 and every regular file below its top
+     * level 0666, owners unchanged. A clone of it then needs only {@link #giveTop}: its root, 0700
+     * and the clone's, is what keeps every other identity out, and everything below is open to
+     * whoever may pass it. Top-level files keep their modes (a server key must stay private).
+     * Symlinks are neither followed nor changed. Returns how many directories and files it changed.
+     */
+    public static Counts prepareForClones(Path root) throws SysException {
+        long[] counts = new long[2];
+        try (DirFd dir = DirFd.open(root)) {
+            for (String name : dir.list()) {
+                Optional<DirFd> sub = dir.openDir(name);
+                if (sub.isPresent()) {
+                    try (DirFd d = sub.get()) {
+                        open(d, counts);
+                    }
+                }
+            }
+        }
+        return new Counts(counts[0], counts[1]);
+    }
+
+    private static void open(DirFd dir, long[] counts) throws SysException {
+        dir.chmodSelf(0777);
+        counts[0]++;
+        for (String name : dir.list()) {
+            Optional<DirFd> sub = dir.openDir(name);
+            if (sub.isPresent()) {
+                try (DirFd d = sub.get()) {
+                    open(d, counts);
+                }
+            } else if (dir.chmodFile(name, 0666)) {
+                counts[1]++;
+            }
+        }
+    }
+
+    /**
+     * Gives a tree readied by {@link #prepareForClones} to {@code uid}:{@code gid}: its root (mode
+     * 0700) and the entries of its top level other than directories, whatever its size. Returns
+     * what it changed.
+     */
+    public static Counts giveTop(Path root, int uid, int gid) throws SysException {
+        long entries = 0;
+        try (DirFd dir = DirFd.open(root)) {
+            dir.chownSelf(uid, gid); // first: the old owner can no longer change its mode
+            dir.chmodSelf(0700);
+            for (String name : dir.list()) {
+                Optional<DirFd> sub = dir.openDir(name);
+                if (sub.isPresent()) {
+                    sub.get().close();
+                    continue;
+                }
+                try {
+                    dir.chown(name, uid, gid);
+                    entries++;
+                } catch (SysException e) {
+                    if (e.errno() != Errno.ENOENT) {
+                        throw e;
+                    }
+                }
+            }
+        }
+        return new Counts(1, entries);
+    }
+
     private static void walk(DirFd dir, String prefix, int uid, int gid, Predicate<String> keepLink, long[] counts)
             throws SysException {
         dir.chownSelf(uid, gid); // first: the old owner can no longer change its mode

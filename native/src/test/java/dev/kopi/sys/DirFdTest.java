@@ -164,4 +164,66 @@ class DirFdTest {
         assertEquals(0, uidOf(outside), "a symlink's target is not followed");
         assertEquals(0, uidOf(outside.resolve("secret")));
     }
+
+    private static String mode(Path p) throws Exception {
+        return PosixFilePermissions.toString(Files.getPosixFilePermissions(p, LinkOption.NOFOLLOW_LINKS));
+    }
+
+    @Test
+    void chmodFileChangesARegularFileOnlyNeverALinksTargetNorAFifo() throws Exception {
+        Files.writeString(tmp.resolve("data"), "x");
+        Files.setPosixFilePermissions(tmp.resolve("data"), PosixFilePermissions.fromString("rw-------"));
+        Files.setPosixFilePermissions(outside.resolve("secret"), PosixFilePermissions.fromString("rw-------"));
+        Files.createSymbolicLink(tmp.resolve("link"), outside.resolve("secret"));
+        mkfifo(tmp.resolve("fifo"));
+        Files.setPosixFilePermissions(tmp.resolve("fifo"), PosixFilePermissions.fromString("rw-------"));
+        try (DirFd d = DirFd.open(tmp)) {
+            assertTrue(d.chmodFile("data", 0666));
+            assertFalse(d.chmodFile("link", 0666));
+            assertFalse(d.chmodFile("fifo", 0666), "not opened, so it cannot block either");
+            assertFalse(d.chmodFile("outside", 0666), "a directory");
+            assertFalse(d.chmodFile("gone", 0666));
+        }
+        assertEquals("rw-rw-rw-", mode(tmp.resolve("data")));
+        assertEquals("rw-------", mode(outside.resolve("secret")), "a symlink's target is not changed");
+        assertEquals("rw-------", mode(tmp.resolve("fifo")));
+    }
+
+    @Test
+    void aTreePreparedForClonesIsOpenBelowItsRootAndItsTopLevelFilesStayPrivate() throws Exception {
+        Files.createDirectories(tmp.resolve("tree/base/1"));
+        Path tree = tmp.resolve("tree");
+        Files.setPosixFilePermissions(outside, PosixFilePermissions.fromString("rwx------"));
+        Files.setPosixFilePermissions(tree, PosixFilePermissions.fromString("rwx------"));
+        Files.setPosixFilePermissions(tree.resolve("base"), PosixFilePermissions.fromString("rwx------"));
+        Files.setPosixFilePermissions(tree.resolve("base/1"), PosixFilePermissions.fromString("rwx------"));
+        Files.writeString(tree.resolve("server.key"), "k");
+        Files.setPosixFilePermissions(tree.resolve("server.key"), PosixFilePermissions.fromString("rw-------"));
+        Files.writeString(tree.resolve("base/1/1259"), "rows");
+        Files.setPosixFilePermissions(tree.resolve("base/1/1259"), PosixFilePermissions.fromString("rw-------"));
+        Files.setPosixFilePermissions(outside.resolve("secret"), PosixFilePermissions.fromString("rw-------"));
+        Files.createSymbolicLink(tree.resolve("base/1/escape"), outside.resolve("secret"));
+        Files.createSymbolicLink(tree.resolve("base/out"), outside);
+
+        OwnedTree.Counts c = OwnedTree.prepareForClones(tree);
+
+        assertEquals(2, c.directories());
+        assertEquals(1, c.entries());
+        assertEquals("rwx------", mode(tree), "the root is what keeps others out");
+        assertEquals("rw-------", mode(tree.resolve("server.key")));
+        assertEquals("rwxrwxrwx", mode(tree.resolve("base")));
+        assertEquals("rwxrwxrwx", mode(tree.resolve("base/1")));
+        assertEquals("rw-rw-rw-", mode(tree.resolve("base/1/1259")));
+        assertEquals("rw-------", mode(outside.resolve("secret")), "no link is followed");
+        assertEquals("rwx------", mode(outside), "nor a link to a directory");
+
+        OwnedTree.Counts given = OwnedTree.giveTop(tree, UID, UID);
+
+        assertEquals(1, given.entries(), "the top-level file; directories below keep their owner");
+        assertEquals(UID, uidOf(tree));
+        assertEquals("rwx------", mode(tree));
+        assertEquals(UID, uidOf(tree.resolve("server.key")));
+        assertEquals(0, uidOf(tree.resolve("base")));
+        assertEquals(0, uidOf(tree.resolve("base/1/1259")));
+    }
 }

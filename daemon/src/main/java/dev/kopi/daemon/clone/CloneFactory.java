@@ -280,7 +280,7 @@ final class CloneFactory {
         }
     }
 
-    private static long ms(long nanos) {
+    static long ms(long nanos) {
         return nanos / 1_000_000;
     }
 

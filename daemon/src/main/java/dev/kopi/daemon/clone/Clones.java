@@ -199,7 +199,9 @@ public final class Clones {
         }
         try {
             factory.requireSpace();
+            long t1 = System.nanoTime();
             Path dir = backend.clone(VolumeId.snapshot(target.source(), target.tag()), VolumeId.clone(newVolume));
+            long t2 = System.nanoTime();
             try {
                 factory.give(dir, record);
             } catch (RuntimeException e) {
@@ -208,8 +210,10 @@ public final class Clones {
             }
             Instant now = clock.instant();
             CloneRecord next = record.reset(target, now, newVolume);
+            long t3 = System.nanoTime();
             // Everything the holder runs goes with the old volume, before it is destroyed.
             instances.stop(factory.spec(record));
+            long t4 = System.nanoTime();
             try {
                 catalog.putClone(next);
             } catch (RuntimeException e) {
@@ -217,17 +221,26 @@ public final class Clones {
                 factory.start(record, false);
                 throw e;
             }
+            long t5 = System.nanoTime();
             destroyQuietly(VolumeId.clone(record.volumeName()));
+            long t6 = System.nanoTime();
             Instance started = factory.start(next, true);
             activity.touch(name, now);
-            long ms = (System.nanoTime() - t0) / 1_000_000;
-            LOG.info("reset clone " + name + " to " + target.name() + " in " + ms + " ms");
+            long t7 = System.nanoTime();
+            long ms = (t7 - t0) / 1_000_000;
+            LOG.info("reset clone " + name + " to " + target.name() + " in " + ms + " ms (volume " + ms(t2 - t1)
+                    + ", owner " + ms(t3 - t2) + ", stop " + ms(t4 - t3) + ", record " + ms(t5 - t4) + ", old volume "
+                    + ms(t6 - t5) + ", postgres " + ms(t7 - t6) + ")");
             events.publish(EventKind.CLONE_RESET, name, null, "to " + target.name() + " in " + ms + " ms");
             return new CloneView(next, CloneView.State.RUNNING, "", started.pid(), dir, host, ms, now,
                     activity.idleTimeout(next), -1);
         } finally {
             locks.release(name);
         }
+    }
+
+    private static long ms(long nanos) {
+        return CloneFactory.ms(nanos);
     }
 
     /** The old volume of a reset: if it cannot go now, reconcile removes it (no record names it). */

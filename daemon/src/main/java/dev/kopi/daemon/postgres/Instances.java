@@ -31,11 +31,20 @@ public interface Instances {
     Optional<Instance> adopt(InstanceSpec spec);
 
     /**
-     * Makes a data directory {@code user}'s alone before an instance runs on it as that user:
-     * every directory, file and link below it (never what a link points to) given to the user,
-     * every directory mode 0700.
+     * Makes a data directory {@code user}'s alone before an instance runs on it as that user. One
+     * readied by {@link #prepareForClones} (every snapshot since) needs only its root (0700) and
+     * top-level files given: the root keeps every other identity out. Any other tree is given
+     * whole: every directory, file and link below it (never what a link points to), every
+     * directory mode 0700.
      */
     void give(Path dataDir, OsUser user);
+
+    /**
+     * Readies a stopped data directory to be sealed into a snapshot: everything below its root
+     * open to whoever may pass the root, so that {@link #give} makes a clone of it its own
+     * identity's by changing its root and top-level files only, whatever the size of the data.
+     */
+    void prepareForClones(Path dataDir);
 
     /** The pid of the postmaster running on {@code dataDir}, checked against the live process. */
     Optional<Long> pid(Path dataDir);

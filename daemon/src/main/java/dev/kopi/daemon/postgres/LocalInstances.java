@@ -23,6 +23,7 @@ import java.util.stream.Collectors;
 
 import dev.kopi.daemon.core.DaemonThreads;
 import dev.kopi.daemon.core.KopiException;
+import dev.kopi.sys.DirFd;
 import dev.kopi.sys.OwnedTree;
 import dev.kopi.sys.SysException;
 
@@ -131,10 +132,41 @@ public final class LocalInstances implements Instances {
                 : spec.role().user());
     }
 
+    /**
+     * Whether {@code dataDir} was readied by {@link #prepareForClones}: its {@code global}
+     * directory (every data directory has one) is open to all. Snapshots made before are not.
+     */
+    static boolean preparedForClones(Path dataDir) throws SysException {
+        try (DirFd root = DirFd.open(dataDir)) {
+            Optional<DirFd> global = root.openDir("global");
+            if (global.isEmpty()) {
+                return false;
+            }
+            try (DirFd g = global.get()) {
+                return (DirFd.mode(g.attributes()) & 0777) == 0777;
+            }
+        }
+    }
+
+    @Override
+    public void prepareForClones(Path dataDir) {
+        try {
+            OwnedTree.Counts c = OwnedTree.prepareForClones(dataDir);
+            LOG.fine("readied " + dataDir + " for clones: " + c.directories() + " directories, " + c.entries()
+                    + " files");
+        } catch (SysException e) {
+            throw KopiException.internal("cannot ready " + dataDir + " for clones: " + e.getMessage(), e);
+        }
+    }
+
     @Override
     public void give(Path dataDir, OsUser user) {
         try {
-            OwnedTree.give(dataDir, user.uid(), user.gid());
+            if (preparedForClones(dataDir)) {
+                OwnedTree.giveTop(dataDir, user.uid(), user.gid());
+            } else {
+                OwnedTree.give(dataDir, user.uid(), user.gid());
+            }
         } catch (SysException e) {
             throw KopiException.internal("cannot give " + dataDir + " to " + user.name() + ": " + e.getMessage(), e);
         }

@@ -105,6 +105,7 @@ public final class Refresher {
                     lineage == null ? List.of() : lineage.disableRoles(),
                     lineage == null && source.settings().keepPasswords(), progress);
             progress.report("publish", "publishing " + target.name() + "@" + tag, 0, 0);
+            staging.instances().prepareForClones(stagingPath);
             // From here the target may exist even if seal fails half-way: clean it up as well.
             sealed = true;
             backend.seal(stagingVolume, target);

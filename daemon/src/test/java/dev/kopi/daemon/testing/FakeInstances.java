@@ -37,6 +37,7 @@ public final class FakeInstances implements Instances {
     private final List<String> openings = new ArrayList<>();
     private final List<String> given = new ArrayList<>();
     private final List<Integer> ended = new ArrayList<>();
+    private final List<Path> prepared = new ArrayList<>();
     private final List<Integer> strayUids = new ArrayList<>();
     private final Map<String, Integer> sessions = new ConcurrentHashMap<>();
     private final Set<String> unanswered = ConcurrentHashMap.newKeySet();
@@ -75,6 +76,16 @@ public final class FakeInstances implements Instances {
     @Override
     public synchronized void give(Path dataDir, OsUser user) {
         given.add(dataDir + " -> " + user.uid());
+    }
+
+    @Override
+    public synchronized void prepareForClones(Path dataDir) {
+        prepared.add(dataDir);
+    }
+
+    /** The data directories readied for clones, in order. */
+    public synchronized List<Path> prepared() {
+        return List.copyOf(prepared);
     }
 
     @Override
