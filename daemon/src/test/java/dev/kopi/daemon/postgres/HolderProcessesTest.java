@@ -56,6 +56,7 @@ class HolderProcessesTest {
         } finally {
             bystander.destroyForcibly().waitFor();
             holders.end(OsUser.ofUid(uid));
+            holders.end(OsUser.ofUid(other));
         }
     }
 
@@ -77,6 +78,8 @@ class HolderProcessesTest {
         } finally {
             kept.destroyForcibly().waitFor();
             left.destroyForcibly().waitFor();
+            holders.end(OsUser.ofUid(held));
+            holders.end(OsUser.ofUid(stray));
         }
     }
 
