@@ -2,6 +2,7 @@ package dev.kopi.it;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -117,6 +118,19 @@ class BtrfsLimitedRoleIT {
             assertEquals(Integer.toString(PROCESSES), Files.readString(pids.resolve("pids.max")).strip());
             List<String> members = Files.readAllLines(pids.resolve("cgroup.procs"));
             assertTrue(members.size() > 3, "the postmaster and its children: " + members);
+            // the holder, as their clone's identity, tries to lift the limits or leave the group
+            int uid = KopiFlowsIT.uidOf(c.getPid());
+            Path limitFile = pids.resolve("pids.max");
+            Path outside = pids.getParent().getParent().resolve("cgroup.procs");
+            for (String script : List.of("echo max > " + limitFile, "echo " + c.getPid() + " > " + outside,
+                    "echo $$ > " + outside, "mkdir " + pids.resolve("escape"))) {
+                Sh.Result r = Sh.run("setpriv", "--reuid=" + uid, "--regid=" + uid, "--clear-groups", "--", "sh", "-c",
+                        script);
+                assertNotEquals(0, r.code(), script + " worked");
+            }
+            assertEquals(Integer.toString(PROCESSES), Files.readString(limitFile).strip());
+            assertTrue(Files.readAllLines(pids.resolve("cgroup.procs")).contains(Long.toString(c.getPid())),
+                    "the postmaster is still inside its group");
             try (Connection conn = connect(c); Statement st = conn.createStatement()) {
                 st.execute("SELECT 1"); // works inside its limits
             }
