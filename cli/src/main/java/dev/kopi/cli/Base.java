@@ -25,7 +25,7 @@ abstract class Base implements Callable<Integer> {
 
     @Override
     public final Integer call() {
-        try (Connection c = new Connection(root().socketPath())) {
+        try (Connection c = new Connection(root().target())) {
             run(c);
         }
         return afterClose();

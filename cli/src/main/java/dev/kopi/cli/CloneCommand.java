@@ -1,6 +1,7 @@
 package dev.kopi.cli;
 
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -14,6 +15,9 @@ import dev.kopi.proto.v1.CreateCloneRequest;
  */
 @Command(name = "clone", description = "Clone a snapshot and start Postgres on it; prints the connection URI.")
 final class CloneCommand extends Base {
+    @Mixin
+    CaFileOption ca = new CaFileOption();
+
     @Parameters(paramLabel = "SNAPSHOT", description = "SOURCE (its newest snapshot) or SOURCE@TAG")
     String snapshot;
 
@@ -50,7 +54,7 @@ final class CloneCommand extends Base {
             req.setIdleTimeout(idle);
         }
         req.setProtect(protect);
-        Clone clone = c.clones().createClone(req.build());
+        Clone clone = ca.local(c.clones().createClone(req.build()));
         if (root().json()) {
             Output.json(out(), Views.clone(clone));
         } else {

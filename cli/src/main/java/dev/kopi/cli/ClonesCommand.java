@@ -33,9 +33,9 @@ final class ClonesCommand extends Base {
             rows.add(List.of(x.getName(), x.getSnapshot(), Views.state(x.getState()), Integer.toString(x.getPort()),
                     x.getUser(), x.getDatabase(), Output.time(x.getCreatedAt()), Output.until(x.getExpiresAt(), now),
                     Output.timeout(x.getIdleTimeoutSeconds()), x.getProtected() ? "yes" : "",
-                    Output.bytesOrDash(x.getUsedBytes())));
+                    Output.bytesOrDash(x.getUsedBytes()), x.getOwner().isEmpty() ? "-" : x.getOwner()));
         }
         Output.table(out(), List.of("name", "snapshot", "state", "port", "user", "database", "created", "expires",
-                "idle", "protected", "used"), rows);
+                "idle", "protected", "used", "owner"), rows);
     }
 }

@@ -1,20 +1,21 @@
 package dev.kopi.cli;
 
-import java.nio.file.Path;
-
 import dev.kopi.client.KopiChannel;
+import dev.kopi.client.KopiTarget;
 import dev.kopi.proto.v1.CloneServiceGrpc;
 import dev.kopi.proto.v1.EventServiceGrpc;
 import dev.kopi.proto.v1.SnapshotServiceGrpc;
 import dev.kopi.proto.v1.SourceServiceGrpc;
 import dev.kopi.proto.v1.StatusServiceGrpc;
+import dev.kopi.proto.v1.TokenServiceGrpc;
 
-/** The stubs kopictl calls, on a {@link KopiChannel} to kopid's Unix socket. */
+/** The stubs kopictl calls, on a {@link KopiChannel} to kopid's Unix socket or TCP API. */
 final class Connection implements AutoCloseable {
     private final KopiChannel kopid;
 
-    Connection(Path socket) {
-        this.kopid = KopiChannel.open(socket, "use --socket or $" + KopiChannel.SOCKET_ENV);
+    Connection(KopiTarget target) {
+        this.kopid = KopiChannel.open(target, target.remote() ? "use --host or $" + KopiTarget.HOST_ENV
+                : "use --socket or $" + KopiChannel.SOCKET_ENV);
     }
 
     CloneServiceGrpc.CloneServiceBlockingStub clones() {
@@ -32,6 +33,10 @@ final class Connection implements AutoCloseable {
 
     StatusServiceGrpc.StatusServiceBlockingStub status() {
         return KopiChannel.withDeadline(StatusServiceGrpc.newBlockingStub(kopid.channel()));
+    }
+
+    TokenServiceGrpc.TokenServiceBlockingStub tokens() {
+        return KopiChannel.withDeadline(TokenServiceGrpc.newBlockingStub(kopid.channel()));
     }
 
     /** No deadline: watching events is meant to run until kopid ends the stream or the user stops it. */

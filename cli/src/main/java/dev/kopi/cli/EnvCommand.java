@@ -1,9 +1,14 @@
 package dev.kopi.cli;
 
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Parameters;
 
 import dev.kopi.proto.v1.Clone;
@@ -16,12 +21,15 @@ import dev.kopi.proto.v1.GetCloneRequest;
  */
 @Command(name = "env", description = "Print PGHOST, PGPORT, ... as export lines for eval in sh.")
 final class EnvCommand extends Base {
+    @Mixin
+    CaFileOption ca = new CaFileOption();
+
     @Parameters(paramLabel = "CLONE")
     String name;
 
     @Override
     void run(Connection c) {
-        Clone clone = c.clones().getClone(GetCloneRequest.newBuilder().setName(name).build());
+        Clone clone = ca.local(c.clones().getClone(GetCloneRequest.newBuilder().setName(name).build()));
         Map<String, String> vars = variables(clone);
         if (root().json()) {
             Output.json(out(), vars);
@@ -32,6 +40,8 @@ final class EnvCommand extends Base {
         }
     }
 
+    private static final Pattern ROOT_CERT = Pattern.compile("[?&]sslrootcert=([^&]*)");
+
     /** What libpq needs to connect to the clone, in the order people read them. */
     static Map<String, String> variables(Clone clone) {
         Map<String, String> m = new LinkedHashMap<>();
@@ -40,6 +50,12 @@ final class EnvCommand extends Base {
         m.put("PGUSER", clone.getUser());
         m.put("PGPASSWORD", clone.getPassword());
         m.put("PGDATABASE", clone.getDatabase());
+        Matcher ca = ROOT_CERT.matcher(clone.getUri());
+        if (ca.find()) {
+            // a TLS clone: verify it as its connection strings do
+            m.put("PGSSLMODE", "verify-full");
+            m.put("PGSSLROOTCERT", URLDecoder.decode(ca.group(1), StandardCharsets.UTF_8));
+        }
         return m;
     }
 

@@ -2,6 +2,7 @@ package dev.kopi.cli;
 
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Map;
 import java.util.Set;
@@ -16,6 +17,7 @@ import picocli.CommandLine;
 
 import dev.kopi.client.KopiChannel;
 import dev.kopi.client.KopiClientException;
+import dev.kopi.client.KopiTarget;
 
 /**
  * kopictl: a thin client of kopid. Each command builds one request, calls, prints.
@@ -28,7 +30,7 @@ import dev.kopi.client.KopiClientException;
                 ProtectCommand.class, DestroyCommand.class, UrlCommand.class, EnvCommand.class, PsqlCommand.class,
                 SnapshotCommand.class, SnapshotsCommand.class, DeleteSnapshotCommand.class, SourcesCommand.class,
                 SourceCommand.class, RefreshCommand.class, StatusCommand.class, EventsCommand.class,
-                CommandLine.HelpCommand.class})
+                TokenCommand.class, CommandLine.HelpCommand.class})
 public final class KopiCtl {
     /** Output format. */
     enum Format { table, json }
@@ -36,6 +38,18 @@ public final class KopiCtl {
     @Option(names = "--socket", paramLabel = "PATH", scope = ScopeType.INHERIT,
             description = "kopid's socket (default: $KOPI_SOCKET, else /run/kopi/kopi.sock)")
     Path socket;
+
+    @Option(names = "--host", paramLabel = "HOST:PORT", scope = ScopeType.INHERIT,
+            description = "kopid's TCP API, over TLS (default: $KOPI_HOST; without either, the socket)")
+    String host;
+
+    @Option(names = "--token-file", paramLabel = "FILE", scope = ScopeType.INHERIT,
+            description = "file holding the API token (default: $KOPI_TOKEN, else $KOPI_TOKEN_FILE)")
+    Path tokenFile;
+
+    @Option(names = "--ca", paramLabel = "FILE", scope = ScopeType.INHERIT,
+            description = "CA certificate (PEM) to trust for --host (default: $KOPI_CA, else the system's CAs)")
+    Path ca;
 
     @Option(names = {"-o", "--output"}, paramLabel = "FORMAT", scope = ScopeType.INHERIT,
             description = "table or json (default: table; clone prints just the URI)")
@@ -81,8 +95,36 @@ public final class KopiCtl {
         return code;
     }
 
-    Path socketPath() {
-        return socket != null ? socket : KopiChannel.defaultSocket(env.get(KopiChannel.SOCKET_ENV));
+    /**
+     * Where kopid is: the options, else the environment ({@link KopiTarget#fromEnvironment}). A
+     * --socket given beats $KOPI_HOST; a --host given beats $KOPI_SOCKET.
+     */
+    KopiTarget target() {
+        Map<String, String> e = new HashMap<>(env);
+        if (socket != null) {
+            e.put(KopiChannel.SOCKET_ENV, socket.toString());
+            e.remove(KopiTarget.HOST_ENV);
+        }
+        if (host != null) {
+            e.put(KopiTarget.HOST_ENV, host);
+        }
+        if (tokenFile != null) {
+            e.put(KopiTarget.TOKEN_FILE_ENV, tokenFile.toString());
+            e.remove(KopiTarget.TOKEN_ENV);
+        }
+        if (ca != null) {
+            e.put(KopiTarget.CA_ENV, ca.toString());
+        }
+        return KopiTarget.fromEnvironment(e);
+    }
+
+    /** Where kopid is, for messages; never fails (a bad --host shows as given). */
+    String where() {
+        try {
+            return target().toString();
+        } catch (KopiClientException e) {
+            return host != null ? host : String.valueOf(env.get(KopiTarget.HOST_ENV));
+        }
     }
 
     /** The environment kopictl runs in (System.getenv() in production): PATH for psql, and psql's base env. */
@@ -102,12 +144,12 @@ public final class KopiCtl {
         // The client's mapping of gRPC failures, worded for a command line: kopid's own words,
         // and for a socket nobody answers on, the socket and what the connection ran into.
         KopiClientException k = e instanceof StatusRuntimeException s
-                ? KopiClientException.from(s, root.socketPath().toString())
+                ? KopiClientException.from(s, root.where())
                 : e instanceof KopiClientException c ? c : null;
         if (k != null) {
             // A transport failure carries its cause; kopid's own UNAVAILABLE answers do not.
             if (k.kind() == KopiClientException.Kind.UNAVAILABLE && k.transportFailure() != null) {
-                return "cannot reach kopid at " + root.socketPath() + " (" + k.transportFailure().getMessage()
+                return "cannot reach kopid at " + root.where() + " (" + k.transportFailure().getMessage()
                         + "); is kopid running?";
             }
             return k.reason();

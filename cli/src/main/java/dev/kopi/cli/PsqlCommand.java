@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Map;
 
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Parameters;
 import sun.misc.Signal;
 import sun.misc.SignalHandler;
@@ -23,6 +24,9 @@ import dev.kopi.proto.v1.GetCloneRequest;
  */
 @Command(name = "psql", description = "Run psql connected to a clone (extra psql arguments after --).")
 final class PsqlCommand extends Base {
+    @Mixin
+    CaFileOption ca = new CaFileOption();
+
     @Parameters(index = "0", paramLabel = "CLONE")
     String name;
 
@@ -47,7 +51,7 @@ final class PsqlCommand extends Base {
             throw new CliException("psql not found on PATH; install the PostgreSQL client, "
                     + "or use kopictl url " + name + " with another client");
         }
-        clone = c.clones().getClone(GetCloneRequest.newBuilder().setName(name).build());
+        clone = ca.local(c.clones().getClone(GetCloneRequest.newBuilder().setName(name).build()));
     }
 
     @Override

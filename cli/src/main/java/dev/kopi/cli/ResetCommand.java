@@ -2,6 +2,7 @@ package dev.kopi.cli;
 
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -15,6 +16,9 @@ import dev.kopi.proto.v1.ResetCloneRequest;
  */
 @Command(name = "reset", description = "Throw away a clone's changes (same name, port and password); prints the URI.")
 final class ResetCommand extends Base {
+    @Mixin
+    CaFileOption ca = new CaFileOption();
+
     @Parameters(paramLabel = "CLONE")
     String name;
 
@@ -41,7 +45,7 @@ final class ResetCommand extends Base {
             }
             req.setLatest(target.latest);
         }
-        Clone clone = c.clones().resetClone(req.build());
+        Clone clone = ca.local(c.clones().resetClone(req.build()));
         if (root().json()) {
             Output.json(out(), Views.clone(clone));
         } else {

@@ -37,6 +37,9 @@ final class StatusCommand extends Base {
             m.put("warmClones", s.getWarmClones());
             m.put("warmMemoryBytes", s.getWarmMemoryBytes());
             m.put("clonesUsedBytes", s.getClonesUsedBytes());
+            m.put("caller", s.getCaller());
+            m.put("callerRole", s.getCallerRole());
+            m.put("apiListen", Views.orNull(s.getApiListen()));
             Output.json(out(), m);
             return;
         }
@@ -56,6 +59,8 @@ final class StatusCommand extends Base {
                 : s.getUsageAccounting() + ", clones use " + (s.getClonesUsedBytes() < 0 ? "unknown"
                         : Output.bytes(s.getClonesUsedBytes())));
         line("ports", s.getPorts() + " (" + s.getPortsFree() + " free)");
+        line("api", s.getApiListen().isEmpty() ? "Unix socket only" : "Unix socket and " + s.getApiListen() + " (TLS)");
+        line("you", s.getCaller() + " (" + s.getCallerRole() + ")");
     }
 
     private void line(String k, String v) {

@@ -1,6 +1,7 @@
 package dev.kopi.cli;
 
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -10,6 +11,9 @@ import dev.kopi.proto.v1.GetCloneRequest;
 /** kopictl url CLONE [--jdbc]: the connection string of an existing clone, and nothing else. */
 @Command(name = "url", description = "Print a clone's connection URI (or JDBC URL).")
 final class UrlCommand extends Base {
+    @Mixin
+    CaFileOption ca = new CaFileOption();
+
     @Parameters(paramLabel = "CLONE")
     String name;
 
@@ -18,7 +22,7 @@ final class UrlCommand extends Base {
 
     @Override
     void run(Connection c) {
-        Clone clone = c.clones().getClone(GetCloneRequest.newBuilder().setName(name).build());
+        Clone clone = ca.local(c.clones().getClone(GetCloneRequest.newBuilder().setName(name).build()));
         if (root().json()) {
             Output.json(out(), Views.clone(clone));
         } else {

@@ -48,6 +48,7 @@ final class Views {
         m.put("usedBytes", c.getUsedBytes());
         m.put("resetCount", c.getResetCount());
         m.put("resetAt", orNull(c.getResetAt()));
+        m.put("owner", orNull(c.getOwner()));
         return m;
     }
 

@@ -53,9 +53,9 @@ class SocketTest extends FakeKopidTestBase {
 
     @Test
     void defaultSocketWithoutOptionOrEnvironment() {
-        assertEquals(Path.of("/run/kopi/kopi.sock"), new KopiCtl(Map.of()).socketPath());
-        assertEquals(Path.of("/run/kopi/kopi.sock"), new KopiCtl(Map.of("KOPI_SOCKET", "")).socketPath());
-        assertEquals(Path.of("/x/y.sock"), new KopiCtl(Map.of("KOPI_SOCKET", "/x/y.sock")).socketPath());
+        assertEquals(Path.of("/run/kopi/kopi.sock"), new KopiCtl(Map.of()).target().socketPath());
+        assertEquals(Path.of("/run/kopi/kopi.sock"), new KopiCtl(Map.of("KOPI_SOCKET", "")).target().socketPath());
+        assertEquals(Path.of("/x/y.sock"), new KopiCtl(Map.of("KOPI_SOCKET", "/x/y.sock")).target().socketPath());
         assumeFalse(Files.exists(KopiChannel.DEFAULT_SOCKET), "a real kopid socket exists on this machine");
 
         CliRun r = CliRun.kopictl(Map.of(), "status");

@@ -68,7 +68,7 @@ public final class Clone implements AutoCloseable {
     public String uri() {
         String uri = state.getUri();
         if (!uri.isEmpty()) {
-            return uri;
+            return local(uri);
         }
         return "postgresql://" + encode(user()) + ":" + encode(password()) + "@" + hostForUrl() + ":" + port()
                 + "/" + encode(database());
@@ -81,7 +81,7 @@ public final class Clone implements AutoCloseable {
     public String jdbcUrl() {
         String url = state.getJdbcUrl();
         if (!url.isEmpty()) {
-            return url;
+            return local(url);
         }
         return baseJdbcUrl() + "?user=" + encode(user()) + "&password=" + encode(password());
     }
@@ -146,8 +146,17 @@ public final class Clone implements AutoCloseable {
     // ------------------------------------------------------------------ helpers
 
     /** {@link #jdbcUrl()} without {@code user} and {@code password}, keeping any other parameters. */
+    /**
+     * {@code url} with {@code sslrootcert} naming this machine's copy of kopid's CA, for a TLS
+     * clone (the path kopid gives is on its own host).
+     */
+    private String local(String url) {
+        String pem = state.getCaCertificate();
+        return pem.isEmpty() ? url : CaCertificate.pointTo(url, CaCertificate.store(pem));
+    }
+
     String jdbcUrlWithoutCredentials() {
-        String url = state.getJdbcUrl();
+        String url = local(state.getJdbcUrl());
         if (url.isEmpty()) {
             return baseJdbcUrl();
         }

@@ -1,12 +1,16 @@
 package dev.kopi.client;
 
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Objects;
 import java.util.concurrent.TimeUnit;
 
 import io.grpc.Channel;
+import io.grpc.ChannelCredentials;
+import io.grpc.CompositeChannelCredentials;
 import io.grpc.ManagedChannel;
+import io.grpc.TlsChannelCredentials;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.netty.shaded.io.netty.channel.ChannelOption;
 import io.grpc.netty.shaded.io.netty.channel.EventLoopGroup;
@@ -19,8 +23,9 @@ import io.grpc.netty.shaded.io.netty.util.concurrent.DefaultThreadFactory;
 import io.grpc.stub.AbstractStub;
 
 /**
- * A gRPC channel to kopid's Unix socket: which socket ({@code $KOPI_SOCKET}, else
- * {@code /run/kopi/kopi.sock}), how the channel is built, and the deadline of calls. The one
+ * A gRPC channel to kopid: its Unix socket ({@code $KOPI_SOCKET}, else
+ * {@code /run/kopi/kopi.sock}) or its TCP API over TLS with a token ({@link KopiTarget}); how
+ * the channel is built, and the deadline of calls. The one
  * place for these: {@link KopiClient} and kopictl both connect through it. Most code wants
  * {@link KopiClient}; this is for callers that use the generated stubs of {@code kopi.proto}.
  *
@@ -43,14 +48,36 @@ public final class KopiChannel implements AutoCloseable {
      */
     public static final long DEADLINE_MINUTES = 10;
 
-    private final Path socket;
+    private final KopiTarget target;
     private final ManagedChannel channel;
     private final EventLoopGroup group;
 
-    private KopiChannel(Path socket, ManagedChannel channel, EventLoopGroup group) {
-        this.socket = socket;
+    private KopiChannel(KopiTarget target, ManagedChannel channel, EventLoopGroup group) {
+        this.target = target;
         this.channel = channel;
         this.group = group;
+    }
+
+    /**
+     * Opens a channel to {@code target}. For the TCP API: TLS that verifies kopid's certificate
+     * (against {@link KopiTarget#ca()}, else the system's CAs) and the token on every call;
+     * a CA file that cannot be read is refused at once.
+     */
+    public static KopiChannel open(KopiTarget target, String howToChooseAnother) {
+        if (!target.remote()) {
+            return open(target.socketPath(), howToChooseAnother);
+        }
+        ChannelCredentials tls;
+        try {
+            tls = target.ca() == null ? TlsChannelCredentials.create()
+                    : TlsChannelCredentials.newBuilder().trustManager(target.ca().toFile()).build();
+        } catch (IOException | IllegalArgumentException e) {
+            throw new KopiClientException(KopiClientException.Kind.INVALID_ARGUMENT, "cannot use " + target.ca()
+                    + " as the CA of kopid at " + target.host() + ": " + e.getMessage(), e);
+        }
+        ManagedChannel channel = NettyChannelBuilder.forTarget(target.host(),
+                CompositeChannelCredentials.create(tls, new BearerToken(target.token()))).build();
+        return new KopiChannel(target, channel, null);
     }
 
     /** {@code $KOPI_SOCKET} when set and not blank, else {@link #DEFAULT_SOCKET}. */
@@ -81,6 +108,7 @@ public final class KopiChannel implements AutoCloseable {
      */
     public static KopiChannel open(Path socket, String howToChooseAnother) {
         Objects.requireNonNull(socket, "socket");
+        KopiTarget target = KopiTarget.socket(socket);
         if (!Files.exists(socket)) {
             throw new KopiClientException(KopiClientException.Kind.UNAVAILABLE, "cannot reach kopid: " + socket
                     + " does not exist (is kopid running? " + howToChooseAnother + ")", null);
@@ -101,7 +129,7 @@ public final class KopiChannel implements AutoCloseable {
                     .withOption(ChannelOption.SO_KEEPALIVE, null)
                     .usePlaintext()
                     .build();
-            return new KopiChannel(socket, channel, group);
+            return new KopiChannel(target, channel, group);
         } catch (RuntimeException e) {
             group.shutdownGracefully(0, 0, TimeUnit.SECONDS);
             throw e;
@@ -118,9 +146,9 @@ public final class KopiChannel implements AutoCloseable {
         return channel;
     }
 
-    /** The socket this channel connects to. */
-    public Path socket() {
-        return socket;
+    /** Where this channel connects. */
+    public KopiTarget target() {
+        return target;
     }
 
     /** Shuts the channel down at once (calls in flight fail) and frees its thread. */
@@ -132,12 +160,14 @@ public final class KopiChannel implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } finally {
-            group.shutdownGracefully(0, 0, TimeUnit.SECONDS);
+            if (group != null) {
+                group.shutdownGracefully(0, 0, TimeUnit.SECONDS);
+            }
         }
     }
 
     @Override
     public String toString() {
-        return "KopiChannel[" + socket + "]";
+        return "KopiChannel[" + target + "]";
     }
 }

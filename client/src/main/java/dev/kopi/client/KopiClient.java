@@ -50,11 +50,20 @@ public final class KopiClient implements AutoCloseable {
     }
 
     /**
-     * Connects to kopid at {@link KopiChannel#defaultSocket()}: {@code $KOPI_SOCKET}, else
-     * {@code /run/kopi/kopi.sock}.
+     * Connects to kopid as the environment says ({@link KopiTarget#fromEnvironment()}): its TCP
+     * API when {@code $KOPI_HOST} is set (token from {@code $KOPI_TOKEN} or
+     * {@code $KOPI_TOKEN_FILE}, CA from {@code $KOPI_CA}), else its socket {@code $KOPI_SOCKET},
+     * else {@code /run/kopi/kopi.sock}.
      */
     public static KopiClient connect() {
-        return connect(KopiChannel.defaultSocket());
+        return connect(KopiTarget.fromEnvironment());
+    }
+
+    /** Connects to kopid at {@code target}: its Unix socket, or its TCP API with a token. */
+    public static KopiClient connect(KopiTarget target) {
+        KopiChannel kopid = KopiChannel.open(target, target.remote() ? "set $" + KopiTarget.HOST_ENV
+                + " to use another kopid" : "set $" + KopiChannel.SOCKET_ENV + " to use another socket");
+        return new KopiClient(kopid.channel(), target.toString(), kopid::close);
     }
 
     /**
@@ -62,8 +71,7 @@ public final class KopiClient implements AutoCloseable {
      * does not exist is refused at once with an {@link KopiClientException.Kind#UNAVAILABLE} error.
      */
     public static KopiClient connect(Path socket) {
-        KopiChannel kopid = KopiChannel.open(socket);
-        return new KopiClient(kopid.channel(), socket.toString(), kopid::close);
+        return connect(KopiTarget.socket(socket));
     }
 
     /**
@@ -75,7 +83,7 @@ public final class KopiClient implements AutoCloseable {
         return new KopiClient(channel, channel.authority(), () -> { });
     }
 
-    /** Where this client connects: the socket path (or the channel's authority). */
+    /** Where this client connects: the socket path, HOST:PORT (or the channel's authority). */
     public String target() {
         return target;
     }

@@ -6,9 +6,11 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.util.List;
 
+import dev.kopi.daemon.auth.Tokens;
 import dev.kopi.daemon.catalog.Catalog;
 import dev.kopi.daemon.catalog.CatalogStore;
 import dev.kopi.daemon.clone.Clones;
+import dev.kopi.daemon.clone.Endpoint;
 import dev.kopi.daemon.clone.Reaper;
 import dev.kopi.daemon.clone.WarmPool;
 import dev.kopi.daemon.config.Config;
@@ -36,6 +38,7 @@ import dev.kopi.daemon.status.StatusReporter;
 import dev.kopi.daemon.storage.Pools;
 import dev.kopi.daemon.storage.StorageBackend;
 import dev.kopi.daemon.storage.VolumeId;
+import dev.kopi.daemon.tls.CertificateAuthority;
 import dev.kopi.sys.Posix;
 
 /**
@@ -51,9 +54,13 @@ public final class Kopi implements AutoCloseable {
     private final StatusReporter status;
     private final Reconciler.Report reconciled;
     private final List<AutoCloseable> background;
+    private final CertificateAuthority ca;
+    private final Tokens tokens;
 
     private Kopi(Clones clones, Snapshots snapshots, Sources sources, Events events, StatusReporter status,
-                 Reconciler.Report reconciled, List<AutoCloseable> background) {
+                 Reconciler.Report reconciled, List<AutoCloseable> background, CertificateAuthority ca, Tokens tokens) {
+        this.ca = ca;
+        this.tokens = tokens;
         this.clones = clones;
         this.snapshots = snapshots;
         this.sources = sources;
@@ -69,6 +76,8 @@ public final class Kopi implements AutoCloseable {
         prepareStateDirectory(config);
         RuntimeDirs runtime = new RuntimeDirs(config.state());
         runtime.prepare();
+        CertificateAuthority ca = config.needsCertificateAuthority()
+                ? CertificateAuthority.open(config.tlsDirectory(), clock) : null;
         StorageBackend backend = Pools.open(config.pool(), runner);
         Catalog catalog = new Catalog(new CatalogStore(config.catalogFile()));
         PgBinaries binaries = new PgBinaries(config.postgres().binaries());
@@ -76,12 +85,12 @@ public final class Kopi implements AutoCloseable {
                 config.postgres().stopTimeout());
         PostgresConfig.Limits limits = config.postgres().limits();
         LocalInstances instances = new LocalInstances(postmaster, runtime, config.postgres(),
-                CgroupLimits.of(limits.memoryMax(), limits.processesMax())).start();
+                CgroupLimits.of(limits.memoryMax(), limits.processesMax()), ca).start();
         PortAllocator ports = PortAllocator.forListen(config.postgres());
         Events events = new Events(clock);
         Identities identities = new Identities(config.postgres().uidFirst(), config.postgres().uidLast());
         Clones clones = new Clones(catalog, backend, instances, ports, identities, config.clones(),
-                config.pool().minFree(), config.postgres().host(), events, clock);
+                config.pool().minFree(), endpoint(config.postgres(), ca), events, clock);
         Staging staging = new Staging(backend, instances, new PgTools(runner, binaries, user), config.pool().minFree());
         Refresher refresher = new Refresher(staging, catalog, clock);
         // The directories of Kopi's own volumes: clones/, staging/ and snapshots/ (SOURCE/TAG below it).
@@ -99,7 +108,11 @@ public final class Kopi implements AutoCloseable {
                 new StatusReporter.Limits(config.postgres().ports(), config.clones().max(), config.pool().minFree()),
                 clock.instant());
         return new Kopi(clones, snapshots, sources, events, status, report,
-                List.of(reaper, scheduler, warm, sources, instances::close));
+                List.of(reaper, scheduler, warm, sources, instances::close), ca, new Tokens(config.api().tokens(), clock));
+    }
+
+    private static Endpoint endpoint(PostgresConfig pg, CertificateAuthority ca) {
+        return pg.tls() ? new Endpoint(pg.host(), ca.certificateFile(), ca.certificatePem()) : Endpoint.plain(pg.host());
     }
 
     private static void prepareStateDirectory(Config config) {
@@ -130,6 +143,16 @@ public final class Kopi implements AutoCloseable {
 
     public StatusReporter status() {
         return status;
+    }
+
+    /** kopid's CA; null when nothing needs one (no TCP API of kopid's own making, no TLS clones). */
+    public CertificateAuthority ca() {
+        return ca;
+    }
+
+    /** The TCP API's tokens. */
+    public Tokens tokens() {
+        return tokens;
     }
 
     public Reconciler.Report reconciled() {

@@ -1,9 +1,11 @@
 package dev.kopi.daemon;
 
+import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -13,22 +15,29 @@ import java.util.logging.LogRecord;
 import java.util.logging.Logger;
 import java.util.logging.SimpleFormatter;
 
+import io.grpc.BindableService;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine;
 
+import dev.kopi.daemon.auth.FailedAttempts;
 import dev.kopi.daemon.config.Config;
 import dev.kopi.daemon.config.ConfigLoader;
 import dev.kopi.daemon.core.KopiException;
 import dev.kopi.daemon.core.Version;
 import dev.kopi.daemon.process.SystemProcessRunner;
+import dev.kopi.daemon.rpc.ApiConfig;
+import dev.kopi.daemon.rpc.Authentication;
 import dev.kopi.daemon.rpc.CloneRpc;
 import dev.kopi.daemon.rpc.EventRpc;
 import dev.kopi.daemon.rpc.GrpcServer;
 import dev.kopi.daemon.rpc.SnapshotRpc;
 import dev.kopi.daemon.rpc.SourceRpc;
 import dev.kopi.daemon.rpc.StatusRpc;
+import dev.kopi.daemon.rpc.TokenRpc;
 import dev.kopi.daemon.status.DaemonStatus;
+import dev.kopi.daemon.tls.CertificateAuthority;
+import dev.kopi.daemon.tls.Issued;
 import dev.kopi.sys.Posix;
 
 /**
@@ -76,27 +85,49 @@ public final class Kopid implements Callable<Integer> {
         // Everything kopid creates is private unless it says otherwise (the socket is opened to 0660).
         Posix.umask(0077);
         Kopi kopi;
-        GrpcServer server;
+        List<GrpcServer> servers = new ArrayList<>();
         try {
-            kopi = Kopi.open(cfg, new SystemProcessRunner(), Clock.systemDefaultZone()); // schedules read in local time, like cron
-            server = GrpcServer.start(cfg.socket(), cfg.socketGroup(), List.of(new CloneRpc(kopi.clones()),
-                    new SnapshotRpc(kopi.snapshots()), new SourceRpc(kopi.sources()), new StatusRpc(kopi.status()),
-                    new EventRpc(kopi.events())));
-        } catch (KopiException e) {
+            Clock clock = Clock.systemDefaultZone(); // schedules read in local time, like cron
+            kopi = Kopi.open(cfg, new SystemProcessRunner(), clock);
+            List<BindableService> services = List.of(new CloneRpc(kopi.clones()),
+                    new SnapshotRpc(kopi.snapshots(), kopi.clones()), new SourceRpc(kopi.sources()),
+                    new StatusRpc(kopi.status(), kopi.ca() == null ? "" : kopi.ca().certificatePem(),
+                            cfg.api().enabled() ? cfg.api().listen() : ""),
+                    new EventRpc(kopi.events()), new TokenRpc(kopi.tokens()));
+            servers.add(GrpcServer.unix(cfg.socket(), cfg.socketGroup(), services, List.of()));
+            if (cfg.api().enabled()) {
+                servers.add(GrpcServer.tcp(cfg.api(), apiIdentity(cfg.api(), kopi.ca(), cfg.postgres().host()),
+                        Authentication.bearer(kopi.tokens(), new FailedAttempts(clock)), services, List.of()));
+            }
+        } catch (KopiException | IOException e) {
+            servers.forEach(GrpcServer::close);
             System.err.println("kopid: " + e.getMessage());
             return 1;
         }
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             LOG.info("stopping (clones keep running)");
             kopi.close();
-            server.close();
+            servers.forEach(GrpcServer::close);
         }, "kopid-shutdown"));
         DaemonStatus s = kopi.status().status();
-        System.out.println("kopid " + Version.current() + " ready on " + cfg.socket() + " (" + s.backend() + " pool "
+        System.out.println("kopid " + Version.current() + " ready on " + cfg.socket()
+                + (cfg.api().enabled() ? " and " + cfg.api().listen() + " (TLS)" : "") + " (" + s.backend() + " pool "
                 + s.pool() + ", " + s.clones() + " clones)");
         System.out.flush();
-        server.awaitTermination();
+        servers.get(0).awaitTermination();
         return 0;
+    }
+
+    /** The TCP API's certificate: the configured one, else one kopid's CA issues for this host's names. */
+    private static Issued apiIdentity(ApiConfig api, CertificateAuthority ca, String clonesHost) {
+        if (api.cert() != null) {
+            return Issued.load(api.cert(), api.key());
+        }
+        List<String> names = new ArrayList<>();
+        names.add(api.host());
+        names.addAll(api.names());
+        names.add(clonesHost);
+        return ca.issue(CertificateAuthority.hostNames(names), Duration.ofDays(397));
     }
 
     private static void setUpLogging(boolean verbose) {

@@ -7,7 +7,9 @@ import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.function.Supplier;
@@ -26,6 +28,7 @@ import org.junit.platform.commons.support.AnnotationSupport;
 
 import dev.kopi.client.Clone;
 import dev.kopi.client.KopiChannel;
+import dev.kopi.client.KopiTarget;
 import dev.kopi.client.KopiClient;
 import dev.kopi.client.KopiClientException;
 
@@ -43,11 +46,20 @@ import dev.kopi.client.KopiClientException;
  * <p>kopid's socket is {@link Kopi#socket()}, else the configuration parameter
  * {@value #SOCKET_PARAMETER} (e.g. {@code -Dkopi.socket=...} or in
  * {@code junit-platform.properties}), else {@code $KOPI_SOCKET}, else
- * {@code /run/kopi/kopi.sock}.
+ * {@code /run/kopi/kopi.sock}. A remote kopid's TCP API is chosen by {@value #HOST_PARAMETER}
+ * or {@code $KOPI_HOST}, with the token from {@code $KOPI_TOKEN} or the file named by
+ * {@value #TOKEN_FILE_PARAMETER} or {@code $KOPI_TOKEN_FILE}, and the CA by
+ * {@value #CA_PARAMETER} or {@code $KOPI_CA}: the example project runs unchanged against it.
  */
 public final class KopiExtension implements BeforeAllCallback, BeforeEachCallback, ParameterResolver {
     /** Configuration parameter (or system property) naming kopid's socket for all tests. */
     public static final String SOCKET_PARAMETER = "kopi.socket";
+    /** Configuration parameter: kopid's TCP API, HOST:PORT (stands for {@code $KOPI_HOST}). */
+    public static final String HOST_PARAMETER = "kopi.host";
+    /** Configuration parameter: a file holding the API token (stands for {@code $KOPI_TOKEN_FILE}). */
+    public static final String TOKEN_FILE_PARAMETER = "kopi.token-file";
+    /** Configuration parameter: the CA file to trust (stands for {@code $KOPI_CA}). */
+    public static final String CA_PARAMETER = "kopi.ca";
 
     private static final Namespace NAMESPACE = Namespace.create(KopiExtension.class);
     private static final Set<Class<?>> TYPES = Set.of(Clone.class, DataSource.class, Connection.class);
@@ -179,19 +191,48 @@ public final class KopiExtension implements BeforeAllCallback, BeforeEachCallbac
     }
 
     private static KopiClient clientFor(ExtensionContext context, Settings settings) {
-        Path socket = settings.socket().isEmpty()
-                ? context.getConfigurationParameter(SOCKET_PARAMETER).filter(s -> !s.isBlank()).map(s -> Path.of(s.strip()))
-                        .orElseGet(KopiChannel::defaultSocket)
-                : Path.of(settings.socket());
-        Path key = socket.toAbsolutePath().normalize();
+        KopiTarget target;
+        try {
+            target = targetFor(context, settings);
+        } catch (KopiClientException e) {
+            throw new KopiClientException(e.kind(), e.getMessage() + "; tests can also name it with -D"
+                    + HOST_PARAMETER + "=..., -D" + TOKEN_FILE_PARAMETER + "=... (or in junit-platform.properties)", e);
+        }
+        String key = target.remote() ? target.host() : target.socketPath().toAbsolutePath().normalize().toString();
         return context.getRoot().getStore(NAMESPACE).getOrComputeIfAbsent("client " + key, k -> {
             try {
-                return new ClientResource(KopiClient.connect(socket));
+                return new ClientResource(KopiClient.connect(target));
             } catch (KopiClientException e) {
                 throw new KopiClientException(e.kind(), e.getMessage() + "; tests can also name it with -D"
                         + SOCKET_PARAMETER + "=... (or in junit-platform.properties) or @Kopi(socket = ...)", e);
             }
         }, ClientResource.class).client;
+    }
+
+    /**
+     * {@code @Kopi(socket)}, else the configuration parameters, else the environment, read as
+     * {@link KopiTarget#fromEnvironment()} reads it: a parameter stands for its variable.
+     */
+    private static KopiTarget targetFor(ExtensionContext context, Settings settings) {
+        if (!settings.socket().isEmpty()) {
+            return KopiTarget.socket(Path.of(settings.socket()));
+        }
+        Map<String, String> env = new HashMap<>(System.getenv());
+        parameter(context, SOCKET_PARAMETER).ifPresent(v -> {
+            env.put(KopiChannel.SOCKET_ENV, v);
+            env.remove(KopiTarget.HOST_ENV);
+        });
+        parameter(context, HOST_PARAMETER).ifPresent(v -> env.put(KopiTarget.HOST_ENV, v));
+        parameter(context, TOKEN_FILE_PARAMETER).ifPresent(v -> {
+            env.put(KopiTarget.TOKEN_FILE_ENV, v);
+            env.remove(KopiTarget.TOKEN_ENV);
+        });
+        parameter(context, CA_PARAMETER).ifPresent(v -> env.put(KopiTarget.CA_ENV, v));
+        return KopiTarget.fromEnvironment(env);
+    }
+
+    private static Optional<String> parameter(ExtensionContext context, String name) {
+        return context.getConfigurationParameter(name).filter(s -> !s.isBlank()).map(String::strip);
     }
 
     /** One connection per test (or per class, for @BeforeAll), opened on first request. */

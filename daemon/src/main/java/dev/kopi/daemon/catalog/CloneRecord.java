@@ -32,11 +32,13 @@ import dev.kopi.daemon.core.SnapshotRef;
  *                    never reaped, replaced when its source gets a new snapshot
  * @param uid         the OS identity its instance runs as and its files belong to, its own; null
  *                    on records written before clones had their own (they run as postgres.user)
+ * @param owner       who it was made for: a token's name, or unix:UID; null while warm and on
+ *                    records written before owners (only admins reach those)
  */
 public record CloneRecord(String name, SnapshotRef snapshot, int port, String user, String password, String database,
                           Instant createdAt, String version, String superuser, Instant expiresAt,
                           @JsonProperty("idleTimeoutSeconds") Duration idleTimeout, boolean protect, int resetCount,
-                          Instant resetAt, String volume, boolean warm, Integer uid) {
+                          Instant resetAt, String volume, boolean warm, Integer uid, String owner) {
 
     public static Builder builder() {
         return new Builder();
@@ -46,7 +48,7 @@ public record CloneRecord(String name, SnapshotRef snapshot, int port, String us
         return new Builder().name(name).snapshot(snapshot).port(port).user(user).password(password)
                 .database(database).createdAt(createdAt).version(version).superuser(superuser).expiresAt(expiresAt)
                 .idleTimeout(idleTimeout).protect(protect).resetCount(resetCount).resetAt(resetAt).volume(volume)
-                .warm(warm).uid(uid);
+                .warm(warm).uid(uid).owner(owner);
     }
 
     /** The name of its clone volume. */
@@ -54,9 +56,9 @@ public record CloneRecord(String name, SnapshotRef snapshot, int port, String us
         return volume == null ? name : volume;
     }
 
-    /** A warm clone handed out: the caller's name, made now, no longer warm; same volume. */
-    public CloneRecord handedOut(String newName, Instant at) {
-        return toBuilder().name(newName).createdAt(at).volume(volumeName()).warm(false).build();
+    /** A warm clone handed out: the caller's name and theirs, made now, no longer warm; same volume. */
+    public CloneRecord handedOut(String newName, String newOwner, Instant at) {
+        return toBuilder().name(newName).owner(newOwner).createdAt(at).volume(volumeName()).warm(false).build();
     }
 
     /** The same clone marked warm (or not). */
@@ -102,6 +104,7 @@ public record CloneRecord(String name, SnapshotRef snapshot, int port, String us
         private String volume;
         private boolean warm;
         private Integer uid;
+        private String owner;
 
         private Builder() {
         }
@@ -191,9 +194,14 @@ public record CloneRecord(String name, SnapshotRef snapshot, int port, String us
             return this;
         }
 
+        public Builder owner(String v) {
+            owner = v;
+            return this;
+        }
+
         public CloneRecord build() {
             return new CloneRecord(name, snapshot, port, user, password, database, createdAt, version, superuser,
-                    expiresAt, idleTimeout, protect, resetCount, resetAt, volume, warm, uid);
+                    expiresAt, idleTimeout, protect, resetCount, resetAt, volume, warm, uid, owner);
         }
     }
 }

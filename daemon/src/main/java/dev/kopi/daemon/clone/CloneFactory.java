@@ -48,13 +48,13 @@ final class CloneFactory {
     private final Events events;
     private final Clock clock;
     private final long minFree;
-    private final String host;
+    private final Endpoint endpoint;
     /** Work done alongside a clone's postgres start (recording it), and log writes off the caller's path. */
     private final ExecutorService background = DaemonThreads.pool("kopid-clone-background", 4);
 
     CloneFactory(Catalog catalog, StorageBackend backend, Instances instances, PortAllocator ports,
                  Identities identities, CloneLocks locks, CloneActivity activity, Events events, Clock clock,
-                 long minFree, String host) {
+                 long minFree, Endpoint endpoint) {
         this.catalog = catalog;
         this.backend = backend;
         this.instances = instances;
@@ -65,14 +65,15 @@ final class CloneFactory {
         this.events = events;
         this.clock = clock;
         this.minFree = minFree;
-        this.host = host;
+        this.endpoint = endpoint;
     }
 
     /**
      * Makes clone {@code name} (reserved by the caller) of {@code snap} and returns it running.
      * {@code t0} is when the request arrived, for the ready time reported.
      */
-    CloneView make(SnapshotRecord snap, String name, String database, Lifetime lifetime, boolean warm, long t0) {
+    CloneView make(SnapshotRecord snap, String name, String database, String ownerName, Lifetime lifetime, boolean warm,
+                   long t0) {
         int port = -1;
         OsUser owner = null;
         VolumeId volume = VolumeId.clone(name);
@@ -94,7 +95,8 @@ final class CloneFactory {
             record = lifetime.applyTo(CloneRecord.builder().name(name).snapshot(snap.ref()).port(port)
                     .user(creds.user()).password(creds.password())
                     .database(database == null ? snap.database() : database).createdAt(now)
-                    .version(snap.version()).superuser(snap.superuser()).warm(warm).uid(owner.uid()).build(), now);
+                    .version(snap.version()).superuser(snap.superuser()).warm(warm).uid(owner.uid()).owner(ownerName)
+                    .build(), now);
             CloneRecord toRecord = record;
             // The record must be durable before the caller gets the clone, not before postgres
             // starts: write it while postgres starts. If kopid dies in between, reconcile finds
@@ -115,7 +117,7 @@ final class CloneFactory {
                 events.publish(EventKind.CLONE_CREATED, name, null, "from " + snap.name() + " on port " + port);
             }
             background.execute(() -> LOG.info(line)); // a synchronous log write costs the caller up to ms
-            return new CloneView(record, CloneView.State.RUNNING, "", started.pid(), dir, host, readyMs,
+            return new CloneView(record, CloneView.State.RUNNING, "", started.pid(), dir, endpoint, readyMs,
                     activity.lastActive(record), activity.idleTimeout(record), -1);
         } catch (RuntimeException e) {
             undo(name, record, volume, volumeMade, port, recorded);

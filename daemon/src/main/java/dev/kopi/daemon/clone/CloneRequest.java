@@ -15,9 +15,11 @@ import dev.kopi.daemon.core.SnapshotRef;
  * @param ttl         time to live; zero for never; null for the configured default
  * @param idleTimeout time without sessions before it goes; zero for never; null for the default
  * @param protect     exempt from expiry and idle reaping
+ * @param owner       who asks: recorded as the clone's owner (a token's name, or unix:UID); null
+ *                    for kopid itself
  */
 public record CloneRequest(SnapshotRef snapshot, String name, String database, Duration ttl, Duration idleTimeout,
-                           boolean protect) {
+                           boolean protect, String owner) {
     public CloneRequest {
         if (snapshot == null) {
             throw KopiException.invalid("snapshot is empty: give SOURCE or SOURCE@TAG");
@@ -33,22 +35,26 @@ public record CloneRequest(SnapshotRef snapshot, String name, String database, D
 
     /** A clone of {@code snapshot} with everything else as configured. */
     public static CloneRequest of(SnapshotRef snapshot) {
-        return new CloneRequest(snapshot, null, null, null, null, false);
+        return new CloneRequest(snapshot, null, null, null, null, false, null);
     }
 
     public CloneRequest named(String n) {
-        return new CloneRequest(snapshot, n, database, ttl, idleTimeout, protect);
+        return new CloneRequest(snapshot, n, database, ttl, idleTimeout, protect, owner);
     }
 
     public CloneRequest inDatabase(String d) {
-        return new CloneRequest(snapshot, name, d, ttl, idleTimeout, protect);
+        return new CloneRequest(snapshot, name, d, ttl, idleTimeout, protect, owner);
     }
 
     public CloneRequest living(Duration t, Duration idle) {
-        return new CloneRequest(snapshot, name, database, t, idle, protect);
+        return new CloneRequest(snapshot, name, database, t, idle, protect, owner);
+    }
+
+    public CloneRequest ownedBy(String o) {
+        return new CloneRequest(snapshot, name, database, ttl, idleTimeout, protect, o);
     }
 
     public CloneRequest protecting(boolean on) {
-        return new CloneRequest(snapshot, name, database, ttl, idleTimeout, on);
+        return new CloneRequest(snapshot, name, database, ttl, idleTimeout, on, owner);
     }
 }

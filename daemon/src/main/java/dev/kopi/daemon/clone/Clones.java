@@ -43,7 +43,7 @@ public final class Clones {
     private final ClonePolicy policy;
     private final Events events;
     private final Clock clock;
-    private final String host;
+    private final Endpoint endpoint;
     private final CloneLocks locks;
     private final CloneActivity activity;
     private final CloneFactory factory;
@@ -52,21 +52,21 @@ public final class Clones {
 
     /**
      * @param minFree pool.min_free: no clone is made while less is free
-     * @param host    the host written into connection strings
+     * @param endpoint where clients reach clones (their connection strings)
      */
     public Clones(Catalog catalog, StorageBackend backend, Instances instances, PortAllocator ports,
-                  Identities identities, ClonePolicy policy, long minFree, String host, Events events, Clock clock) {
+                  Identities identities, ClonePolicy policy, long minFree, Endpoint endpoint, Events events, Clock clock) {
         this.catalog = catalog;
         this.backend = backend;
         this.instances = instances;
         this.policy = policy;
         this.events = events;
         this.clock = clock;
-        this.host = host;
+        this.endpoint = endpoint;
         this.locks = new CloneLocks(catalog, policy);
         this.activity = new CloneActivity(policy, clock);
         this.factory = new CloneFactory(catalog, backend, instances, ports, identities, locks, activity, events,
-                clock, minFree, host);
+                clock, minFree, endpoint);
     }
 
     /**
@@ -86,7 +86,7 @@ public final class Clones {
         }
         String name = locks.reserve(request.name(), snap, true);
         try {
-            return factory.make(snap, name, request.database(), lifetime, false, t0);
+            return factory.make(snap, name, request.database(), request.owner(), lifetime, false, t0);
         } finally {
             locks.release(name);
         }
@@ -121,7 +121,7 @@ public final class Clones {
         String message = state == CloneView.State.FAILED
                 ? "instance is not running; see " + instances.logFile(factory.spec(r)) : "";
         SpaceUsage used = usage.get(VolumeId.clone(r.volumeName()));
-        return new CloneView(r, state, message, pid.orElse(0L), dir, host, 0, activity.lastActive(r),
+        return new CloneView(r, state, message, pid.orElse(0L), dir, endpoint, 0, activity.lastActive(r),
                 activity.idleTimeout(r), used == null ? -1 : used.exclusive());
     }
 
@@ -232,7 +232,7 @@ public final class Clones {
                     + ", owner " + ms(t3 - t2) + ", stop " + ms(t4 - t3) + ", record " + ms(t5 - t4) + ", old volume "
                     + ms(t6 - t5) + ", postgres " + ms(t7 - t6) + ")");
             events.publish(EventKind.CLONE_RESET, name, null, "to " + target.name() + " in " + ms + " ms");
-            return new CloneView(next, CloneView.State.RUNNING, "", started.pid(), dir, host, ms, now,
+            return new CloneView(next, CloneView.State.RUNNING, "", started.pid(), dir, endpoint, ms, now,
                     activity.idleTimeout(next), -1);
         } finally {
             locks.release(name);
@@ -346,7 +346,7 @@ public final class Clones {
         return clock;
     }
 
-    String host() {
-        return host;
+    Endpoint endpoint() {
+        return endpoint;
     }
 }

@@ -90,7 +90,7 @@ public final class WarmPool implements AutoCloseable {
     CloneView startOne(SnapshotRecord snap) {
         String name = clones.locks().reserve("warm-" + CloneLocks.random(10), snap, true);
         try {
-            return clones.factory().make(snap, name, null, Lifetime.WARM, true, System.nanoTime());
+            return clones.factory().make(snap, name, null, null, Lifetime.WARM, true, System.nanoTime());
         } finally {
             clones.locks().release(name);
         }
@@ -122,7 +122,7 @@ public final class WarmPool implements AutoCloseable {
         try {
             pid = clones.instances().pid(factory.dir(w));
             if (pid.isPresent()) {
-                return Optional.of(rename(w, name, snap, lifetime, pid.get(), t0));
+                return Optional.of(rename(w, name, request.owner(), snap, lifetime, pid.get(), t0));
             }
         } finally {
             locks.release(name);
@@ -133,17 +133,18 @@ public final class WarmPool implements AutoCloseable {
         return Optional.empty();
     }
 
-    /** The hand-out itself: warm clone {@code w} becomes the caller's clone {@code name}. */
-    private CloneView rename(CloneRecord w, String name, SnapshotRecord snap, Lifetime lifetime, long pid, long t0) {
+    /** The hand-out itself: warm clone {@code w} becomes {@code owner}'s clone {@code name}. */
+    private CloneView rename(CloneRecord w, String name, String owner, SnapshotRecord snap, Lifetime lifetime, long pid,
+                             long t0) {
         Instant now = clones.clock().instant();
-        CloneRecord r = lifetime.applyTo(w.handedOut(name, now), now);
+        CloneRecord r = lifetime.applyTo(w.handedOut(name, owner, now), now);
         clones.catalog().renameClone(w.name(), r);
         clones.activity().touch(name, now);
         clones.events().publish(EventKind.CLONE_CREATED, name, HANDED_OUT, "from " + snap.name() + " on port "
                 + r.port());
         long readyMs = (System.nanoTime() - t0) / 1_000_000;
         refillSoon();
-        return new CloneView(r, CloneView.State.RUNNING, "", pid, clones.factory().dir(r), clones.host(), readyMs,
+        return new CloneView(r, CloneView.State.RUNNING, "", pid, clones.factory().dir(r), clones.endpoint(), readyMs,
                 now, clones.activity().idleTimeout(r), -1);
     }
 

@@ -5,6 +5,7 @@ import java.util.Map;
 
 import dev.kopi.daemon.clone.ClonePolicy;
 import dev.kopi.daemon.postgres.PostgresConfig;
+import dev.kopi.daemon.rpc.ApiConfig;
 import dev.kopi.daemon.source.Source;
 import dev.kopi.daemon.storage.PoolConfig;
 
@@ -18,12 +19,23 @@ import dev.kopi.daemon.storage.PoolConfig;
  * @param postgres    how clone instances run
  * @param clones      clone lifetimes and limits
  * @param sources     sources defined in the file, by name
+ * @param api         the TCP API (TLS, tokens); off unless {@code api.listen} is set
  */
 public record Config(Path socket, String socketGroup, Path state, PoolConfig pool, PostgresConfig postgres,
-                     ClonePolicy clones, Map<String, Source> sources) {
+                     ClonePolicy clones, Map<String, Source> sources, ApiConfig api) {
 
     public Path catalogFile() {
         return state.resolve("catalog.json");
+    }
+
+    /** Where kopid's certificate authority lives (when the TCP API or TLS clones need one). */
+    public Path tlsDirectory() {
+        return state.resolve("tls");
+    }
+
+    /** Whether anything needs kopid's CA: the TCP API without a certificate of its own, or TLS clones. */
+    public boolean needsCertificateAuthority() {
+        return (api.enabled() && api.cert() == null) || postgres.tls();
     }
 
 }

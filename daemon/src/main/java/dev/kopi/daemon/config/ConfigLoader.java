@@ -8,6 +8,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.regex.Matcher;
@@ -27,6 +28,7 @@ import dev.kopi.daemon.core.Durations;
 import dev.kopi.daemon.core.KopiException;
 import dev.kopi.daemon.core.Names;
 import dev.kopi.daemon.postgres.PostgresConfig;
+import dev.kopi.daemon.rpc.ApiConfig;
 import dev.kopi.daemon.source.Source;
 import dev.kopi.daemon.source.SourceDefinition;
 import dev.kopi.daemon.storage.PoolConfig;
@@ -40,6 +42,8 @@ public final class ConfigLoader {
     public static final Path DEFAULT_STATE = Path.of("/var/lib/kopi");
 
     private static final Pattern PORTS = Pattern.compile("(\\d+)\\s*-\\s*(\\d+)");
+    /** HOST:PORT or [IPV6]:PORT. */
+    private static final Pattern LISTEN = Pattern.compile("(?:\\[([0-9A-Fa-f:.]+)]|([A-Za-z0-9._-]+)):(\\d+)");
     /**
      * Unix socket paths are limited to 107 bytes, and instance sockets live at
      * STATE/run/[sXXXXXXXX/].s.PGSQL.PORT.lock.
@@ -107,7 +111,7 @@ public final class ConfigLoader {
 
     private Config build(JsonNode rootNode) {
         ConfigSection root = new ConfigSection(rootNode, "", origin);
-        root.keys(Set.of("socket", "socket_group", "state", "pool", "postgres", "clones", "sources"));
+        root.keys(Set.of("socket", "socket_group", "state", "pool", "postgres", "clones", "sources", "api"));
         Path socket = root.path("socket", DEFAULT_SOCKET);
         if (bytes(socket) > MAX_SOCKET_PATH) {
             throw bad("socket", "path is longer than " + MAX_SOCKET_PATH + " bytes, the limit for Unix socket paths");
@@ -119,7 +123,7 @@ public final class ConfigLoader {
                     + " bytes; instance sockets live under it and Unix socket paths are short");
         }
         return new Config(socket, socketGroup, state, pool(root.child("pool"), state), postgres(root.child("postgres")),
-                clones(root.child("clones")), sources(rootNode.path("sources")));
+                clones(root.child("clones")), sources(rootNode.path("sources")), api(root.child("api"), state));
     }
 
     private PoolConfig pool(ConfigSection n, Path state) {
@@ -258,6 +262,38 @@ public final class ConfigLoader {
         return new PostgresConfig(user, first, last, listen, host, binaries, superuser, Map.copyOf(settings),
                 start, stop, (int) uidFirst, (int) uidLast, roles.equals("all"),
                 new PostgresConfig.Limits(memoryMax, (int) processesMax));
+    }
+
+    private ApiConfig api(ConfigSection n, Path state) {
+        n.keys(Set.of("listen", "tls", "tokens"));
+        Path tokens = n.path("tokens", state.resolve("tokens.yaml"));
+        ConfigSection tls = n.child("tls");
+        tls.keys(Set.of("cert", "key", "names"));
+        Path cert = tls.path("cert", null);
+        Path key = tls.path("key", null);
+        if ((cert == null) != (key == null)) {
+            throw bad("api.tls", "give both cert and key, or neither (kopid then issues its own from its CA)");
+        }
+        List<String> names = tls.list("names");
+        for (String h : names) {
+            if (!h.matches("[A-Za-z0-9.:_-]+")) {
+                throw bad("api.tls.names", "'" + h + "' is not a host name or address");
+            }
+        }
+        String listen = n.text("listen", null);
+        if (listen == null) {
+            return new ApiConfig(null, 0, cert, key, names, tokens);
+        }
+        Matcher m = LISTEN.matcher(listen.strip());
+        if (!m.matches()) {
+            throw bad("api.listen", "'" + listen + "' is not HOST:PORT, e.g. 0.0.0.0:7433 or [::]:7433");
+        }
+        String host = m.group(1) != null ? m.group(1) : m.group(2);
+        int port = m.group(3).length() > 5 ? -1 : Integer.parseInt(m.group(3));
+        if (port < 1 || port > 65535) {
+            throw bad("api.listen", "port " + m.group(3) + " is not within 1-65535");
+        }
+        return new ApiConfig(host, port, cert, key, names, tokens);
     }
 
     private static String defaultHost(String listen) {

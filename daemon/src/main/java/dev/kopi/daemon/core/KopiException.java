@@ -14,7 +14,11 @@ public class KopiException extends RuntimeException {
         FAILED_PRECONDITION,
         RESOURCE_EXHAUSTED,
         UNAVAILABLE,
-        INTERNAL
+        INTERNAL,
+        /** The caller is known but may not do this (a user token on another owner's clone). */
+        PERMISSION_DENIED,
+        /** The caller could not be identified (no token, or a wrong one). */
+        UNAUTHENTICATED
     }
 
     private final Kind kind;
@@ -55,6 +59,14 @@ public class KopiException extends RuntimeException {
 
     public static KopiException unavailable(String message) {
         return new KopiException(Kind.UNAVAILABLE, message);
+    }
+
+    public static KopiException denied(String message) {
+        return new KopiException(Kind.PERMISSION_DENIED, message);
+    }
+
+    public static KopiException unauthenticated(String message) {
+        return new KopiException(Kind.UNAUTHENTICATED, message);
     }
 
     public static KopiException internal(String message, Throwable cause) {

@@ -10,8 +10,8 @@ public final class Hba {
     }
 
     /**
-     * A clone: password (SCRAM) over TCP from loopback, or from anywhere if it listens beyond
-     * loopback; for {@code role} only (roles that came with the data, and any a holder makes, do
+     * A clone: password (SCRAM) over TCP from loopback, or from anywhere over TLS only if it
+     * listens beyond loopback (its connections then cross a network); for {@code role} only (roles that came with the data, and any a holder makes, do
      * not log in from outside), or for every role when {@code role} is null (postgres.tcp_roles: all).
      */
     public static String forClone(String name, String listen, String role) {
@@ -22,8 +22,8 @@ public final class Hba {
         b.append("host all ").append(who).append(" 127.0.0.1/32 scram-sha-256\n");
         b.append("host all ").append(who).append(" ::1/128 scram-sha-256\n");
         if (!loopbackOnly(listen)) {
-            b.append("host all ").append(who).append(" 0.0.0.0/0 scram-sha-256\n");
-            b.append("host all ").append(who).append(" ::/0 scram-sha-256\n");
+            b.append("hostssl all ").append(who).append(" 0.0.0.0/0 scram-sha-256\n");
+            b.append("hostssl all ").append(who).append(" ::/0 scram-sha-256\n");
         }
         return b.toString();
     }

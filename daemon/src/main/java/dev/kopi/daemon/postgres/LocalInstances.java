@@ -6,8 +6,10 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.sql.Timestamp;
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalInt;
@@ -23,6 +25,7 @@ import java.util.stream.Collectors;
 
 import dev.kopi.daemon.core.DaemonThreads;
 import dev.kopi.daemon.core.KopiException;
+import dev.kopi.daemon.tls.CertificateAuthority;
 import dev.kopi.sys.DirFd;
 import dev.kopi.sys.OwnedTree;
 import dev.kopi.sys.SysException;
@@ -44,6 +47,10 @@ public final class LocalInstances implements Instances {
     private final PostgresConfig pg;
     private final CgroupLimits limits;
     private final HolderProcesses holders;
+    private final CertificateAuthority ca;
+    private final List<String> certificateNames;
+    /** A clone's certificate outlives any usual clone; a restart or reset issues a new one. */
+    private static final Duration CERTIFICATE_VALIDITY = Duration.ofDays(397);
     /** How large an instance's log may grow before its older half is set aside (twice this on disk at most). */
     static final long LOG_MAX = 64L << 20;
 
@@ -57,11 +64,23 @@ public final class LocalInstances implements Instances {
 
     /** @param limits what each clone's instance may use */
     public LocalInstances(Postmaster postmaster, RuntimeDirs runtime, PostgresConfig pg, CgroupLimits limits) {
+        this(postmaster, runtime, pg, limits, null);
+    }
+
+    /**
+     * @param limits what each clone's instance may use
+     * @param ca     issues each clone a certificate when clones serve TLS ({@link PostgresConfig#tls()});
+     *               null when they do not
+     */
+    public LocalInstances(Postmaster postmaster, RuntimeDirs runtime, PostgresConfig pg, CgroupLimits limits,
+                          CertificateAuthority ca) {
         this.postmaster = postmaster;
         this.runtime = runtime;
         this.pg = pg;
         this.limits = limits;
         this.holders = new HolderProcesses(postmaster.runner());
+        this.ca = pg.tls() ? ca : null;
+        this.certificateNames = CertificateAuthority.hostNames(List.of(pg.host()));
     }
 
     /** Keeps the instances' logs within {@link #LOG_MAX} from now on, checking every 30 seconds. */
@@ -78,6 +97,10 @@ public final class LocalInstances implements Instances {
         runtime.writeHba(hba, open(spec), runAs);
         Map<String, String> settings = new HashMap<>(spec.kind() == InstanceSpec.Kind.CLONE ? pg.settings() : Map.of());
         settings.putAll(spec.settings());
+        if (ca != null && spec.kind() == InstanceSpec.Kind.CLONE) {
+            // Its own key: a holder reads their clone's key and no other's.
+            settings.putAll(runtime.writeCertificate(spec.key(), ca.issue(certificateNames, CERTIFICATE_VALIDITY), runAs));
+        }
         String listen = spec.kind() == InstanceSpec.Kind.CLONE ? pg.listen() : "";
         if (pid(spec.dataDir()).isEmpty()) {
             // A stale pid file (a host reboot) could name a pid that now belongs to something else.
@@ -230,6 +253,7 @@ public final class LocalInstances implements Instances {
     private void removeRuntimeFiles(InstanceSpec spec, boolean log) {
         runtime.removeSocketDir(runtime.socketDir(spec.key()));
         runtime.deleteQuietly(runtime.hbaFile(spec.key()));
+        runtime.removeCertificate(spec.key());
         if (log) {
             runtime.deleteQuietly(logFile(spec));
         }

@@ -41,6 +41,14 @@ public record PostgresConfig(String user, int portFirst, int portLast, String li
     public static final int DEFAULT_UID_FIRST = 2_000_000_000;
     public static final int DEFAULT_UID_LAST = 2_000_099_999;
 
+    /**
+     * Whether clones serve TLS: when they listen beyond loopback. Then pg_hba admits only TLS
+     * from outside loopback and connection strings verify the server (verify-full).
+     */
+    public boolean tls() {
+        return !Hba.loopbackOnly(listen);
+    }
+
     public String ports() {
         return portFirst + "-" + portLast;
     }

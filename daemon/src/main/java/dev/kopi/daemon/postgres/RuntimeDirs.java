@@ -8,10 +8,13 @@ import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Map;
 import java.util.Set;
 import java.util.logging.Logger;
 
 import dev.kopi.daemon.core.KopiException;
+import dev.kopi.daemon.tls.Issued;
 import dev.kopi.sys.Posix;
 
 /**
@@ -26,6 +29,8 @@ import dev.kopi.sys.Posix;
  * <li>{@code hba/} is root's (0755): the generated pg_hba.conf files, root's, 0640, group the
  * instance's, which reads its own and no other.</li>
  * <li>{@code logs/} is root's (0700): what each instance writes to stderr, capped.</li>
+ * <li>{@code certs/} is root's (0755): TLS clones' certificates and keys, root's, each key 0640 with
+ * its instance's group.</li>
  * </ul>
  */
 public final class RuntimeDirs {
@@ -34,17 +39,19 @@ public final class RuntimeDirs {
     private final Path run;
     private final Path hba;
     private final Path logs;
+    private final Path certs;
 
     public RuntimeDirs(Path state) {
         this.run = state.resolve("run");
         this.hba = state.resolve("hba");
         this.logs = state.resolve("logs");
+        this.certs = state.resolve("certs");
     }
 
     /** Creates the three directories, or brings existing ones back to root ownership and their modes. */
     public void prepare() {
         try {
-            for (Path d : new Path[] {run, hba, logs}) {
+            for (Path d : new Path[] {run, hba, logs, certs}) {
                 if (Files.isSymbolicLink(d)) {
                     throw KopiException.precondition(d + " is a symbolic link; kopid keeps runtime files only in "
                             + "directories of its own");
@@ -55,6 +62,7 @@ public final class RuntimeDirs {
             Posix.chmod(run, 0711);
             Posix.chmod(hba, 0755);
             Posix.chmod(logs, 0700);
+            Posix.chmod(certs, 0755);
         } catch (IOException e) {
             throw KopiException.internal("cannot prepare runtime directories below " + run.getParent() + ": "
                     + e.getMessage(), e);
@@ -119,6 +127,37 @@ public final class RuntimeDirs {
         } catch (IOException e) {
             throw KopiException.internal("cannot write " + file + ": " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * Writes the TLS certificate (chain) and key of the instance known by {@code key} into
+     * {@code certs/}: root's files, the key 0640 with group {@code reader}'s (Postgres accepts a
+     * key owned by root only so), and returns the settings that make the instance use them.
+     */
+    public Map<String, String> writeCertificate(String key, Issued issued, OsUser reader) {
+        Path crt = certs.resolve(key + ".crt");
+        Path pem = certs.resolve(key + ".key");
+        try {
+            writeRootFile(crt, issued.chainPem(), reader, 0644);
+            writeRootFile(pem, issued.keyPem(), reader, 0640);
+        } catch (IOException e) {
+            throw KopiException.internal("cannot write the certificate of instance " + key + ": " + e.getMessage(), e);
+        }
+        return Map.of("ssl", "on", "ssl_cert_file", crt.toString(), "ssl_key_file", pem.toString());
+    }
+
+    public void removeCertificate(String key) {
+        deleteQuietly(certs.resolve(key + ".crt"));
+        deleteQuietly(certs.resolve(key + ".key"));
+    }
+
+    /** A new file in one of root's own directories, never readable beyond {@code mode}, not even while written. */
+    private static void writeRootFile(Path file, String content, OsUser group, int mode) throws IOException {
+        Files.deleteIfExists(file);
+        Files.createFile(file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+        Files.writeString(file, content, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS);
+        Posix.chown(file, 0, group.gid());
+        Posix.chmod(file, mode);
     }
 
     /** An hba file's content, "" when there is none (kopid's own file in its own directory). */

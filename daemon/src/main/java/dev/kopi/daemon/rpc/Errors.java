@@ -28,6 +28,8 @@ public final class Errors {
                 case RESOURCE_EXHAUSTED -> Status.RESOURCE_EXHAUSTED;
                 case UNAVAILABLE -> Status.UNAVAILABLE;
                 case INTERNAL -> Status.INTERNAL;
+                case PERMISSION_DENIED -> Status.PERMISSION_DENIED;
+                case UNAUTHENTICATED -> Status.UNAUTHENTICATED;
             };
             if (k.kind() == KopiException.Kind.INTERNAL) {
                 LOG.log(Level.WARNING, k.getMessage(), k);

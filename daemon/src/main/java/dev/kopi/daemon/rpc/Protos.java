@@ -55,6 +55,8 @@ final class Protos {
                 .setUsedBytes(v.usedBytes())
                 .setResetCount(r.resetCount())
                 .setResetAt(r.resetAt() == null ? "" : r.resetAt().toString())
+                .setOwner(r.owner() == null ? "" : r.owner())
+                .setCaCertificate(v.endpoint().caPem())
                 .build();
     }
 

@@ -39,7 +39,7 @@ final class Requests {
         if (database != null && database.isEmpty()) {
             throw KopiException.invalid("database name is empty: leave --database out for the snapshot's own");
         }
-        return new CloneRequest(ref, name, database, t, idle, protect);
+        return new CloneRequest(ref, name, database, t, idle, protect, null);
     }
 
     /** How far {@code kopictl extend NAME BY} moves an expiry; the clone's name is checked first. */

@@ -2,6 +2,7 @@ package dev.kopi.daemon.rpc;
 
 import io.grpc.stub.StreamObserver;
 
+import dev.kopi.daemon.clone.Clones;
 import dev.kopi.daemon.core.SnapshotRef;
 import dev.kopi.daemon.snapshot.Snapshots;
 import dev.kopi.proto.v1.CreateSnapshotRequest;
@@ -12,12 +13,14 @@ import dev.kopi.proto.v1.ListSnapshotsResponse;
 import dev.kopi.proto.v1.Snapshot;
 import dev.kopi.proto.v1.SnapshotServiceGrpc;
 
-/** kopi.v1.SnapshotService: translates, nothing more. */
+/** kopi.v1.SnapshotService: translates; a user snapshots only their own clones ({@link Access}). */
 public final class SnapshotRpc extends SnapshotServiceGrpc.SnapshotServiceImplBase {
     private final Snapshots snapshots;
+    private final Clones clones;
 
-    public SnapshotRpc(Snapshots snapshots) {
+    public SnapshotRpc(Snapshots snapshots, Clones clones) {
         this.snapshots = snapshots;
+        this.clones = clones;
     }
 
     @Override
@@ -31,7 +34,10 @@ public final class SnapshotRpc extends SnapshotServiceGrpc.SnapshotServiceImplBa
 
     @Override
     public void createSnapshot(CreateSnapshotRequest req, StreamObserver<Snapshot> out) {
-        Rpc.unary(out, () -> Protos.snapshot(snapshots.branch(req.getClone(), req.getName(), req.getMessage())));
+        Rpc.unary(out, () -> {
+            Access.own(clones.get(req.getClone()));
+            return Protos.snapshot(snapshots.branch(req.getClone(), req.getName(), req.getMessage()));
+        });
     }
 
     @Override

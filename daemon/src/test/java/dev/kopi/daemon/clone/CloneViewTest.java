@@ -21,15 +21,28 @@ class CloneViewTest {
     private static final String PASSWORD = "Pw3xY7mK9qR2sT5vW8zA4bC6";
 
     private static CloneView view(String host, String database) {
+        return view(Endpoint.plain(host), database);
+    }
+
+    private static CloneView view(Endpoint endpoint, String database) {
         CloneRecord r = CloneRecord.builder().name("c1").snapshot(SnapshotRef.parse("prod@20261123T020000Z")).port(6543)
                 .user(USER).password(PASSWORD).database(database).createdAt(Instant.parse("2026-11-23T03:00:00Z"))
                 .version("16").superuser("postgres").build();
-        return new CloneView(r, CloneView.State.RUNNING, "", 4242, Path.of("/pool/clones/c1"), host, 0);
+        return new CloneView(r, CloneView.State.RUNNING, "", 4242, Path.of("/pool/clones/c1"), endpoint, 0);
     }
 
     @Test
     void uriHasUserPasswordHostPortAndDatabase() {
         assertEquals("postgresql://" + USER + ":" + PASSWORD + "@127.0.0.1:6543/app", view("127.0.0.1", "app").uri());
+    }
+
+    @Test
+    void tlsClonesVerifyTheServerAgainstKopidsCa() {
+        Endpoint tls = new Endpoint("db.example.com", Path.of("/var/lib/kopi/tls/ca.crt"), "PEM");
+        assertEquals("postgresql://" + USER + ":" + PASSWORD + "@db.example.com:6543/app"
+                + "?sslmode=verify-full&sslrootcert=/var/lib/kopi/tls/ca.crt", view(tls, "app").uri());
+        assertEquals("jdbc:postgresql://db.example.com:6543/app?user=" + USER + "&password=" + PASSWORD
+                + "&sslmode=verify-full&sslrootcert=/var/lib/kopi/tls/ca.crt", view(tls, "app").jdbcUrl());
     }
 
     @Test

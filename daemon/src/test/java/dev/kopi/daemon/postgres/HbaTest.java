@@ -25,10 +25,11 @@ class HbaTest {
 
     @ParameterizedTest
     @ValueSource(strings = {"*", "0.0.0.0", "::", "10.0.0.5", "127.0.0.1,10.0.0.5", "db.example.test", "127.0.0.2"})
-    void nonLoopbackListenAddsAnyAddressWithPassword(String listen) {
+    void nonLoopbackListenAddsAnyAddressWithPasswordOverTlsOnly(String listen) {
         List<String> hosts = hostLines(Hba.forClone("c1", listen, null));
-        assertTrue(hosts.contains("host all all 0.0.0.0/0 scram-sha-256"), hosts.toString());
-        assertTrue(hosts.contains("host all all ::/0 scram-sha-256"), hosts.toString());
+        assertTrue(hosts.contains("hostssl all all 0.0.0.0/0 scram-sha-256"), hosts.toString());
+        assertTrue(hosts.contains("hostssl all all ::/0 scram-sha-256"), hosts.toString());
+        assertFalse(hosts.contains("host all all 0.0.0.0/0 scram-sha-256"), "plain TCP from outside loopback");
         assertTrue(hosts.contains("host all all 127.0.0.1/32 scram-sha-256"), hosts.toString());
         assertFalse(Hba.loopbackOnly(listen));
     }

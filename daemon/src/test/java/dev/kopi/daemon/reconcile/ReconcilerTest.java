@@ -27,6 +27,7 @@ import dev.kopi.daemon.catalog.CloneRecord;
 import dev.kopi.daemon.catalog.SnapshotRecord;
 import dev.kopi.daemon.clone.ClonePolicy;
 import dev.kopi.daemon.clone.Clones;
+import dev.kopi.daemon.clone.Endpoint;
 import dev.kopi.daemon.config.ConfigLoader;
 import dev.kopi.daemon.core.Events;
 import dev.kopi.daemon.core.KopiException;
@@ -73,7 +74,7 @@ class ReconcilerTest {
         Clock clock = Clock.fixed(Instant.parse("2026-11-23T04:00:00Z"), ZoneOffset.UTC);
         Instances instances = new LocalInstances(postmaster, new RuntimeDirs(tmp), pg);
         Clones clones = new Clones(catalog, backend, instances, ports, new Identities(1_999_000_000, 1_999_000_999),
-                ClonePolicy.DEFAULTS, 0, pg.host(), new Events(clock), clock);
+                ClonePolicy.DEFAULTS, 0, Endpoint.plain(pg.host()), new Events(clock), clock);
         reconciler = new Reconciler(catalog, backend, instances, clones, ports);
     }
 

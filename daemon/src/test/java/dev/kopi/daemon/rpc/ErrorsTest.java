@@ -23,6 +23,8 @@ import dev.kopi.daemon.core.KopiException;
 class ErrorsTest {
     private static final Logger ERRORS_LOG = Logger.getLogger(Errors.class.getName());
     private static final Map<KopiException.Kind, Status.Code> EXPECTED = new EnumMap<>(Map.of(
+            KopiException.Kind.PERMISSION_DENIED, Status.Code.PERMISSION_DENIED,
+            KopiException.Kind.UNAUTHENTICATED, Status.Code.UNAUTHENTICATED,
             KopiException.Kind.INVALID_ARGUMENT, Status.Code.INVALID_ARGUMENT,
             KopiException.Kind.NOT_FOUND, Status.Code.NOT_FOUND,
             KopiException.Kind.ALREADY_EXISTS, Status.Code.ALREADY_EXISTS,

@@ -14,6 +14,7 @@ import dev.kopi.daemon.catalog.CloneRecord;
 import dev.kopi.daemon.catalog.SnapshotRecord;
 import dev.kopi.daemon.clone.ClonePolicy;
 import dev.kopi.daemon.clone.Clones;
+import dev.kopi.daemon.clone.Endpoint;
 import dev.kopi.daemon.config.ConfigLoader;
 import dev.kopi.daemon.core.Events;
 import dev.kopi.daemon.core.SnapshotRef;
@@ -97,7 +98,8 @@ public final class CloneFixture {
             instances = new LocalInstances(postmaster(root, kind == Kind.SPAWN_RECORDER), new RuntimeDirs(root), pg);
         }
         identities = new Identities(UID_FIRST, UID_FIRST + 999);
-        clones = new Clones(catalog, backend, instances, ports, identities, policy, MIN_FREE, pg.host(), events,
+        clones = new Clones(catalog, backend, instances, ports, identities, policy, MIN_FREE,
+                Endpoint.plain(pg.host()), events,
                 clock);
     }
 
