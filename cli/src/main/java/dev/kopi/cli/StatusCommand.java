@@ -59,8 +59,12 @@ final class StatusCommand extends Base {
                 : s.getUsageAccounting() + ", clones use " + (s.getClonesUsedBytes() < 0 ? "unknown"
                         : Output.bytes(s.getClonesUsedBytes())));
         line("ports", s.getPorts() + " (" + s.getPortsFree() + " free)");
-        line("api", s.getApiListen().isEmpty() ? "Unix socket only" : "Unix socket and " + s.getApiListen() + " (TLS)");
-        line("you", s.getCaller() + " (" + s.getCallerRole() + ")");
+        if (!s.getApiListen().isEmpty()) {
+            line("api", "Unix socket and " + s.getApiListen() + " (TLS)");
+        }
+        if (!s.getCaller().isEmpty()) {
+            line("you", s.getCaller() + " (" + s.getCallerRole() + ")");
+        }
     }
 
     private void line(String k, String v) {

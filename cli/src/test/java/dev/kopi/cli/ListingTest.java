@@ -62,7 +62,7 @@ class ListingTest extends FakeKopidTestBase {
                         .setExpiresAt(now.plus(Duration.ofMinutes(119).plusSeconds(30)).toString())
                         .setIdleTimeoutSeconds(7200).setUsedBytes(3 * 1024 * 1024))
                 .addClones(clone("keep", 6502, PASSWORD).toBuilder()
-                        .setProtected(true).setUsedBytes(-1))
+                        .setProtected(true).setUsedBytes(-1).setOwner("ci"))
                 .addClones(clone("late", 6503, PASSWORD).toBuilder()
                         .setExpiresAt(now.minusSeconds(5).toString()).setIdleTimeoutSeconds(5400))
                 .build());
@@ -72,10 +72,10 @@ class ListingTest extends FakeKopidTestBase {
         assertEquals(0, r.code(), r::toString);
         List<String> lines = r.outLines();
         assertEquals(4, lines.size(), r::toString);
-        assertTrue(lines.get(0).endsWith("CREATED               EXPIRES   IDLE   PROTECTED  USED"), lines.get(0));
-        assertTrue(lines.get(1).endsWith("2026-11-23 02:05:00Z  in 1h59m  2h                3.0 MiB"), lines.get(1));
-        assertTrue(lines.get(2).endsWith("2026-11-23 02:05:00Z  never     never  yes        -"), lines.get(2));
-        assertTrue(lines.get(3).endsWith("2026-11-23 02:05:00Z  expired   1h30m             0 B"), lines.get(3));
+        assertTrue(lines.get(0).endsWith("CREATED               EXPIRES   IDLE   PROTECTED  USED     OWNER"), lines.get(0));
+        assertTrue(lines.get(1).endsWith("2026-11-23 02:05:00Z  in 1h59m  2h                3.0 MiB  -"), lines.get(1));
+        assertTrue(lines.get(2).endsWith("2026-11-23 02:05:00Z  never     never  yes        -        ci"), lines.get(2));
+        assertTrue(lines.get(3).endsWith("2026-11-23 02:05:00Z  expired   1h30m             0 B      -"), lines.get(3));
         assertFalse(r.out().contains(PASSWORD), "the table must never show a password:\n" + r.out());
     }
 

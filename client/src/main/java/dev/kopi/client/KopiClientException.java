@@ -30,8 +30,13 @@ public class KopiClientException extends RuntimeException {
         UNAVAILABLE,
         /** kopid did not answer in time. */
         DEADLINE_EXCEEDED,
-        /** The caller may not use kopid (e.g. no permission on its socket). */
+        /**
+         * The caller may not do this: no permission on kopid's socket, a user token on another
+         * owner's clone or on what needs an admin.
+         */
         PERMISSION_DENIED,
+        /** kopid's TCP API did not accept the token (none, wrong, or revoked). */
+        UNAUTHENTICATED,
         /** The call was cancelled, e.g. because the calling thread was interrupted. */
         CANCELLED,
         /** kopid does not know the call: it is older than this client. */
@@ -131,7 +136,8 @@ public class KopiClientException extends RuntimeException {
             case RESOURCE_EXHAUSTED -> Kind.RESOURCE_EXHAUSTED;
             case UNAVAILABLE -> Kind.UNAVAILABLE;
             case DEADLINE_EXCEEDED -> Kind.DEADLINE_EXCEEDED;
-            case PERMISSION_DENIED, UNAUTHENTICATED -> Kind.PERMISSION_DENIED;
+            case PERMISSION_DENIED -> Kind.PERMISSION_DENIED;
+            case UNAUTHENTICATED -> Kind.UNAUTHENTICATED;
             case CANCELLED -> Kind.CANCELLED;
             case UNIMPLEMENTED -> Kind.UNIMPLEMENTED;
             case INTERNAL, DATA_LOSS -> Kind.INTERNAL;

@@ -45,7 +45,7 @@ class ErrorMappingTest {
             "UNAVAILABLE,         UNAVAILABLE",
             "DEADLINE_EXCEEDED,   DEADLINE_EXCEEDED",
             "PERMISSION_DENIED,   PERMISSION_DENIED",
-            "UNAUTHENTICATED,     PERMISSION_DENIED",
+            "UNAUTHENTICATED,     UNAUTHENTICATED",
             "CANCELLED,           CANCELLED",
             "INTERNAL,            INTERNAL",
             "DATA_LOSS,           INTERNAL",

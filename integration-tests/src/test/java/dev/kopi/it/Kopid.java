@@ -47,6 +47,14 @@ final class Kopid implements AutoCloseable {
 
     /** {@code extraYaml}: more top-level config sections, e.g. a {@code clones:} block. */
     Kopid(RunDir run, Pool pool, int portFirst, int portLast, String extraYaml) {
+        this(run, pool, portFirst, portLast, "", extraYaml);
+    }
+
+    /**
+     * {@code postgresYaml}: more keys of the {@code postgres:} section, each line indented by two
+     * spaces (e.g. {@code "  listen: 0.0.0.0\n"}); {@code extraYaml}: more top-level sections.
+     */
+    Kopid(RunDir run, Pool pool, int portFirst, int portLast, String postgresYaml, String extraYaml) {
         this.run = run;
         this.socket = run.resolve("kopi.sock");
         this.config = run.resolve("kopid.yaml");
@@ -54,7 +62,8 @@ final class Kopid implements AutoCloseable {
         this.log = run.resolve("kopid.log");
         this.out = run.resolve("kopid.out");
         String yaml = "socket: " + socket + "\nstate: " + state + "\n" + pool.yaml()
-                + "postgres:\n  ports: " + portFirst + "-" + portLast + "\n  settings:\n    fsync: 'off'\n" + extraYaml;
+                + "postgres:\n  ports: " + portFirst + "-" + portLast + "\n" + postgresYaml
+                + "  settings:\n    fsync: 'off'\n" + extraYaml;
         try {
             Files.writeString(config, yaml);
         } catch (IOException e) {
