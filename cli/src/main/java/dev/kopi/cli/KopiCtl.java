@@ -30,7 +30,7 @@ import dev.kopi.client.KopiTarget;
                 ProtectCommand.class, DestroyCommand.class, UrlCommand.class, EnvCommand.class, PsqlCommand.class,
                 SnapshotCommand.class, SnapshotsCommand.class, DeleteSnapshotCommand.class, SourcesCommand.class,
                 SourceCommand.class, RefreshCommand.class, StatusCommand.class, EventsCommand.class,
-                TokenCommand.class, CommandLine.HelpCommand.class})
+                TokenCommand.class, CaCommand.class, CommandLine.HelpCommand.class})
 public final class KopiCtl {
     /** Output format. */
     enum Format { table, json }

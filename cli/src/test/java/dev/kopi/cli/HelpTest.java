@@ -29,11 +29,14 @@ class HelpTest {
         assertEquals("", r.err());
         List<String> lines = r.outLines();
         for (String sub : List.of("clone", "clones", "destroy", "snapshots", "delete-snapshot", "sources", "source",
-                "refresh", "status", "reset", "extend", "protect", "snapshot", "url", "env", "psql", "events")) {
+                "refresh", "status", "reset", "extend", "protect", "snapshot", "url", "env", "psql", "events", "token",
+                "ca")) {
             assertTrue(lines.stream().anyMatch(l -> l.strip().startsWith(sub + " ")),
                     "--help lists " + sub + ":\n" + r.out());
         }
         assertTrue(r.out().contains("--socket"), r::toString);
+        assertTrue(r.out().contains("--host") && r.out().contains("--token-file") && r.out().contains("--ca"), r::toString);
+        assertTrue(!r.out().contains("--token="), "a token is never an argument: " + r.out());
     }
 
     @Test

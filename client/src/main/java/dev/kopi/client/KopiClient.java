@@ -12,6 +12,7 @@ import io.grpc.StatusRuntimeException;
 import dev.kopi.proto.v1.CloneServiceGrpc;
 import dev.kopi.proto.v1.CreateCloneRequest;
 import dev.kopi.proto.v1.DestroyCloneRequest;
+import dev.kopi.proto.v1.GetCertificateAuthorityRequest;
 import dev.kopi.proto.v1.GetCloneRequest;
 import dev.kopi.proto.v1.GetStatusRequest;
 import dev.kopi.proto.v1.ListClonesRequest;
@@ -127,6 +128,15 @@ public final class KopiClient implements AutoCloseable {
     public List<SnapshotInfo> snapshots(String source) {
         ListSnapshotsRequest req = ListSnapshotsRequest.newBuilder().setSource(Objects.requireNonNull(source)).build();
         return call(() -> snapshotStub().listSnapshots(req)).getSnapshotsList().stream().map(SnapshotInfo::of).toList();
+    }
+
+    /**
+     * kopid's CA certificate (PEM): what its TLS API and its TLS clones are signed by; empty when
+     * kopid has none. Fetched over a connection that already trusts kopid, or to pin on first use.
+     */
+    public String certificateAuthority() {
+        return call(() -> KopiChannel.withDeadline(StatusServiceGrpc.newBlockingStub(channel))
+                .getCertificateAuthority(GetCertificateAuthorityRequest.getDefaultInstance())).getPem();
     }
 
     /** kopid's version, pool and capacity. */

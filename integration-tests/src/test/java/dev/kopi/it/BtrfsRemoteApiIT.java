@@ -223,6 +223,8 @@ class BtrfsRemoteApiIT {
         Kopid.Cli env = tcpCli(alice, "env", "cli-1", "--ca-file", caFile.toString());
         assertTrue(env.out().contains("PGSSLMODE='verify-full'") && env.out().contains("PGSSLROOTCERT='" + caFile + "'"),
                 env.out());
+        Kopid.Cli pinned = tcpCli(alice, "ca");
+        assertEquals(Files.readString(ca), pinned.out(), "the CA through the API is the one on kopid's host");
         Kopid.Cli status = tcpCli(alice, "status");
         assertTrue(status.out().contains("alice (user)") && status.out().contains(api), status.out());
         Kopid.Cli clones = tcpCli(alice, "clones");
