@@ -197,6 +197,21 @@ class BtrfsRemoteApiIT {
             Sh.Result plain = Sh.run("psql", c.uri().replace("sslmode=verify-full", "sslmode=disable"), "-Atc", "SELECT 1");
             assertEquals(0, plain.code(), "loopback may still connect without TLS: " + plain.out());
 
+            // Each clone has a key of its own, which its identity reads and no other clone's does.
+            try (KopiClient b = client(bob)) {
+                Clone theirs = b.newClone("demo").name("tls-2").create();
+                long pid = kopid.clones().getClone(dev.kopi.proto.v1.GetCloneRequest.newBuilder().setName("tls-1")
+                        .build()).getPid();
+                String uid = Sh.ok("ps", "-o", "uid=", "-p", Long.toString(pid)).strip();
+                Sh.Result own = Sh.run("setpriv", "--reuid=" + uid, "--regid=" + uid, "--clear-groups", "cat",
+                        kopid.state.resolve("certs/" + c.port() + ".key").toString());
+                assertEquals(0, own.code(), own.out());
+                Sh.Result other = Sh.run("setpriv", "--reuid=" + uid, "--regid=" + uid, "--clear-groups", "cat",
+                        kopid.state.resolve("certs/" + theirs.port() + ".key").toString());
+                assertTrue(other.code() != 0 && other.out().contains("Permission denied"), other.out());
+                assertFalse(other.out().contains("PRIVATE KEY"), other.out());
+            }
+
             Optional<String> outside = outsideAddress();
             if (outside.isPresent()) {
                 String there = "jdbc:postgresql://" + outside.get() + ":" + c.port() + "/" + c.database();
