@@ -1,7 +1,5 @@
 package dev.kopi.daemon;
 
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.ArrayList;
@@ -9,10 +7,9 @@ import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.logging.ConsoleHandler;
 import java.util.logging.Level;
-import java.util.logging.LogRecord;
 import java.util.logging.Logger;
-import java.util.logging.SimpleFormatter;
 
+import io.grpc.ServerInterceptor;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine;
@@ -21,6 +18,10 @@ import dev.kopi.daemon.config.Config;
 import dev.kopi.daemon.config.ConfigLoader;
 import dev.kopi.daemon.core.KopiException;
 import dev.kopi.daemon.core.Version;
+import dev.kopi.daemon.logging.JsonFormatter;
+import dev.kopi.daemon.logging.LogFormat;
+import dev.kopi.daemon.logging.RequestIds;
+import dev.kopi.daemon.logging.TextFormatter;
 import dev.kopi.daemon.process.SystemProcessRunner;
 import dev.kopi.daemon.rpc.CloneRpc;
 import dev.kopi.daemon.rpc.EventRpc;
@@ -57,7 +58,7 @@ public final class Kopid implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        setUpLogging(verbose);
+        setUpLogging(verbose, LogFormat.TEXT); // until the config says which format
         Config cfg;
         try {
             cfg = config == null ? ConfigLoader.defaults() : ConfigLoader.load(config);
@@ -65,13 +66,13 @@ public final class Kopid implements Callable<Integer> {
             System.err.println("kopid: " + e.getMessage());
             return 2;
         }
+        setUpLogging(verbose, cfg.logFormat());
         if (check) {
             System.out.println("config ok");
             return 0;
         }
         if (Posix.geteuid() != 0) {
-            System.err.println("kopid: must run as root (it mounts the pool and runs Postgres as " + cfg.postgres().user() + ")");
-            return 1;
+            return fail(cfg, "must run as root (it mounts the pool and runs Postgres as " + cfg.postgres().user() + ")");
         }
         // Everything kopid creates is private unless it says otherwise (the socket is opened to 0660).
         Posix.umask(0077);
@@ -79,12 +80,13 @@ public final class Kopid implements Callable<Integer> {
         GrpcServer server;
         try {
             kopi = Kopi.open(cfg, new SystemProcessRunner(), Clock.systemDefaultZone()); // schedules read in local time, like cron
+            List<ServerInterceptor> interceptors = new ArrayList<>(List.of(new RequestIds()));
+            kopi.metrics().ifPresent(m -> interceptors.add(m.apiRequests()));
             server = GrpcServer.start(cfg.socket(), cfg.socketGroup(), List.of(new CloneRpc(kopi.clones()),
                     new SnapshotRpc(kopi.snapshots()), new SourceRpc(kopi.sources()), new StatusRpc(kopi.status()),
-                    new EventRpc(kopi.events())));
+                    new EventRpc(kopi.events())), interceptors);
         } catch (KopiException e) {
-            System.err.println("kopid: " + e.getMessage());
-            return 1;
+            return fail(cfg, e.getMessage());
         }
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             LOG.info("stopping (clones keep running)");
@@ -99,26 +101,23 @@ public final class Kopid implements Callable<Integer> {
         return 0;
     }
 
-    private static void setUpLogging(boolean verbose) {
+    /** Says why kopid cannot start, as one line on stderr (a JSON one with log.format: json); returns 1. */
+    private static int fail(Config cfg, String message) {
+        if (cfg.logFormat() == LogFormat.JSON) {
+            LOG.severe("kopid: " + message);
+        } else {
+            System.err.println("kopid: " + message);
+        }
+        return 1;
+    }
+
+    private static void setUpLogging(boolean verbose, LogFormat format) {
         Logger root = Logger.getLogger("");
         for (var h : root.getHandlers()) {
             root.removeHandler(h);
         }
         ConsoleHandler h = new ConsoleHandler(); // stderr
-        h.setFormatter(new SimpleFormatter() {
-            @Override
-            public String format(LogRecord r) {
-                String msg = formatMessage(r);
-                String where = r.getLoggerName() == null ? "" : r.getLoggerName().substring(r.getLoggerName().lastIndexOf('.') + 1);
-                String line = String.format("%1$tFT%1$tT.%1$tLZ %2$s %3$s: %4$s%n", r.getMillis(), r.getLevel(), where, msg);
-                if (r.getThrown() != null) {
-                    StringWriter sw = new StringWriter();
-                    r.getThrown().printStackTrace(new PrintWriter(sw));
-                    line += sw;
-                }
-                return line;
-            }
-        });
+        h.setFormatter(format == LogFormat.JSON ? new JsonFormatter() : new TextFormatter());
         Level level = verbose ? Level.FINE : Level.INFO;
         h.setLevel(level);
         root.addHandler(h);
@@ -127,6 +126,8 @@ public final class Kopid implements Callable<Integer> {
         // Netty warns that SO_KEEPALIVE does not apply to Unix sockets on every connection.
         quiet("io.grpc.netty.shaded.io.netty", Level.SEVERE);
         quiet("org.postgresql", Level.WARNING);
+        // A thread that dies of an exception is logged like everything else, not printed raw.
+        Thread.setDefaultUncaughtExceptionHandler((t, e) -> LOG.log(Level.SEVERE, "thread " + t.getName() + " died", e));
     }
 
     private static void quiet(String name, Level level) {

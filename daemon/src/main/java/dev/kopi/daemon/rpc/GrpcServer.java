@@ -18,6 +18,7 @@ import java.util.logging.Logger;
 
 import io.grpc.BindableService;
 import io.grpc.Server;
+import io.grpc.ServerInterceptor;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.netty.shaded.io.netty.channel.EventLoopGroup;
 import io.grpc.netty.shaded.io.netty.channel.epoll.EpollEventLoopGroup;
@@ -51,6 +52,15 @@ public final class GrpcServer implements AutoCloseable {
     }
 
     public static GrpcServer start(Path socket, String group, List<BindableService> services) throws IOException {
+        return start(socket, group, services, List.of());
+    }
+
+    /**
+     * Serves {@code services} with {@code interceptors} around every call (request ids, metrics),
+     * run in the order given: the first sees a call first.
+     */
+    public static GrpcServer start(Path socket, String group, List<BindableService> services,
+                                   List<ServerInterceptor> interceptors) throws IOException {
         if (!Files.exists(socket.getParent())) {
             Files.createDirectories(socket.getParent());
             // kopid's umask makes it 0700; the socket's group must be able to reach the socket.
@@ -78,6 +88,10 @@ public final class GrpcServer implements AutoCloseable {
                 .workerEventLoopGroup(workers)
                 .executor(executor);
         services.forEach(b::addService);
+        // The builder runs interceptors in reverse order of registration.
+        for (int i = interceptors.size() - 1; i >= 0; i--) {
+            b.intercept(interceptors.get(i));
+        }
         Server server = b.build().start();
         // kopid runs with umask 077, so the socket was born 0700; open it to the group only.
         Posix.chmod(socket, 0660);
