@@ -1,14 +1,26 @@
 package dev.kopi.daemon.metrics;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import io.prometheus.metrics.model.snapshots.CounterSnapshot;
+import io.prometheus.metrics.model.snapshots.HistogramSnapshot;
+import io.prometheus.metrics.model.snapshots.MetricSnapshot;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -168,5 +180,43 @@ class MetricsTest {
         assertEquals((double) FakeInstances.MEMORY, s.get("kopi_instances_memory_bytes{kind=\"warm\"}"));
         assertEquals(0.0, s.get("kopi_clones{state=\"running\"}"), "warm clones are not the callers' clones");
         assertEquals(0.0, s.get("kopi_clones_created_total"), "nor were they created for a caller");
+    }
+
+    /** docs/alerts.yaml: every rule is complete, and every kopi_ series it reads is one kopid exports. */
+    @Test
+    void everyMetricTheExampleAlertsReadIsExported() throws Exception {
+        Set<String> exported = new TreeSet<>();
+        for (MetricSnapshot m : metrics.registry().scrape()) {
+            String name = m.getMetadata().getPrometheusName();
+            if (m instanceof CounterSnapshot) {
+                exported.add(name + "_total");
+            } else if (m instanceof HistogramSnapshot) {
+                exported.addAll(List.of(name + "_bucket", name + "_count", name + "_sum"));
+            } else {
+                exported.add(name);
+            }
+        }
+        JsonNode rules = new ObjectMapper(new YAMLFactory()).readTree(Path.of("../docs/alerts.yaml").toFile());
+        int n = 0;
+        for (JsonNode group : rules.path("groups")) {
+            for (JsonNode rule : group.path("rules")) {
+                n++;
+                String alert = rule.path("alert").asText();
+                String expr = rule.path("expr").asText();
+                assertTrue(alert.matches("Kopi[A-Za-z]+"), "alert name: " + alert);
+                assertTrue(rule.path("labels").path("severity").asText().matches("warning|critical"), alert);
+                assertFalse(rule.path("annotations").path("summary").asText().isBlank(), alert);
+                Matcher m = Pattern.compile("\\bkopi_[a-z_]+").matcher(expr);
+                boolean named = false;
+                while (m.find()) {
+                    named = true;
+                    assertTrue(exported.contains(m.group()), alert + " reads " + m.group() + ", which kopid does not "
+                            + "export (it does: " + exported + ")");
+                }
+                // Only the scrape's own "up" says kopid is gone; everything else reads kopid's metrics.
+                assertTrue(named || expr.startsWith("up{job=\"kopi\"}"), alert + " reads no kopi_ metric: " + expr);
+            }
+        }
+        assertTrue(n >= 3, "pool space, stale snapshot and failing refresh at least");
     }
 }
