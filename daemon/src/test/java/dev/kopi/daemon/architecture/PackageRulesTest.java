@@ -71,7 +71,7 @@ class PackageRulesTest {
         noClasses().that().resideInAPackage(DAEMON + ".catalog..").should().dependOnClassesThat()
                 .resideInAnyPackage(DAEMON, DAEMON + ".clone..", DAEMON + ".config..", DAEMON + ".postgres..",
                         DAEMON + ".process..", DAEMON + ".reconcile..", DAEMON + ".rpc..", DAEMON + ".snapshot..",
-                        DAEMON + ".source..", DAEMON + ".status..", DAEMON + ".storage..")
+                        DAEMON + ".source..", DAEMON + ".status..", DAEMON + ".storage..", DAEMON + ".metrics..")
                 .check(main);
     }
 
