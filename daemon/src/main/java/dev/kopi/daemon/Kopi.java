@@ -4,7 +4,9 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 
 import dev.kopi.daemon.auth.Tokens;
 import dev.kopi.daemon.catalog.Catalog;
@@ -16,6 +18,9 @@ import dev.kopi.daemon.clone.WarmPool;
 import dev.kopi.daemon.config.Config;
 import dev.kopi.daemon.core.Events;
 import dev.kopi.daemon.core.KopiException;
+import dev.kopi.daemon.metrics.Health;
+import dev.kopi.daemon.metrics.Metrics;
+import dev.kopi.daemon.metrics.StateGauges;
 import dev.kopi.daemon.postgres.CgroupLimits;
 import dev.kopi.daemon.postgres.Identities;
 import dev.kopi.daemon.postgres.LocalInstances;
@@ -53,12 +58,15 @@ public final class Kopi implements AutoCloseable {
     private final Events events;
     private final StatusReporter status;
     private final Reconciler.Report reconciled;
+    /** Null when metrics.listen is not set. */
+    private final Metrics metrics;
     private final List<AutoCloseable> background;
     private final CertificateAuthority ca;
     private final Tokens tokens;
 
     private Kopi(Clones clones, Snapshots snapshots, Sources sources, Events events, StatusReporter status,
-                 Reconciler.Report reconciled, List<AutoCloseable> background, CertificateAuthority ca, Tokens tokens) {
+                 Reconciler.Report reconciled, Metrics metrics, List<AutoCloseable> background, CertificateAuthority ca,
+                 Tokens tokens) {
         this.ca = ca;
         this.tokens = tokens;
         this.clones = clones;
@@ -67,6 +75,7 @@ public final class Kopi implements AutoCloseable {
         this.events = events;
         this.status = status;
         this.reconciled = reconciled;
+        this.metrics = metrics;
         this.background = background;
     }
 
@@ -107,8 +116,16 @@ public final class Kopi implements AutoCloseable {
         StatusReporter status = new StatusReporter(backend, catalog, clones, warm, sources, ports,
                 new StatusReporter.Limits(config.postgres().ports(), config.clones().max(), config.pool().minFree()),
                 clock.instant());
-        return new Kopi(clones, snapshots, sources, events, status, report,
-                List.of(reaper, scheduler, warm, sources, instances::close), ca, new Tokens(config.api().tokens(), clock));
+        // Last, so a scrape or health check never sees a kopid that is still reconciling.
+        Metrics metrics = config.metrics() == null ? null : new Metrics(events, new StateGauges.Parts(clones, warm,
+                sources, catalog, backend, instances, clock)).serve(config.metrics(),
+                new Health(backend, new CatalogStore(config.catalogFile())));
+        List<AutoCloseable> background = new ArrayList<>(List.of(reaper, scheduler, warm, sources, instances::close));
+        if (metrics != null) {
+            background.add(metrics);
+        }
+        return new Kopi(clones, snapshots, sources, events, status, report, metrics, background, ca,
+                new Tokens(config.api().tokens(), clock));
     }
 
     private static Endpoint endpoint(PostgresConfig pg, CertificateAuthority ca) {
@@ -157,6 +174,11 @@ public final class Kopi implements AutoCloseable {
 
     public Reconciler.Report reconciled() {
         return reconciled;
+    }
+
+    /** The metrics served on metrics.listen; empty when that is not set. */
+    public Optional<Metrics> metrics() {
+        return Optional.ofNullable(metrics);
     }
 
     /** Stops the reaper, the scheduler, the warm pool and background refreshes (clones keep running). */

@@ -1,8 +1,6 @@
 package dev.kopi.daemon;
 
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -11,11 +9,10 @@ import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.logging.ConsoleHandler;
 import java.util.logging.Level;
-import java.util.logging.LogRecord;
 import java.util.logging.Logger;
-import java.util.logging.SimpleFormatter;
 
 import io.grpc.BindableService;
+import io.grpc.ServerInterceptor;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine;
@@ -25,6 +22,10 @@ import dev.kopi.daemon.config.Config;
 import dev.kopi.daemon.config.ConfigLoader;
 import dev.kopi.daemon.core.KopiException;
 import dev.kopi.daemon.core.Version;
+import dev.kopi.daemon.logging.JsonFormatter;
+import dev.kopi.daemon.logging.LogFormat;
+import dev.kopi.daemon.logging.RequestIds;
+import dev.kopi.daemon.logging.TextFormatter;
 import dev.kopi.daemon.process.SystemProcessRunner;
 import dev.kopi.daemon.rpc.ApiConfig;
 import dev.kopi.daemon.rpc.Authentication;
@@ -66,7 +67,7 @@ public final class Kopid implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        setUpLogging(verbose);
+        setUpLogging(verbose, LogFormat.TEXT); // until the config says which format
         Config cfg;
         try {
             cfg = config == null ? ConfigLoader.defaults() : ConfigLoader.load(config);
@@ -74,13 +75,13 @@ public final class Kopid implements Callable<Integer> {
             System.err.println("kopid: " + e.getMessage());
             return 2;
         }
+        setUpLogging(verbose, cfg.logFormat());
         if (check) {
             System.out.println("config ok");
             return 0;
         }
         if (Posix.geteuid() != 0) {
-            System.err.println("kopid: must run as root (it mounts the pool and runs Postgres as " + cfg.postgres().user() + ")");
-            return 1;
+            return fail(cfg, "must run as root (it mounts the pool and runs Postgres as " + cfg.postgres().user() + ")");
         }
         // Everything kopid creates is private unless it says otherwise (the socket is opened to 0660).
         Posix.umask(0077);
@@ -89,20 +90,21 @@ public final class Kopid implements Callable<Integer> {
         try {
             Clock clock = Clock.systemDefaultZone(); // schedules read in local time, like cron
             kopi = Kopi.open(cfg, new SystemProcessRunner(), clock);
+            List<ServerInterceptor> interceptors = new ArrayList<>(List.of(new RequestIds()));
+            kopi.metrics().ifPresent(m -> interceptors.add(m.apiRequests()));
             List<BindableService> services = List.of(new CloneRpc(kopi.clones()),
                     new SnapshotRpc(kopi.snapshots(), kopi.clones()), new SourceRpc(kopi.sources()),
                     new StatusRpc(kopi.status(), kopi.ca() == null ? "" : kopi.ca().certificatePem(),
                             cfg.api().enabled() ? cfg.api().listen() : ""),
                     new EventRpc(kopi.events()), new TokenRpc(kopi.tokens()));
-            servers.add(GrpcServer.unix(cfg.socket(), cfg.socketGroup(), services, List.of()));
+            servers.add(GrpcServer.unix(cfg.socket(), cfg.socketGroup(), services, interceptors));
             if (cfg.api().enabled()) {
                 servers.add(GrpcServer.tcp(cfg.api(), apiIdentity(cfg.api(), kopi.ca(), cfg.postgres().host()),
-                        Authentication.bearer(kopi.tokens(), new FailedAttempts(clock)), services, List.of()));
+                        Authentication.bearer(kopi.tokens(), new FailedAttempts(clock)), services, interceptors));
             }
         } catch (KopiException | IOException e) {
             servers.forEach(GrpcServer::close);
-            System.err.println("kopid: " + e.getMessage());
-            return 1;
+            return fail(cfg, e.getMessage());
         }
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             LOG.info("stopping (clones keep running)");
@@ -130,26 +132,23 @@ public final class Kopid implements Callable<Integer> {
         return ca.issue(CertificateAuthority.hostNames(names), Duration.ofDays(397));
     }
 
-    private static void setUpLogging(boolean verbose) {
+    /** Says why kopid cannot start, as one line on stderr (a JSON one with log.format: json); returns 1. */
+    private static int fail(Config cfg, String message) {
+        if (cfg.logFormat() == LogFormat.JSON) {
+            LOG.severe("kopid: " + message);
+        } else {
+            System.err.println("kopid: " + message);
+        }
+        return 1;
+    }
+
+    private static void setUpLogging(boolean verbose, LogFormat format) {
         Logger root = Logger.getLogger("");
         for (var h : root.getHandlers()) {
             root.removeHandler(h);
         }
         ConsoleHandler h = new ConsoleHandler(); // stderr
-        h.setFormatter(new SimpleFormatter() {
-            @Override
-            public String format(LogRecord r) {
-                String msg = formatMessage(r);
-                String where = r.getLoggerName() == null ? "" : r.getLoggerName().substring(r.getLoggerName().lastIndexOf('.') + 1);
-                String line = String.format("%1$tFT%1$tT.%1$tLZ %2$s %3$s: %4$s%n", r.getMillis(), r.getLevel(), where, msg);
-                if (r.getThrown() != null) {
-                    StringWriter sw = new StringWriter();
-                    r.getThrown().printStackTrace(new PrintWriter(sw));
-                    line += sw;
-                }
-                return line;
-            }
-        });
+        h.setFormatter(format == LogFormat.JSON ? new JsonFormatter() : new TextFormatter());
         Level level = verbose ? Level.FINE : Level.INFO;
         h.setLevel(level);
         root.addHandler(h);
@@ -158,6 +157,8 @@ public final class Kopid implements Callable<Integer> {
         // Netty warns that SO_KEEPALIVE does not apply to Unix sockets on every connection.
         quiet("io.grpc.netty.shaded.io.netty", Level.SEVERE);
         quiet("org.postgresql", Level.WARNING);
+        // A thread that dies of an exception is logged like everything else, not printed raw.
+        Thread.setDefaultUncaughtExceptionHandler((t, e) -> LOG.log(Level.SEVERE, "thread " + t.getName() + " died", e));
     }
 
     private static void quiet(String name, Level level) {

@@ -2,6 +2,7 @@ package dev.kopi.daemon.clone;
 
 import java.nio.file.Path;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -18,6 +19,7 @@ import dev.kopi.daemon.core.EventKind;
 import dev.kopi.daemon.core.Events;
 import dev.kopi.daemon.core.KopiException;
 import dev.kopi.daemon.core.Names;
+import dev.kopi.daemon.logging.LogFields;
 import dev.kopi.daemon.postgres.Credentials;
 import dev.kopi.daemon.postgres.Identities;
 import dev.kopi.daemon.postgres.Instance;
@@ -111,12 +113,16 @@ final class CloneFactory {
                     + " ms (prepare " + ms(t1 - t0) + ", volume " + ms(t2 - t1) + ", owner " + ms(t2b - t2) + ", postgres "
                     + ms(started.postgresNanos()) + ", role " + ms(started.roleNanos()) + ", record wait "
                     + ms(t4 - t3) + ")";
+            // Made here, on the caller's thread, so they carry the request's id.
+            LogFields fields = LogFields.of("clone", name, "snapshot", snap.name(), "source", snap.source(),
+                    "port", port, "warm", warm, "duration_ms", readyMs);
             activity.touch(name, clock.instant());
             if (!warm) {
                 // Published before create returns, so no later event about this clone can precede it.
-                events.publish(EventKind.CLONE_CREATED, name, null, "from " + snap.name() + " on port " + port);
+                events.publish(EventKind.CLONE_CREATED, name, null, "from " + snap.name() + " on port " + port,
+                        Duration.ofNanos(t4 - t0));
             }
-            background.execute(() -> LOG.info(line)); // a synchronous log write costs the caller up to ms
+            background.execute(() -> fields.info(LOG, line)); // a synchronous log write costs the caller up to ms
             return new CloneView(record, CloneView.State.RUNNING, "", started.pid(), dir, endpoint, readyMs,
                     activity.lastActive(record), activity.idleTimeout(record), -1);
         } catch (RuntimeException e) {
@@ -219,7 +225,8 @@ final class CloneFactory {
                 identities.release(record.uid());
             }
             activity.forget(name);
-            LOG.info("destroyed clone " + name + " (" + reason.word() + ")");
+            LogFields.of("clone", name, "snapshot", record.snapshot().toString(), "reason", reason.word())
+                    .info(LOG, "destroyed clone " + name + " (" + reason.word() + ")");
             events.publish(EventKind.CLONE_DESTROYED, name, reason, "was on port " + record.port() + ", from "
                     + record.snapshot());
             return true;

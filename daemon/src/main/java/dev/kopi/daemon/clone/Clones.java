@@ -20,6 +20,7 @@ import dev.kopi.daemon.core.Events;
 import dev.kopi.daemon.core.KopiException;
 import dev.kopi.daemon.core.Names;
 import dev.kopi.daemon.core.SnapshotRef;
+import dev.kopi.daemon.logging.LogFields;
 import dev.kopi.daemon.postgres.Identities;
 import dev.kopi.daemon.postgres.Instance;
 import dev.kopi.daemon.postgres.Instances;
@@ -111,6 +112,14 @@ public final class Clones {
             }
         }
         return out;
+    }
+
+    /**
+     * The clones (not the warm ones) with their state and pid but without their space usage,
+     * which costs a filesystem sync on Btrfs: cheap enough for every metrics scrape.
+     */
+    public List<CloneView> views() {
+        return catalog.clones().stream().filter(r -> !r.warm()).map(r -> view(r, Map.of())).toList();
     }
 
     private CloneView view(CloneRecord r, Map<VolumeId, SpaceUsage> usage) {
@@ -228,10 +237,12 @@ public final class Clones {
             activity.touch(name, now);
             long t7 = System.nanoTime();
             long ms = (t7 - t0) / 1_000_000;
-            LOG.info("reset clone " + name + " to " + target.name() + " in " + ms + " ms (volume " + ms(t2 - t1)
-                    + ", owner " + ms(t3 - t2) + ", stop " + ms(t4 - t3) + ", record " + ms(t5 - t4) + ", old volume "
-                    + ms(t6 - t5) + ", postgres " + ms(t7 - t6) + ")");
-            events.publish(EventKind.CLONE_RESET, name, null, "to " + target.name() + " in " + ms + " ms");
+            LogFields.of("clone", name, "snapshot", target.name(), "source", target.source(), "duration_ms", ms)
+                    .info(LOG, "reset clone " + name + " to " + target.name() + " in " + ms + " ms (volume "
+                            + ms(t2 - t1) + ", owner " + ms(t3 - t2) + ", stop " + ms(t4 - t3) + ", record "
+                            + ms(t5 - t4) + ", old volume " + ms(t6 - t5) + ", postgres " + ms(t7 - t6) + ")");
+            events.publish(EventKind.CLONE_RESET, name, null, "to " + target.name() + " in " + ms + " ms",
+                    Duration.ofNanos(t7 - t0));
             return new CloneView(next, CloneView.State.RUNNING, "", started.pid(), dir, endpoint, ms, now,
                     activity.idleTimeout(next), -1);
         } finally {

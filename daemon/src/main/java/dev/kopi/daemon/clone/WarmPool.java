@@ -1,5 +1,6 @@
 package dev.kopi.daemon.clone;
 
+import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
@@ -15,6 +16,7 @@ import dev.kopi.daemon.core.DaemonThreads;
 import dev.kopi.daemon.core.EventKind;
 import dev.kopi.daemon.core.KopiException;
 import dev.kopi.daemon.core.Reason;
+import dev.kopi.daemon.logging.LogFields;
 import dev.kopi.daemon.source.Source;
 import dev.kopi.daemon.source.Sources;
 
@@ -140,9 +142,15 @@ public final class WarmPool implements AutoCloseable {
         CloneRecord r = lifetime.applyTo(w.handedOut(name, owner, now), now);
         clones.catalog().renameClone(w.name(), r);
         clones.activity().touch(name, now);
+        long took = System.nanoTime() - t0;
+        long readyMs = took / 1_000_000;
         clones.events().publish(EventKind.CLONE_CREATED, name, HANDED_OUT, "from " + snap.name() + " on port "
-                + r.port());
-        long readyMs = (System.nanoTime() - t0) / 1_000_000;
+                + r.port(), Duration.ofNanos(took));
+        LogFields fields = LogFields.of("clone", name, "snapshot", snap.name(), "source", snap.source(), "port",
+                r.port(), "warm", true, "duration_ms", readyMs);
+        String line = "clone " + name + " of " + snap.name() + " handed out from warm clone " + w.name() + " on port "
+                + r.port() + " in " + readyMs + " ms";
+        clones.factory().inBackground(() -> fields.info(LOG, line)); // off the hand-out's few milliseconds
         refillSoon();
         return new CloneView(r, CloneView.State.RUNNING, "", pid, clones.factory().dir(r), clones.endpoint(), readyMs,
                 now, clones.activity().idleTimeout(r), -1);

@@ -1,9 +1,11 @@
 package dev.kopi.daemon.config;
 
+import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.util.Map;
 
 import dev.kopi.daemon.clone.ClonePolicy;
+import dev.kopi.daemon.logging.LogFormat;
 import dev.kopi.daemon.postgres.PostgresConfig;
 import dev.kopi.daemon.rpc.ApiConfig;
 import dev.kopi.daemon.source.Source;
@@ -19,10 +21,13 @@ import dev.kopi.daemon.storage.PoolConfig;
  * @param postgres    how clone instances run
  * @param clones      clone lifetimes and limits
  * @param sources     sources defined in the file, by name
+ * @param metrics     where /metrics and /healthz are served (metrics.listen); null when off
+ * @param logFormat   how log lines are written on stderr (log.format)
  * @param api         the TCP API (TLS, tokens); off unless {@code api.listen} is set
  */
 public record Config(Path socket, String socketGroup, Path state, PoolConfig pool, PostgresConfig postgres,
-                     ClonePolicy clones, Map<String, Source> sources, ApiConfig api) {
+                     ClonePolicy clones, Map<String, Source> sources, InetSocketAddress metrics, LogFormat logFormat,
+                     ApiConfig api) {
 
     public Path catalogFile() {
         return state.resolve("catalog.json");

@@ -111,7 +111,8 @@ public final class ConfigLoader {
 
     private Config build(JsonNode rootNode) {
         ConfigSection root = new ConfigSection(rootNode, "", origin);
-        root.keys(Set.of("socket", "socket_group", "state", "pool", "postgres", "clones", "sources", "api"));
+        root.keys(Set.of("socket", "socket_group", "state", "pool", "postgres", "clones", "sources", "metrics", "log",
+                "api"));
         Path socket = root.path("socket", DEFAULT_SOCKET);
         if (bytes(socket) > MAX_SOCKET_PATH) {
             throw bad("socket", "path is longer than " + MAX_SOCKET_PATH + " bytes, the limit for Unix socket paths");
@@ -122,8 +123,11 @@ public final class ConfigLoader {
             throw bad("state", "path is longer than " + MAX_STATE_PATH
                     + " bytes; instance sockets live under it and Unix socket paths are short");
         }
-        return new Config(socket, socketGroup, state, pool(root.child("pool"), state), postgres(root.child("postgres")),
-                clones(root.child("clones")), sources(rootNode.path("sources")), api(root.child("api"), state));
+        PostgresConfig postgres = postgres(root.child("postgres"));
+        return new Config(socket, socketGroup, state, pool(root.child("pool"), state), postgres,
+                clones(root.child("clones")), sources(rootNode.path("sources")),
+                WatchingConfig.metricsListen(root.child("metrics"), postgres), WatchingConfig.logFormat(root.child("log")),
+                api(root.child("api"), state));
     }
 
     private PoolConfig pool(ConfigSection n, Path state) {

@@ -165,7 +165,7 @@ final class ConfigSection {
         }
     }
 
-    private KopiException bad(String key, String problem) {
+    KopiException bad(String key, String problem) {
         return bad(origin, key, problem);
     }
 

@@ -1,6 +1,7 @@
 package dev.kopi.daemon.core;
 
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -20,8 +21,17 @@ public final class Events {
     private static final Logger LOG = Logger.getLogger(Events.class.getName());
     private static final int HISTORY = 1000;
 
-    /** One event. {@code reason} is the word of its {@link Reason}, e.g. why a clone was destroyed. */
-    public record Event(long seq, Instant at, EventKind kind, String name, String reason, String message) {
+    /**
+     * One event. {@code reason} is the word of its {@link Reason}, e.g. why a clone was destroyed;
+     * {@code took} how long the operation took where it was timed (a clone's request to ready, a
+     * refresh), else zero: metrics are made from it, so nobody parses it out of the message.
+     */
+    public record Event(long seq, Instant at, EventKind kind, String name, String reason, String message,
+                        Duration took) {
+        /** An event that was not timed. */
+        public Event(long seq, Instant at, EventKind kind, String name, String reason, String message) {
+            this(seq, at, kind, name, reason, message, Duration.ZERO);
+        }
     }
 
     /** A live subscription; close it to stop receiving. */
@@ -40,10 +50,15 @@ public final class Events {
     }
 
     public void publish(EventKind kind, String name, Reason reason, String message) {
+        publish(kind, name, reason, message, Duration.ZERO);
+    }
+
+    /** Publishes an event about an operation that took {@code took}. */
+    public void publish(EventKind kind, String name, Reason reason, String message, Duration took) {
         Event e;
         synchronized (this) {
             e = new Event(++seq, clock.instant(), kind, name, reason == null ? "" : reason.word(),
-                    message == null ? "" : message);
+                    message == null ? "" : message, took == null ? Duration.ZERO : took);
             history.addLast(e);
             if (history.size() > HISTORY) {
                 history.removeFirst();

@@ -5,6 +5,7 @@ import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneId;
 import java.util.ArrayList;
@@ -29,6 +30,7 @@ import dev.kopi.daemon.core.KopiException;
 import dev.kopi.daemon.core.Names;
 import dev.kopi.daemon.core.Reason;
 import dev.kopi.daemon.core.Trigger;
+import dev.kopi.daemon.logging.LogFields;
 import dev.kopi.daemon.postgres.DataDirectory;
 
 /**
@@ -275,7 +277,7 @@ public final class Sources implements AutoCloseable {
                 try {
                     run(name, started, Progress.NONE, trigger);
                 } catch (RuntimeException e) {
-                    LOG.warning("refresh of " + name + " (" + trigger.word() + ") failed: " + e.getMessage());
+                    // run logged it, recorded it and published it: nobody waits for this one
                 }
             });
         } catch (RuntimeException e) {
@@ -306,7 +308,7 @@ public final class Sources implements AutoCloseable {
             if (current.isPresent()) {
                 long ms = (System.nanoTime() - t0) / 1_000_000;
                 catalog.putRefresh(RefreshRecord.succeeded(name, started, ms, current.get().ref(), true, trigger));
-                events.publish(EventKind.REFRESH_OK, name, trigger, "unchanged: " + current.get().name()
+                refreshed(name, current.get(), trigger, t0, "unchanged: " + current.get().name()
                         + " was built from the same scripts");
                 return new Outcome(current.get(), true);
             }
@@ -314,20 +316,31 @@ public final class Sources implements AutoCloseable {
             long ms = (System.nanoTime() - t0) / 1_000_000;
             catalog.putRefresh(RefreshRecord.succeeded(name, started, ms, snap.ref(), false, trigger));
             events.publish(EventKind.SNAPSHOT_CREATED, snap.name(), REFRESH, "of source " + name);
-            events.publish(EventKind.REFRESH_OK, name, trigger, snap.name() + " in " + ms + " ms");
+            refreshed(name, snap, trigger, t0, snap.name() + " in " + ms + " ms");
             return new Outcome(snap, false);
         } catch (RuntimeException e) {
+            Duration took = Duration.ofNanos(System.nanoTime() - t0);
             try {
-                catalog.putRefresh(RefreshRecord.failed(name, started, (System.nanoTime() - t0) / 1_000_000,
-                        String.valueOf(e.getMessage()), trigger));
+                catalog.putRefresh(RefreshRecord.failed(name, started, took.toMillis(), String.valueOf(e.getMessage()),
+                        trigger));
             } catch (RuntimeException ignored) {
                 // the refresh error is what the caller needs to see
             }
-            events.publish(EventKind.REFRESH_FAILED, name, trigger, String.valueOf(e.getMessage()));
+            LogFields.of("source", name, "trigger", trigger.word(), "result", "failed", "duration_ms", took.toMillis())
+                    .warning(LOG, "refresh of " + name + " (" + trigger.word() + ") failed: " + e.getMessage());
+            events.publish(EventKind.REFRESH_FAILED, name, trigger, String.valueOf(e.getMessage()), took);
             throw e;
         } finally {
             refreshing.remove(name);
         }
+    }
+
+    /** Logs and publishes a refresh of {@code name} that ended with {@code snap} (new, or unchanged). */
+    private void refreshed(String name, SnapshotRecord snap, Trigger trigger, long t0, String message) {
+        Duration took = Duration.ofNanos(System.nanoTime() - t0);
+        LogFields.of("source", name, "snapshot", snap.name(), "trigger", trigger.word(), "result", "ok",
+                "duration_ms", took.toMillis()).info(LOG, "refresh of " + name + " (" + trigger.word() + "): " + message);
+        events.publish(EventKind.REFRESH_OK, name, trigger, message, took);
     }
 
     /** Whether a refresh of {@code name} is running now. */

@@ -46,6 +46,14 @@ public interface StorageBackend {
     PoolUsage usage();
 
     /**
+     * Why the pool cannot be used right now (not mounted, gone), for {@code /healthz}; empty when
+     * it can. Cheap enough to ask on every health check.
+     */
+    default Optional<String> problem() {
+        return Optional.empty();
+    }
+
+    /**
      * How per-volume usage is measured ("btrfs-qgroups", "btrfs-simple-quotas", "zfs"), or ""
      * when it is not.
      */

@@ -1,5 +1,7 @@
 package dev.kopi.daemon.architecture;
 
+import static com.tngtech.archunit.core.domain.JavaClass.Predicates.resideInAPackage;
+import static com.tngtech.archunit.core.domain.JavaClass.Predicates.resideOutsideOfPackage;
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.classes;
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
 import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.slices;
@@ -42,7 +44,25 @@ class PackageRulesTest {
         noClasses().that().resideInAPackage(DAEMON + ".core..").should().dependOnClassesThat()
                 .resideInAnyPackage(DAEMON, DAEMON + ".catalog..", DAEMON + ".clone..", DAEMON + ".config..",
                         DAEMON + ".postgres..", DAEMON + ".process..", DAEMON + ".reconcile..", DAEMON + ".rpc..",
-                        DAEMON + ".snapshot..", DAEMON + ".source..", DAEMON + ".status..", DAEMON + ".storage..")
+                        DAEMON + ".snapshot..", DAEMON + ".source..", DAEMON + ".status..", DAEMON + ".storage..",
+                        DAEMON + ".logging..", DAEMON + ".metrics..")
+                .check(main);
+    }
+
+    @Test
+    void loggingImportsNothingElseOfTheDaemon() {
+        noClasses().that().resideInAPackage(DAEMON + ".logging..").should().dependOnClassesThat(
+                        resideInAPackage(DAEMON + "..").and(resideOutsideOfPackage(DAEMON + ".logging..")))
+                .because("every package logs through it, so it stands below them all, like core")
+                .check(main);
+    }
+
+    @Test
+    void onlyTheWiringUsesTheMetrics() {
+        noClasses().that().resideOutsideOfPackages(DAEMON, DAEMON + ".metrics..").should().dependOnClassesThat()
+                .resideInAPackage(DAEMON + ".metrics..")
+                .because("metrics watch the services from outside (events, state read at scrape time); "
+                        + "no service counts for them")
                 .check(main);
     }
 
@@ -51,7 +71,7 @@ class PackageRulesTest {
         noClasses().that().resideInAPackage(DAEMON + ".catalog..").should().dependOnClassesThat()
                 .resideInAnyPackage(DAEMON, DAEMON + ".clone..", DAEMON + ".config..", DAEMON + ".postgres..",
                         DAEMON + ".process..", DAEMON + ".reconcile..", DAEMON + ".rpc..", DAEMON + ".snapshot..",
-                        DAEMON + ".source..", DAEMON + ".status..", DAEMON + ".storage..")
+                        DAEMON + ".source..", DAEMON + ".status..", DAEMON + ".storage..", DAEMON + ".metrics..")
                 .check(main);
     }
 

@@ -52,6 +52,14 @@ class EventsTest {
     }
 
     @Test
+    void anEventCarriesHowLongItsOperationTookWhenTimed() {
+        events.publish(EventKind.REFRESH_OK, "prod", Reason.NONE, "prod@T in 90000 ms", Duration.ofSeconds(90));
+        events.publish(EventKind.SNAPSHOT_DELETED, "prod@T", Reason.NONE, "", null);
+        assertEquals(Duration.ofSeconds(90), events.recent().get(0).took());
+        assertEquals(Duration.ZERO, events.recent().get(1).took(), "not timed");
+    }
+
+    @Test
     void watchReplaysTheLastEventsThenDeliversNewOnes() {
         publish(5);
         List<Events.Event> got = new ArrayList<>();

@@ -28,6 +28,7 @@ public final class FakeStorageBackend implements StorageBackend {
     private Consumer<VolumeId> beforeDestroy = v -> { };
     private long size = 20L << 30;
     private long free = 10L << 30;
+    private boolean unmounted;
 
     public FakeStorageBackend(Path root) {
         this.root = root;
@@ -76,6 +77,16 @@ public final class FakeStorageBackend implements StorageBackend {
 
     public synchronized void setFree(long bytes) {
         free = bytes;
+    }
+
+    /** Plays an unmounted pool: {@link #problem()} says so and {@link #usage()} fails. */
+    public synchronized void unmount() {
+        unmounted = true;
+    }
+
+    @Override
+    public synchronized Optional<String> problem() {
+        return unmounted ? Optional.of("pool " + root + " is not mounted") : Optional.empty();
     }
 
     @Override
@@ -148,6 +159,9 @@ public final class FakeStorageBackend implements StorageBackend {
 
     @Override
     public synchronized PoolUsage usage() {
+        if (unmounted) {
+            throw KopiException.internal("read pool usage: not mounted", null);
+        }
         return new PoolUsage(size, size - free, free);
     }
 }

@@ -276,6 +276,27 @@ public final class BtrfsBackend implements StorageBackend {
         return root.resolve(volume.relative());
     }
 
+    /**
+     * The pool's directory must still be on Btrfs and hold Kopi's directories: once the pool is
+     * unmounted, the mount point is an empty directory of the filesystem below it.
+     */
+    @Override
+    public Optional<String> problem() {
+        try {
+            if (Statfs.of(root).type() != Btrfs.SUPER_MAGIC) {
+                return Optional.of("pool " + root + " is not mounted (no Btrfs filesystem there)");
+            }
+        } catch (SysException e) {
+            return Optional.of("pool " + root + " cannot be read: " + e.getMessage());
+        }
+        for (VolumeId.Kind k : VolumeId.Kind.values()) {
+            if (!Files.isDirectory(root.resolve(k.dir))) {
+                return Optional.of("pool " + root + " is not mounted (" + k.dir + "/ is missing)");
+            }
+        }
+        return Optional.empty();
+    }
+
     @Override
     public PoolUsage usage() {
         try {

@@ -238,6 +238,18 @@ public final class ZfsBackend implements StorageBackend {
         return new PoolUsage(used + free, used, free);
     }
 
+    /** The root dataset must exist and be mounted (one {@code zfs get}). */
+    @Override
+    public Optional<String> problem() {
+        ProcessRunner.Result r = run("get", "-H", "-o", "value", "mounted", root);
+        if (!r.ok()) {
+            return Optional.of("ZFS dataset " + root + " cannot be read: " + r.stderr().strip());
+        }
+        String mounted = r.stdout().strip();
+        return mounted.equals("yes") ? Optional.empty()
+                : Optional.of("ZFS dataset " + root + " is not mounted (mounted=" + mounted + ")");
+    }
+
     /** The short names of a dataset's own snapshots (not its descendants'). */
     private List<String> ownSnapshots(String ds) {
         List<String> out = new ArrayList<>();

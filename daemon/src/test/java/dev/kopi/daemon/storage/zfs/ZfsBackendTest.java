@@ -46,6 +46,17 @@ class ZfsBackendTest {
     }
 
     @Test
+    void theHealthCheckAsksWhetherTheRootDatasetIsMounted() {
+        zfs.datasets.get("tank/kopi").put("mounted", "yes");
+        assertEquals(Optional.empty(), backend.problem());
+        zfs.datasets.get("tank/kopi").put("mounted", "no");
+        assertEquals(Optional.of("ZFS dataset tank/kopi is not mounted (mounted=no)"), backend.problem());
+        zfs.fail("get", 1, "internal error: failed to initialize ZFS library");
+        assertEquals(Optional.of("ZFS dataset tank/kopi cannot be read: internal error: failed to initialize ZFS "
+                + "library"), backend.problem());
+    }
+
+    @Test
     void missingPoolIsFailedPrecondition() {
         KopiException e = assertThrows(KopiException.class, () -> new ZfsBackend("nopool/kopi", new FakeZfs("tank")));
         assertEquals(KopiException.Kind.FAILED_PRECONDITION, e.kind());
