@@ -15,15 +15,18 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 
 /** Tables for people, JSON for machines. */
 final class Output {
-    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
-    private static final ObjectMapper JSON_LINE = new ObjectMapper();
-
     private Output() {
+    }
+
+    /** Made on first use: Jackson loads hundreds of classes, which a table (the usual output) never needs. */
+    private static final class Json {
+        static final ObjectMapper INDENTED = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+        static final ObjectMapper LINE = new ObjectMapper();
     }
 
     static void json(PrintWriter out, Object value) {
         try {
-            out.println(JSON.writeValueAsString(value));
+            out.println(Json.INDENTED.writeValueAsString(value));
         } catch (JsonProcessingException e) {
             throw new CliException("cannot format JSON: " + e.getMessage());
         }
@@ -32,7 +35,7 @@ final class Output {
     /** One JSON value on one line (NDJSON), flushed: for streams a reader processes as they come. */
     static void jsonLine(PrintWriter out, Object value) {
         try {
-            out.println(JSON_LINE.writeValueAsString(value));
+            out.println(Json.LINE.writeValueAsString(value));
         } catch (JsonProcessingException e) {
             throw new CliException("cannot format JSON: " + e.getMessage());
         }

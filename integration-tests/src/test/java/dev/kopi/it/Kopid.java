@@ -80,9 +80,14 @@ final class Kopid implements AutoCloseable {
         if (!Files.exists(jar)) {
             throw new IllegalStateException(jar + " is missing: build with mvn package first");
         }
+        return start(List.of("java", "-Xmx256m", "-jar", jar.toString(), "--config", config.toString()));
+    }
+
+    /** Starts kopid as {@code command} (an installed unit's ExecStart), which must read a copy of {@link #config}. */
+    Kopid start(List<String> command) {
         long readyBefore = readyLines();
         try {
-            process = new ProcessBuilder("java", "-Xmx256m", "-jar", jar.toString(), "--config", config.toString())
+            process = new ProcessBuilder(command)
                     .redirectOutput(ProcessBuilder.Redirect.appendTo(out.toFile()))
                     .redirectError(ProcessBuilder.Redirect.appendTo(log.toFile()))
                     .start();
