@@ -93,6 +93,15 @@ public final class Clones {
         }
     }
 
+    /**
+     * Who clone {@code name} was made for (null for clones made before owners were recorded):
+     * from the record alone, so asking costs nothing on a busy pool.
+     */
+    public Optional<String> owner(String name) {
+        Names.require("clone", name);
+        return Optional.ofNullable(existing(name).owner());
+    }
+
     public CloneView get(String name) {
         Names.require("clone", name);
         return view(existing(name), backend.volumeUsage());

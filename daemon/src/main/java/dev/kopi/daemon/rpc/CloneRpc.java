@@ -56,7 +56,7 @@ public final class CloneRpc extends CloneServiceGrpc.CloneServiceImplBase {
     @Override
     public void destroyClone(DestroyCloneRequest req, StreamObserver<DestroyCloneResponse> out) {
         Rpc.unary(out, () -> {
-            Access.own(clones.get(req.getName()));
+            Access.requireOwn(clones, req.getName());
             clones.destroy(req.getName());
             return DestroyCloneResponse.newBuilder().setName(req.getName()).build();
         });
@@ -65,7 +65,7 @@ public final class CloneRpc extends CloneServiceGrpc.CloneServiceImplBase {
     @Override
     public void resetClone(ResetCloneRequest req, StreamObserver<Clone> out) {
         Rpc.unary(out, () -> {
-            Access.own(clones.get(req.getName()));
+            Access.requireOwn(clones, req.getName());
             return Protos.clone(clones.reset(req.getName(), Requests.snapshot(req.getTo()), req.getLatest()));
         });
     }
@@ -73,7 +73,7 @@ public final class CloneRpc extends CloneServiceGrpc.CloneServiceImplBase {
     @Override
     public void extendClone(ExtendCloneRequest req, StreamObserver<Clone> out) {
         Rpc.unary(out, () -> {
-            Access.own(clones.get(req.getName()));
+            Access.requireOwn(clones, req.getName());
             return Protos.clone(clones.extend(req.getName(), Requests.extension(req.getName(), req.getBy())));
         });
     }

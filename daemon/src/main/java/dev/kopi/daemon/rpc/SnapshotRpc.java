@@ -35,7 +35,7 @@ public final class SnapshotRpc extends SnapshotServiceGrpc.SnapshotServiceImplBa
     @Override
     public void createSnapshot(CreateSnapshotRequest req, StreamObserver<Snapshot> out) {
         Rpc.unary(out, () -> {
-            Access.own(clones.get(req.getClone()));
+            Access.requireOwn(clones, req.getClone());
             return Protos.snapshot(snapshots.branch(req.getClone(), req.getName(), req.getMessage()));
         });
     }
