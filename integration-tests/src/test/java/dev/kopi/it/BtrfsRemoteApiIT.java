@@ -210,6 +210,12 @@ class BtrfsRemoteApiIT {
                         kopid.state.resolve("certs/" + theirs.port() + ".key").toString());
                 assertTrue(other.code() != 0 && other.out().contains("Permission denied"), other.out());
                 assertFalse(other.out().contains("PRIVATE KEY"), other.out());
+                // Nor kopid's CA key (it would sign a certificate for anything) or the token hashes.
+                for (String secret : List.of("tls/ca.key", "tokens.yaml")) {
+                    Sh.Result r = Sh.run("setpriv", "--reuid=" + uid, "--regid=" + uid, "--clear-groups", "cat",
+                            kopid.state.resolve(secret).toString());
+                    assertTrue(r.code() != 0 && r.out().contains("Permission denied"), secret + ": " + r.out());
+                }
             }
 
             Optional<String> outside = outsideAddress();
