@@ -32,6 +32,9 @@ final class Access {
             CloneServiceGrpc.getExtendCloneMethod().getFullMethodName(),
             SnapshotServiceGrpc.getListSnapshotsMethod().getFullMethodName(),
             SnapshotServiceGrpc.getCreateSnapshotMethod().getFullMethodName(),
+            SnapshotServiceGrpc.getPrepareSnapshotMethod().getFullMethodName(),
+            SnapshotServiceGrpc.getFinishPreparedSnapshotMethod().getFullMethodName(),
+            SnapshotServiceGrpc.getAbandonPreparedSnapshotMethod().getFullMethodName(),
             SourceServiceGrpc.getListSourcesMethod().getFullMethodName(),
             StatusServiceGrpc.getGetStatusMethod().getFullMethodName(),
             StatusServiceGrpc.getGetCertificateAuthorityMethod().getFullMethodName());

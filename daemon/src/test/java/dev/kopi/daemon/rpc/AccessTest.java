@@ -32,6 +32,9 @@ import dev.kopi.daemon.auth.Tokens;
 import dev.kopi.daemon.clone.ClonePolicy;
 import dev.kopi.daemon.testing.CloneFixture;
 import dev.kopi.daemon.testing.MutableClock;
+import dev.kopi.daemon.snapshot.PreparedSnapshots;
+import dev.kopi.daemon.snapshot.Snapshots;
+import dev.kopi.proto.v1.AbandonPreparedSnapshotRequest;
 import dev.kopi.proto.v1.CloneServiceGrpc;
 import dev.kopi.proto.v1.CreateCloneRequest;
 import dev.kopi.proto.v1.CreateTokenRequest;
@@ -39,7 +42,10 @@ import dev.kopi.proto.v1.DestroyCloneRequest;
 import dev.kopi.proto.v1.EventServiceGrpc;
 import dev.kopi.proto.v1.ExtendCloneRequest;
 import dev.kopi.proto.v1.GetCloneRequest;
+import dev.kopi.proto.v1.FinishPreparedSnapshotRequest;
 import dev.kopi.proto.v1.ListClonesRequest;
+import dev.kopi.proto.v1.PrepareSnapshotRequest;
+import dev.kopi.proto.v1.PrepareSnapshotResponse;
 import dev.kopi.proto.v1.ProtectCloneRequest;
 import dev.kopi.proto.v1.ResetCloneRequest;
 import dev.kopi.proto.v1.SnapshotServiceGrpc;
@@ -76,8 +82,15 @@ class AccessTest {
         server = InProcessServerBuilder.forName(name).directExecutor()
                 .addService(ServerInterceptors.intercept(new CloneRpc(f.clones), auth))
                 .addService(ServerInterceptors.intercept(new TokenRpc(tokens), auth))
+                .addService(ServerInterceptors.intercept(snapshotRpc(), auth))
                 .build().start();
         channel = InProcessChannelBuilder.forName(name).directExecutor().build();
+    }
+
+    /** Snapshot calls that need no refresher (no snapshot of a clone is taken here). */
+    private SnapshotRpc snapshotRpc() {
+        Snapshots snapshots = new Snapshots(f.catalog, f.backend, f.clones, null, "prod"::equals, f.events);
+        return new SnapshotRpc(snapshots, new PreparedSnapshots(f.catalog, snapshots, f.clones), f.clones);
     }
 
     @AfterEach
@@ -128,6 +141,30 @@ class AccessTest {
 
         clones(alice).destroyClone(DestroyCloneRequest.newBuilder().setName("a1").build());
         assertTrue(f.catalog.clone("a1").isEmpty());
+    }
+
+    @Test
+    void aUserPreparesInAScopeOfTheirOwnAndCannotTouchAnothersBuild() {
+        SnapshotServiceGrpc.SnapshotServiceBlockingStub asAlice = SnapshotServiceGrpc.newBlockingStub(channel)
+                .withInterceptors(bearer(alice));
+        SnapshotServiceGrpc.SnapshotServiceBlockingStub asBob = SnapshotServiceGrpc.newBlockingStub(channel)
+                .withInterceptors(bearer(bob));
+        PrepareSnapshotRequest req = PrepareSnapshotRequest.newBuilder().setBase("prod").setKey("abc123").build();
+
+        PrepareSnapshotResponse a = asAlice.prepareSnapshot(req);
+        assertEquals("alice", a.getBuild().getOwner(), "the builder clone is the caller's");
+        assertTrue(asBob.prepareSnapshot(req).hasBuild(), "bob does not wait for alice's build: a scope of his own");
+        String built = a.getBuild().getName();
+        assertEquals(Status.Code.PERMISSION_DENIED, code(() -> asBob.finishPreparedSnapshot(
+                FinishPreparedSnapshotRequest.newBuilder().setClone(built).build())));
+        assertEquals(Status.Code.PERMISSION_DENIED, code(() -> asBob.abandonPreparedSnapshot(
+                AbandonPreparedSnapshotRequest.newBuilder().setClone(built).build())));
+        assertTrue(f.catalog.clone(built).isPresent(), "bob's attempts changed nothing");
+
+        asAlice.abandonPreparedSnapshot(AbandonPreparedSnapshotRequest.newBuilder().setClone(built).build());
+        assertTrue(f.catalog.clone(built).isEmpty());
+        assertEquals(Status.Code.INVALID_ARGUMENT, code(() -> asAlice.prepareSnapshot(req.toBuilder().setKey("A!")
+                .build())));
     }
 
     @Test
