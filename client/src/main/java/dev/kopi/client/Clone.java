@@ -3,6 +3,7 @@ package dev.kopi.client;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.stream.Collectors;
 import javax.sql.DataSource;
@@ -135,6 +136,18 @@ public final class Clone implements AutoCloseable {
             closed.set(false); // still there: a later close can try again
             throw e;
         }
+    }
+
+    /**
+     * Destroys the clone in the background, off the caller's path; the future completes when it
+     * is gone. Idempotent. {@link KopiClient#close()} waits for pending destroys, and a destroy
+     * that fails leaves the clone to its TTL.
+     */
+    public CompletableFuture<Void> closeAsync() {
+        if (closed.get()) {
+            return CompletableFuture.completedFuture(null);
+        }
+        return client.destroyLater(name(), this::close);
     }
 
     @Override

@@ -1,8 +1,10 @@
 package dev.kopi.client;
 
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Supplier;
 
@@ -47,6 +49,8 @@ public final class KopiClient implements AutoCloseable {
     private final String target;
     private final Runnable shutdown;
     private final AtomicBoolean closed = new AtomicBoolean();
+    /** Made at the first {@link Clone#closeAsync()}. Guarded by this. */
+    private Destroyer destroyer;
 
     private KopiClient(Channel channel, String target, Runnable shutdown) {
         this.channel = channel;
@@ -157,9 +161,19 @@ public final class KopiClient implements AutoCloseable {
                 .getStatus(GetStatusRequest.getDefaultInstance())));
     }
 
-    /** Closes the connection to kopid (idempotent). Clones are not destroyed. */
+    /**
+     * Closes the connection to kopid (idempotent), after waiting (up to a minute) for the clones
+     * being destroyed in the background ({@link Clone#closeAsync()}). Other clones are not destroyed.
+     */
     @Override
     public void close() {
+        Destroyer pending;
+        synchronized (this) {
+            pending = destroyer;
+        }
+        if (pending != null) {
+            pending.drain(Duration.ofMinutes(1));
+        }
         if (closed.compareAndSet(false, true)) {
             shutdown.run();
         }
@@ -178,6 +192,17 @@ public final class KopiClient implements AutoCloseable {
 
     dev.kopi.proto.v1.Clone reset(String name) {
         return call(() -> cloneStub().resetClone(ResetCloneRequest.newBuilder().setName(name).build()));
+    }
+
+    CompletableFuture<Void> destroyLater(String name, Runnable destroy) {
+        Destroyer d;
+        synchronized (this) {
+            if (destroyer == null) {
+                destroyer = new Destroyer();
+            }
+            d = destroyer;
+        }
+        return d.submit(name, destroy);
     }
 
     /** Destroys {@code name}; false if it was already gone. */

@@ -274,4 +274,22 @@ class KopiClientTest {
             assertNotEquals(a.name(), b.name());
         }
     }
+
+    @Test
+    void closeAsyncDestroysInTheBackgroundAndCloseWaitsForIt() throws Exception {
+        List<Clone> clones = new java.util.ArrayList<>();
+        for (int i = 0; i < 10; i++) {
+            clones.add(client.clone("prod"));
+        }
+        List<java.util.concurrent.CompletableFuture<Void>> done = clones.stream().map(Clone::closeAsync).toList();
+        assertTrue(clones.get(0).closeAsync() != null, "idempotent");
+
+        client.close(); // drains what is pending
+
+        assertEquals(java.util.Set.of(), kopid.live());
+        for (java.util.concurrent.CompletableFuture<Void> f : done) {
+            assertTrue(f.isDone() && !f.isCompletedExceptionally());
+        }
+        assertTrue(clones.stream().allMatch(Clone::isClosed));
+    }
 }

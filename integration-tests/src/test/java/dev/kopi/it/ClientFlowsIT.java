@@ -277,6 +277,47 @@ abstract class ClientFlowsIT {
         }
     }
 
+    @Test
+    void flywayMigrationsArePreparedOnceAndEveryTestClonesTheMigratedSnapshot() throws Exception {
+        Set<String> lines = new HashSet<>();
+        try {
+            for (int run = 1; run <= 2; run++) { // two engine runs stand for two test JVMs
+                FlywayProbe.snapshots.clear();
+                EngineExecutionResults r = engine().selectors(selectClass(FlywayProbe.class)).execute();
+                assertEquals(Map.of(), failures(r), "run " + run);
+                r.testEvents().assertStatistics(s -> s.succeeded(2).failed(0));
+                assertEquals(1, FlywayProbe.snapshots.size(), "every test cloned one snapshot: " + FlywayProbe.snapshots);
+                lines.addAll(FlywayProbe.snapshots);
+            }
+            assertEquals(1, lines.size(), "the second run built nothing: the same prepared snapshot " + lines);
+            String line = lines.iterator().next().replaceAll("@.*", "");
+            assertTrue(line.startsWith("demo."), line);
+            assertEquals(1, kopid.snapshots().listSnapshots(ListSnapshotsRequest.newBuilder().setSource(line).build())
+                    .getSnapshotsCount());
+            assertEquals(0, cloneCount(), "test clones and the builder clone are gone");
+        } finally {
+            lines.forEach(s -> deleteSnapshots(s.replaceAll("@.*", "")));
+        }
+    }
+
+    @Test
+    void aLiquibaseChangelogIsPreparedOnceLikewise() throws Exception {
+        Set<String> lines = new HashSet<>();
+        try {
+            for (int run = 1; run <= 2; run++) {
+                LiquibaseProbe.snapshots.clear();
+                EngineExecutionResults r = engine().selectors(selectClass(LiquibaseProbe.class)).execute();
+                assertEquals(Map.of(), failures(r), "run " + run);
+                r.testEvents().assertStatistics(s -> s.succeeded(1).failed(0));
+                lines.addAll(LiquibaseProbe.snapshots);
+            }
+            assertEquals(1, lines.size(), "the second run built nothing: " + lines);
+            assertEquals(0, cloneCount());
+        } finally {
+            lines.forEach(s -> deleteSnapshots(s.replaceAll("@.*", "")));
+        }
+    }
+
     private Set<String> warmVolumes() {
         return pool.volumes().stream().filter(v -> v.startsWith("clones/warm-")).collect(java.util.stream.Collectors.toSet());
     }
@@ -360,6 +401,46 @@ abstract class ClientFlowsIT {
         void failsOnPurpose(Clone clone, DataSource ds) throws Exception {
             body(clone, ds);
             throw new AssertionError("this test fails on purpose; its clone must still be destroyed");
+        }
+    }
+
+    /** Run only through {@link #engine()}: each test sees the Flyway migrations on production data. */
+    @Kopi(snapshot = "${kopi.snapshot}", migrations = "classpath:kopi-it/flyway")
+    static class FlywayProbe {
+        static final Set<String> snapshots = ConcurrentHashMap.newKeySet();
+
+        @Test
+        void seesTheMigratedSchemaWithTheData(Clone clone, DataSource ds) throws Exception {
+            snapshots.add(clone.snapshot());
+            try (Connection c = ds.getConnection(); Statement st = c.createStatement()) {
+                assertEquals(5000, KopiFlowsIT.count(st, "SELECT count(*) FROM orders WHERE loyalty_points = 3"));
+                assertEquals(2, KopiFlowsIT.count(st, "SELECT count(*) FROM flyway_schema_history WHERE success"));
+                st.execute("INSERT INTO order_audit (order_id) VALUES (1)");
+            }
+        }
+
+        @Test
+        void anotherTestGetsItsOwnMigratedClone(Clone clone, DataSource ds) throws Exception {
+            snapshots.add(clone.snapshot());
+            try (Connection c = ds.getConnection(); Statement st = c.createStatement()) {
+                assertEquals(0, KopiFlowsIT.count(st, "SELECT count(*) FROM order_audit"));
+            }
+        }
+    }
+
+    /** Run only through {@link #engine()}: the Liquibase changelog (with an include) on production data. */
+    @Kopi(snapshot = "${kopi.snapshot}", changelog = "classpath:kopi-it/liquibase/changelog.yaml")
+    static class LiquibaseProbe {
+        static final Set<String> snapshots = ConcurrentHashMap.newKeySet();
+
+        @Test
+        void seesTheChangelogApplied(Clone clone, DataSource ds) throws Exception {
+            snapshots.add(clone.snapshot());
+            try (Connection c = ds.getConnection(); Statement st = c.createStatement()) {
+                assertEquals(0, KopiFlowsIT.count(st, "SELECT count(*) FROM coupons"));
+                assertEquals(5000, KopiFlowsIT.count(st, "SELECT count(*) FROM orders WHERE coupon IS NULL"));
+                assertEquals(1, KopiFlowsIT.count(st, "SELECT count(*) FROM databasechangelog"));
+            }
         }
     }
 }

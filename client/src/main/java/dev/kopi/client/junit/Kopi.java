@@ -43,6 +43,21 @@ public @interface Kopi {
     /** The snapshot to clone: {@code SOURCE} for its newest snapshot, or {@code SOURCE@TAG}. */
     String snapshot();
 
+    /**
+     * Flyway locations ({@code classpath:db/migration}, {@code filesystem:/path}) to migrate the
+     * snapshot with before tests clone it: the migrated snapshot is prepared once per content of
+     * the scripts (by whichever JVM asks first; the others wait for it) and every test gets a clone
+     * of it. Needs {@code flyway-core} and {@code flyway-database-postgresql} on the test class path.
+     */
+    String[] migrations() default {};
+
+    /**
+     * A Liquibase changelog ({@code classpath:db/changelog/db.changelog-master.yaml}) to migrate
+     * the snapshot with, likewise; the key covers every file in the changelog's directory and
+     * below. Needs {@code liquibase-core} on the test class path.
+     */
+    String changelog() default "";
+
     /** A clone per test method (default) or one for the whole class. */
     Scope scope() default Scope.METHOD;
 

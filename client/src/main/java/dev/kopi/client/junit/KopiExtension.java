@@ -30,6 +30,8 @@ import dev.kopi.client.Clone;
 import dev.kopi.client.KopiChannel;
 import dev.kopi.client.KopiTarget;
 import dev.kopi.client.KopiClient;
+import dev.kopi.client.migrate.FlywayMigrations;
+import dev.kopi.client.migrate.LiquibaseMigrations;
 import dev.kopi.client.KopiClientException;
 
 /**
@@ -176,9 +178,10 @@ public final class KopiExtension implements BeforeAllCallback, BeforeEachCallbac
 
     private static CloneResource create(ExtensionContext context, Settings settings, Supplier<String> names) {
         KopiClient client = clientFor(context, settings);
+        String snapshot = migrated(context, client, settings);
         for (int attempt = 1; ; attempt++) {
             try {
-                return new CloneResource(client.newClone(settings.snapshot())
+                return new CloneResource(client.newClone(snapshot)
                         .name(names.get())
                         .ttl(settings.ttl())
                         .create());
@@ -188,6 +191,23 @@ public final class KopiExtension implements BeforeAllCallback, BeforeEachCallbac
                 }
             }
         }
+    }
+
+    /**
+     * The snapshot tests clone: {@code @Kopi(snapshot)}, or with migrations the snapshot prepared
+     * from it with them, asked for once per run (kopid makes it once for all runs).
+     */
+    private static String migrated(ExtensionContext context, KopiClient client, Settings settings) {
+        if (settings.migrations().isEmpty() && settings.changelog().isEmpty()) {
+            return settings.snapshot();
+        }
+        ClassLoader loader = context.getRequiredTestClass().getClassLoader();
+        String key = "migrated " + client.target() + " " + settings.snapshot() + " " + settings.migrations() + " "
+                + settings.changelog();
+        return context.getRoot().getStore(NAMESPACE).getOrComputeIfAbsent(key, k -> settings.changelog().isEmpty()
+                ? FlywayMigrations.prepare(client, settings.snapshot(), settings.migrations(), loader).name()
+                : LiquibaseMigrations.prepare(client, settings.snapshot(), settings.changelog(), loader).name(),
+                String.class);
     }
 
     private static KopiClient clientFor(ExtensionContext context, Settings settings) {
@@ -266,9 +286,10 @@ public final class KopiExtension implements BeforeAllCallback, BeforeEachCallbac
             this.clone = clone;
         }
 
+        /** Off the test's path: the clone goes while the next test runs; the client's close waits for it. */
         @Override
         public void close() {
-            clone.close();
+            clone.closeAsync();
         }
     }
 
@@ -308,7 +329,8 @@ public final class KopiExtension implements BeforeAllCallback, BeforeEachCallbac
      *
      * @param owner the class carrying the annotation; null when it is on the test method
      */
-    private record Settings(String snapshot, Kopi.Scope scope, String ttl, String socket, Class<?> owner) {
+    private record Settings(String snapshot, Kopi.Scope scope, String ttl, String socket, List<String> migrations,
+                            String changelog, Class<?> owner) {
 
         /** The test method's @Kopi, else the nearest on the class, its superclasses and enclosing classes. */
         static Optional<Settings> of(ExtensionContext context) {
@@ -339,10 +361,14 @@ public final class KopiExtension implements BeforeAllCallback, BeforeEachCallbac
             if (snapshot.isEmpty()) {
                 throw new ExtensionConfigurationException("@Kopi needs a snapshot, e.g. @Kopi(snapshot = \"prod\")");
             }
+            if (kopi.migrations().length > 0 && !kopi.changelog().isEmpty()) {
+                throw new ExtensionConfigurationException("@Kopi takes Flyway migrations or a Liquibase changelog, "
+                        + "not both");
+            }
             return new Settings(snapshot, kopi.scope(),
                     Placeholders.resolve("ttl", kopi.ttl(), context::getConfigurationParameter).strip(),
                     Placeholders.resolve("socket", kopi.socket(), context::getConfigurationParameter).strip(),
-                    owner);
+                    List.of(kopi.migrations()), kopi.changelog().strip(), owner);
         }
 
         /** @Nested classes are inner classes: the enclosing test class's @Kopi applies to them. */
