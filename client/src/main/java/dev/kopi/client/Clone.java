@@ -3,6 +3,10 @@ package dev.kopi.client;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Objects;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.stream.Collectors;
@@ -114,6 +118,28 @@ public final class Clone implements AutoCloseable {
         }
         state = client.reset(name());
         return this;
+    }
+
+    /**
+     * Moves the clone's expiry {@code by} further out (kopid caps it at its maximum TTL).
+     *
+     * @return this clone, with its new expiry in {@link #expiresAt()}
+     */
+    public Clone extend(Duration by) {
+        state = client.extend(name(), Durations.format(Objects.requireNonNull(by, "by")));
+        return this;
+    }
+
+    /** Exempts the clone from expiry and idle reaping, or ({@code false}) ends that. Needs an admin. */
+    public Clone protect(boolean on) {
+        state = client.protect(name(), on);
+        return this;
+    }
+
+    /** When kopid destroys the clone unless extended; empty when it never expires (no TTL, or protected). */
+    public Optional<Instant> expiresAt() {
+        String at = state.getExpiresAt();
+        return at.isEmpty() ? Optional.empty() : Optional.of(Timestamps.parse(at));
     }
 
     /** Whether {@link #close()} was called. */

@@ -6,15 +6,21 @@ import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
 import java.util.function.Supplier;
 
 import io.grpc.Channel;
+import io.grpc.Context;
 import io.grpc.StatusRuntimeException;
+import io.grpc.stub.StreamObserver;
 
 import dev.kopi.proto.v1.AbandonPreparedSnapshotRequest;
 import dev.kopi.proto.v1.CloneServiceGrpc;
 import dev.kopi.proto.v1.CreateCloneRequest;
 import dev.kopi.proto.v1.DestroyCloneRequest;
+import dev.kopi.proto.v1.Event;
+import dev.kopi.proto.v1.EventServiceGrpc;
+import dev.kopi.proto.v1.ExtendCloneRequest;
 import dev.kopi.proto.v1.FinishPreparedSnapshotRequest;
 import dev.kopi.proto.v1.GetCertificateAuthorityRequest;
 import dev.kopi.proto.v1.GetCloneRequest;
@@ -23,9 +29,11 @@ import dev.kopi.proto.v1.ListClonesRequest;
 import dev.kopi.proto.v1.ListSnapshotsRequest;
 import dev.kopi.proto.v1.PrepareSnapshotRequest;
 import dev.kopi.proto.v1.PrepareSnapshotResponse;
+import dev.kopi.proto.v1.ProtectCloneRequest;
 import dev.kopi.proto.v1.ResetCloneRequest;
 import dev.kopi.proto.v1.SnapshotServiceGrpc;
 import dev.kopi.proto.v1.StatusServiceGrpc;
+import dev.kopi.proto.v1.WatchEventsRequest;
 
 /**
  * A connection to kopid, the Kopi daemon, over its Unix socket.
@@ -155,6 +163,36 @@ public final class KopiClient implements AutoCloseable {
                 .getCertificateAuthority(GetCertificateAuthorityRequest.getDefaultInstance())).getPem();
     }
 
+    /**
+     * Watches kopid's events (clones made and destroyed, snapshots, refreshes) as they happen,
+     * after the last {@code history} of them; {@code listener} is called on a gRPC thread. Close
+     * the returned handle to stop. Needs an admin (the socket, or an admin token).
+     */
+    public AutoCloseable watchEvents(int history, Consumer<KopiEvent> listener) {
+        Objects.requireNonNull(listener, "listener");
+        if (closed.get()) {
+            throw new IllegalStateException("this KopiClient (" + target + ") is closed");
+        }
+        Context.CancellableContext watch = Context.current().withCancellation();
+        watch.run(() -> EventServiceGrpc.newStub(channel).watchEvents(WatchEventsRequest.newBuilder()
+                .setHistory(history).build(), new StreamObserver<>() {
+                    @Override
+                    public void onNext(Event e) {
+                        listener.accept(KopiEvent.of(e));
+                    }
+
+                    @Override
+                    public void onError(Throwable t) {
+                        // Ended by close() (cancelled), or by kopid going away: the watch is over either way.
+                    }
+
+                    @Override
+                    public void onCompleted() {
+                    }
+                }));
+        return () -> watch.cancel(null);
+    }
+
     /** kopid's version, pool and capacity. */
     public DaemonStatus status() {
         return DaemonStatus.of(call(() -> KopiChannel.withDeadline(StatusServiceGrpc.newBlockingStub(channel))
@@ -203,6 +241,15 @@ public final class KopiClient implements AutoCloseable {
             d = destroyer;
         }
         return d.submit(name, destroy);
+    }
+
+    dev.kopi.proto.v1.Clone extend(String name, String by) {
+        return call(() -> cloneStub().extendClone(ExtendCloneRequest.newBuilder().setName(name).setBy(by).build()));
+    }
+
+    dev.kopi.proto.v1.Clone protect(String name, boolean on) {
+        return call(() -> cloneStub().protectClone(ProtectCloneRequest.newBuilder().setName(name).setProtect(on)
+                .build()));
     }
 
     /** Destroys {@code name}; false if it was already gone. */

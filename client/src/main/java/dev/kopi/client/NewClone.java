@@ -63,6 +63,12 @@ public final class NewClone {
         return this;
     }
 
+    /** The idle timeout in kopid's notation ({@code 10m}); {@code 0} for never; empty for kopid's default. */
+    public NewClone idleTimeout(String idleTimeout) {
+        request.setIdleTimeout(Objects.requireNonNull(idleTimeout, "idleTimeout").strip());
+        return this;
+    }
+
     /** Exempts the clone from TTL expiry and idle reaping (it lives until destroyed). */
     public NewClone protect(boolean protect) {
         request.setProtect(protect);

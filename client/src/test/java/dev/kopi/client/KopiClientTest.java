@@ -292,4 +292,40 @@ class KopiClientTest {
         }
         assertTrue(clones.stream().allMatch(Clone::isClosed));
     }
+
+    @Test
+    void extendAndProtectSendTheirRequestsAndKeepTheNewState() {
+        try (Clone c = client.clone("prod")) {
+            kopid.reply("ExtendClone", dev.kopi.proto.v1.Clone.newBuilder().setName(c.name())
+                    .setExpiresAt("2026-12-01T09:00:00Z").build());
+            kopid.reply("ProtectClone", dev.kopi.proto.v1.Clone.newBuilder().setName(c.name()).build());
+
+            assertEquals(java.time.Instant.parse("2026-12-01T09:00:00Z"),
+                    c.extend(java.time.Duration.ofMinutes(90)).expiresAt().orElseThrow());
+            assertEquals("1h30m", kopid.requests(dev.kopi.proto.v1.ExtendCloneRequest.class).get(0).getBy());
+            assertTrue(c.protect(true).expiresAt().isEmpty(), "a protected clone does not expire");
+            assertTrue(kopid.requests(dev.kopi.proto.v1.ProtectCloneRequest.class).get(0).getProtect());
+        }
+    }
+
+    @Test
+    void watchEventsDeliversEachEventUntilClosed() throws Exception {
+        kopid.events(dev.kopi.proto.v1.Event.newBuilder().setSeq(1).setAt("2026-12-01T05:00:00Z")
+                        .setKind("clone.created").setName("prod-1").build(),
+                dev.kopi.proto.v1.Event.newBuilder().setSeq(2).setAt("2026-12-01T05:00:01Z")
+                        .setKind("clone.destroyed").setName("prod-1").setReason("ttl").build());
+        List<KopiEvent> seen = new java.util.concurrent.CopyOnWriteArrayList<>();
+        java.util.concurrent.CountDownLatch two = new java.util.concurrent.CountDownLatch(2);
+
+        try (AutoCloseable watch = client.watchEvents(10, e -> {
+            seen.add(e);
+            two.countDown();
+        })) {
+            assertTrue(two.await(5, java.util.concurrent.TimeUnit.SECONDS), seen::toString);
+        }
+
+        assertEquals(List.of("clone.created", "clone.destroyed"), seen.stream().map(KopiEvent::kind).toList());
+        assertEquals("ttl", seen.get(1).reason());
+        assertEquals(10, kopid.requests(dev.kopi.proto.v1.WatchEventsRequest.class).get(0).getHistory());
+    }
 }

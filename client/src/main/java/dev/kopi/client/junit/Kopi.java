@@ -69,6 +69,13 @@ public @interface Kopi {
     String ttl() default "30m";
 
     /**
+     * How long the clone may go without sessions before kopid destroys it, in the same notation
+     * ({@code 10m}); empty for kopid's default, {@code 0} for never. A shorter backstop than the
+     * TTL for class-scoped clones of a JVM that died.
+     */
+    String idle() default "";
+
+    /**
      * kopid's socket. By default the configuration parameter (or system property)
      * {@value KopiExtension#SOCKET_PARAMETER}, else {@code $KOPI_SOCKET}, else
      * {@code /run/kopi/kopi.sock}.

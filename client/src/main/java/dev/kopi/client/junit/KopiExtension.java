@@ -184,6 +184,7 @@ public final class KopiExtension implements BeforeAllCallback, BeforeEachCallbac
                 return new CloneResource(client.newClone(snapshot)
                         .name(names.get())
                         .ttl(settings.ttl())
+                        .idleTimeout(settings.idle())
                         .create());
             } catch (KopiClientException e) {
                 if (e.kind() != KopiClientException.Kind.ALREADY_EXISTS || attempt == CREATE_ATTEMPTS) {
@@ -329,8 +330,8 @@ public final class KopiExtension implements BeforeAllCallback, BeforeEachCallbac
      *
      * @param owner the class carrying the annotation; null when it is on the test method
      */
-    private record Settings(String snapshot, Kopi.Scope scope, String ttl, String socket, List<String> migrations,
-                            String changelog, Class<?> owner) {
+    private record Settings(String snapshot, Kopi.Scope scope, String ttl, String idle, String socket,
+                            List<String> migrations, String changelog, Class<?> owner) {
 
         /** The test method's @Kopi, else the nearest on the class, its superclasses and enclosing classes. */
         static Optional<Settings> of(ExtensionContext context) {
@@ -367,6 +368,7 @@ public final class KopiExtension implements BeforeAllCallback, BeforeEachCallbac
             }
             return new Settings(snapshot, kopi.scope(),
                     Placeholders.resolve("ttl", kopi.ttl(), context::getConfigurationParameter).strip(),
+                    Placeholders.resolve("idle", kopi.idle(), context::getConfigurationParameter).strip(),
                     Placeholders.resolve("socket", kopi.socket(), context::getConfigurationParameter).strip(),
                     List.of(kopi.migrations()), kopi.changelog().strip(), owner);
         }
