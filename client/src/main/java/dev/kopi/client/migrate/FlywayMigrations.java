@@ -12,6 +12,10 @@ import dev.kopi.client.SnapshotInfo;
  * from {@code base} under the key of the scripts at the locations ({@link MigrationScripts}),
  * built by running Flyway on a clone of the base the first time any JVM asks. Needs
  * {@code flyway-core} and {@code flyway-database-postgresql} on the class path.
+ *
+ * <p>Production data migrated by Flyway carries its schema history, and only the newer scripts
+ * run. A snapshot whose schema has no history (it predates Flyway, or history lives elsewhere) is
+ * baselined at version 0, so every script runs on it, rather than refused as Flyway would.
  */
 public final class FlywayMigrations {
     private FlywayMigrations() {
@@ -23,6 +27,8 @@ public final class FlywayMigrations {
         return client.prepared(base).key(key).build(clone -> Flyway.configure(loader)
                 .dataSource(clone.jdbcUrl(), clone.user(), clone.password())
                 .locations(locations.toArray(String[]::new))
+                .baselineOnMigrate(true)
+                .baselineVersion("0")
                 .load()
                 .migrate());
     }
