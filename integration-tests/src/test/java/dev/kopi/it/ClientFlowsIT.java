@@ -322,6 +322,32 @@ abstract class ClientFlowsIT {
         }
     }
 
+    // ------------------------------------------------------------------ Spring Boot
+
+    /**
+     * The Spring Boot example's tests, run by Maven as a team would run them (a JVM of their
+     * own), against this kopid: Flyway's migration prepared once, a reset between methods, one
+     * clone per context. Nothing may be left: no clone, and one prepared snapshot.
+     */
+    @Test
+    void springBootExampleTestsPassOnClonesWithTheirMigrationsAndLeaveNoClone() throws Exception {
+        Sh.Result r = Sh.run(List.of("mvn", "-B", "-q", "-f", Kopid.repo().resolve("pom.xml").toString(), "-pl",
+                "examples/spring-boot-example", "-am", "test", "-Dkopi.example.skip=false",
+                "-Dkopi.socket=" + kopid.socket, "-Dkopi.snapshot=demo", "-Dtest=com.example.**",
+                "-Dsurefire.failIfNoSpecifiedTests=false"));
+        try {
+            assertEquals(0, r.code(), () -> "the example's tests failed:\n" + r.out());
+            assertEquals(0, cloneCount(), "each context's clone is destroyed when the context closes");
+            List<String> prepared = kopid.snapshots().listSnapshots(ListSnapshotsRequest.getDefaultInstance())
+                    .getSnapshotsList().stream().filter(s -> !s.getPreparedKey().isEmpty())
+                    .map(dev.kopi.proto.v1.Snapshot::getName).toList();
+            assertEquals(1, prepared.size(), "one migrated snapshot for both test classes: " + prepared);
+        } finally {
+            kopid.snapshots().listSnapshots(ListSnapshotsRequest.getDefaultInstance()).getSnapshotsList().stream()
+                    .filter(s -> !s.getPreparedKey().isEmpty()).forEach(s -> deleteSnapshots(s.getSource()));
+        }
+    }
+
     // ------------------------------------------------------------------ jdbc:kopi:
 
     @Test
