@@ -31,6 +31,24 @@ public final class AdminConnection {
      */
     public static Connection open(Path socketDir, int port, String user, String database, int timeoutSeconds,
                                   int readTimeoutSeconds) throws SQLException {
+        return DriverManager.getConnection(url(port, database), properties(socketDir, port, user, timeoutSeconds,
+                readTimeoutSeconds));
+    }
+
+    /**
+     * A connection bounded both ways and in what one result may bring into kopid: pgjdbc counts
+     * each row's announced size before it reads the row, so a hostile instance (a holder who is
+     * superuser there) cannot make kopid allocate more than {@code maxResultBytes} for one query.
+     */
+    public static Connection openBounded(Path socketDir, int port, String user, String database, int timeoutSeconds,
+                                         long maxResultBytes) throws SQLException {
+        Properties p = properties(socketDir, port, user, timeoutSeconds, timeoutSeconds);
+        p.setProperty("maxResultBuffer", Long.toString(maxResultBytes));
+        return DriverManager.getConnection(url(port, database), p);
+    }
+
+    private static Properties properties(Path socketDir, int port, String user, int timeoutSeconds,
+                                         int readTimeoutSeconds) {
         Properties p = new Properties();
         p.setProperty("user", user);
         p.setProperty("sslmode", "disable");
@@ -40,9 +58,13 @@ public final class AdminConnection {
         p.setProperty("ApplicationName", "kopid");
         p.setProperty("socketFactory", "org.newsclub.net.unix.AFUNIXSocketFactory$FactoryArg");
         p.setProperty("socketFactoryArg", socketDir.resolve(".s.PGSQL." + port).toString());
+        return p;
+    }
+
+    private static String url(int port, String database) {
         // The database name must not be able to add URL parameters (which pgjdbc prefers over
         // these properties): encode it, '?', '&', '=', '%' and '/' included.
         String db = URLEncoder.encode(database, StandardCharsets.UTF_8);
-        return DriverManager.getConnection("jdbc:postgresql://localhost:" + port + "/" + db, p);
+        return "jdbc:postgresql://localhost:" + port + "/" + db;
     }
 }
