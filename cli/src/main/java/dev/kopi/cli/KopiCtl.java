@@ -27,7 +27,8 @@ import dev.kopi.client.KopiTarget;
         versionProvider = KopiCtl.Version.class,
         description = "Clone PostgreSQL databases in milliseconds (client of kopid).",
         subcommands = {CloneCommand.class, ClonesCommand.class, ResetCommand.class, ExtendCommand.class,
-                ProtectCommand.class, DestroyCommand.class, UrlCommand.class, EnvCommand.class, PsqlCommand.class,
+                ProtectCommand.class, DestroyCommand.class, DiffCommand.class, UrlCommand.class, EnvCommand.class,
+                PsqlCommand.class,
                 SnapshotCommand.class, SnapshotsCommand.class, DeleteSnapshotCommand.class, SourcesCommand.class,
                 SourceCommand.class, RefreshCommand.class, StatusCommand.class, EventsCommand.class,
                 TokenCommand.class, CaCommand.class, CommandLine.HelpCommand.class})
@@ -74,7 +75,7 @@ public final class KopiCtl {
         cl.setErr(err);
         cl.setExecutionExceptionHandler((e, cmd, parsed) -> {
             cmd.getErr().println("kopictl: " + redact(describe(e, (KopiCtl) cmd.getCommandSpec().root().userObject())));
-            return 1;
+            return cmd.getCommand() instanceof Base b ? b.errorExitCode() : 1;
         });
         cl.setParameterExceptionHandler((e, a) -> {
             CommandLine cmd = e.getCommandLine();
