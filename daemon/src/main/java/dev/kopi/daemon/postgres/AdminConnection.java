@@ -38,12 +38,18 @@ public final class AdminConnection {
     /**
      * A connection bounded both ways and in what one result may bring into kopid: pgjdbc counts
      * each row's announced size before it reads the row, so a hostile instance (a holder who is
-     * superuser there) cannot make kopid allocate more than {@code maxResultBytes} for one query.
+     * superuser there) cannot make kopid allocate more than {@code maxResultBytes} for one query;
+     * and no statement runs longer, or waits for a lock longer, than {@code timeoutSeconds}.
      */
     public static Connection openBounded(Path socketDir, int port, String user, String database, int timeoutSeconds,
                                          long maxResultBytes) throws SQLException {
         Properties p = properties(socketDir, port, user, timeoutSeconds, timeoutSeconds);
         p.setProperty("maxResultBuffer", Long.toString(maxResultBytes));
+        // Settings in the startup packet beat the holder's ALTER DATABASE and ALTER ROLE ones,
+        // from the first statement on (a 1 ms statement_timeout there would fail kopid's SETs).
+        long ms = timeoutSeconds * 1000L;
+        p.setProperty("options", "-c statement_timeout=" + ms + " -c lock_timeout=" + ms
+                + " -c idle_in_transaction_session_timeout=" + ms + " -c search_path=pg_catalog");
         return DriverManager.getConnection(url(port, database), p);
     }
 

@@ -95,7 +95,7 @@ public final class SchemaDiffs {
         SnapshotRecord snap = SnapshotLookup.resolve(catalog, against.orElse(clone.snapshot()));
         Schema after;
         try {
-            after = clones.query(clone, db, 10, MAX_RESULT_BYTES, c -> reader.read(c, clone.user(), "clone " + name));
+            after = clones.query(clone, db, 30, MAX_RESULT_BYTES, c -> reader.read(c, clone.user(), "clone " + name));
         } catch (SQLException e) {
             throw readFailure(e, db, "clone " + name);
         }

@@ -25,9 +25,12 @@ import dev.kopi.daemon.core.KopiException;
  */
 final class SchemaReader {
     /** The bounds of one read. */
-    record Limits(int maxObjects, long maxChars, int statementSeconds, int totalSeconds) {
-        /** Far beyond any real schema (a large one has some 10,000 objects and a few MB of definitions). */
-        static final Limits DEFAULT = new Limits(200_000, 32L << 20, 30, 120);
+    record Limits(int maxObjects, long maxChars, int statementSeconds, int lockSeconds, int totalSeconds) {
+        /**
+         * Far beyond any real schema (a large one has some 10,000 objects and a few MB of
+         * definitions); a catalog lock held longer than 10 s is the holder's doing.
+         */
+        static final Limits DEFAULT = new Limits(200_000, 32L << 20, 30, 10, 120);
     }
 
     /**
@@ -36,8 +39,9 @@ final class SchemaReader {
      * every name; DateStyle, IntervalStyle, TimeZone and extra_float_digits change constants in
      * defaults and views).
      */
-    private static final List<String> SESSION = List.of("SET search_path = pg_catalog", "SET statement_timeout = %d",
-            "SET lock_timeout = %d", "SET idle_in_transaction_session_timeout = %d", "SET standard_conforming_strings = on",
+    private static final List<String> SESSION = List.of("SET search_path = pg_catalog", "SET statement_timeout = %1$d",
+            "SET lock_timeout = %2$d", "SET idle_in_transaction_session_timeout = %1$d",
+            "SET standard_conforming_strings = on",
             "SET quote_all_identifiers = off", "SET DateStyle = 'ISO, MDY'", "SET IntervalStyle = postgres",
             "SET TimeZone = 'UTC'", "SET extra_float_digits = 1", "SET row_security = off");
 
@@ -69,9 +73,8 @@ final class SchemaReader {
             c.setTransactionIsolation(Connection.TRANSACTION_REPEATABLE_READ); // one consistent view of the catalogs
             int versionNum;
             try (Statement st = c.createStatement()) {
-                long ms = limits.statementSeconds() * 1000L;
                 for (String set : SESSION) {
-                    st.execute(String.format(set, ms));
+                    st.execute(String.format(set, limits.statementSeconds() * 1000L, limits.lockSeconds() * 1000L));
                 }
                 try (ResultSet rs = st.executeQuery("SELECT pg_catalog.current_setting('server_version_num')")) {
                     rs.next();
