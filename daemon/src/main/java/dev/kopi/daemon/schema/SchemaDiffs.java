@@ -120,8 +120,13 @@ public final class SchemaDiffs {
             return KopiException.notFound("database '" + Names.printable(database) + "' does not exist in " + what
                     + " (give another with --database)");
         }
+        String hint = switch (String.valueOf(e.getSQLState())) {
+            case "55P03" -> "; a session in it holds a lock on what is being read: end it and diff again";
+            case "57014" -> "; a catalog query took too long: is the instance overloaded?";
+            default -> "";
+        };
         return KopiException.precondition("cannot read the schema of " + what + ": " + Names.printable(
-                String.valueOf(e.getMessage())));
+                String.valueOf(e.getMessage())) + hint);
     }
 
     private static String requireDatabase(String database) {
