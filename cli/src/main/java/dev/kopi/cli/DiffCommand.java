@@ -1,15 +1,10 @@
 package dev.kopi.cli;
 
-import java.util.LinkedHashMap;
-import java.util.List;
-import java.util.Map;
-
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 import dev.kopi.proto.v1.DiffCloneRequest;
-import dev.kopi.proto.v1.SchemaChange;
 import dev.kopi.proto.v1.SchemaDiff;
 
 /**
@@ -48,7 +43,7 @@ final class DiffCommand extends Base {
         SchemaDiff d = c.schemas().diffClone(req.build());
         differ = d.getAddedCount() + d.getRemovedCount() + d.getChangedCount() > 0;
         if (root().json()) {
-            Output.json(out(), view(d));
+            Output.json(out(), Views.schemaDiff(d));
             return;
         }
         out().print(d.getText());
@@ -65,33 +60,5 @@ final class DiffCommand extends Base {
     @Override
     int errorExitCode() {
         return exitCode ? 2 : 1;
-    }
-
-    static Map<String, Object> view(SchemaDiff d) {
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("clone", d.getClone());
-        m.put("against", d.getAgainst());
-        m.put("database", d.getDatabase());
-        m.put("added", changes(d.getAddedList()));
-        m.put("removed", changes(d.getRemovedList()));
-        m.put("changed", changes(d.getChangedList()));
-        m.put("truncated", d.getTruncated());
-        m.put("cached", d.getCached());
-        m.put("objectsBefore", d.getObjectsBefore());
-        m.put("objectsAfter", d.getObjectsAfter());
-        m.put("tookMs", d.getTookMs());
-        return m;
-    }
-
-    /** Each change with the definitions it has: an added object has no "before", a removed one no "after". */
-    private static List<Map<String, Object>> changes(List<SchemaChange> list) {
-        return list.stream().map(c -> {
-            Map<String, Object> m = new LinkedHashMap<>();
-            m.put("kind", c.getKind());
-            m.put("name", c.getName());
-            m.put("before", c.getBefore().isEmpty() ? null : c.getBefore());
-            m.put("after", c.getAfter().isEmpty() ? null : c.getAfter());
-            return m;
-        }).toList();
     }
 }
