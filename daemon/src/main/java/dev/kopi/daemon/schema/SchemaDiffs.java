@@ -7,6 +7,8 @@ import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
 import java.util.logging.Logger;
 import java.util.stream.Collectors;
 
@@ -39,6 +41,13 @@ public final class SchemaDiffs {
     static final int MAX_REPLY_CHARS = 600_000;
     /** Characters of unified text in one reply. */
     static final int MAX_TEXT_CHARS = 600_000;
+    /** Changes listed in one reply: past this many, names too would outgrow a gRPC reply. */
+    static final int MAX_LISTED = 20_000;
+    /**
+     * Reads at once: each holds up to two schemas (a few times {@link SchemaReader.Limits#maxChars}
+     * of heap at worst), so a burst of diffs of hostile clones cannot exhaust kopid's memory.
+     */
+    private final Semaphore reads = new Semaphore(2, true);
 
     private final Catalog catalog;
     private final Clones clones;
@@ -90,6 +99,22 @@ public final class SchemaDiffs {
      */
     public Result diff(String name, Optional<SnapshotRef> against, String database) {
         long t0 = System.nanoTime();
+        try {
+            if (!reads.tryAcquire(2, TimeUnit.MINUTES)) {
+                throw KopiException.exhausted("kopid is busy with other schema diffs; try again in a minute");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw KopiException.unavailable("kopid is stopping");
+        }
+        try {
+            return diff(name, against, database, t0);
+        } finally {
+            reads.release();
+        }
+    }
+
+    private Result diff(String name, Optional<SnapshotRef> against, String database, long t0) {
         CloneRecord clone = clones.record(name);
         String db = database == null ? clone.database() : requireDatabase(database);
         SnapshotRecord snap = SnapshotLookup.resolve(catalog, against.orElse(clone.snapshot()));
@@ -103,7 +128,7 @@ public final class SchemaDiffs {
         cache.prune(snapshotNames());
         SchemaChanges changes = SchemaChanges.between(before.schema(), after);
         UnifiedText.Rendered text = UnifiedText.render(changes, MAX_TEXT_CHARS);
-        SchemaChanges bounded = withinChars(changes, MAX_REPLY_CHARS);
+        SchemaChanges bounded = withinChars(changes, MAX_REPLY_CHARS, MAX_LISTED);
         boolean truncated = text.truncated() || !bounded.equals(changes);
         long ms = (System.nanoTime() - t0) / 1_000_000;
         LogFields.of("clone", name, "snapshot", snap.name(), "duration_ms", ms).info(LOG, "schema diff of " + name
@@ -141,16 +166,23 @@ public final class SchemaDiffs {
         return catalog.snapshots().stream().map(SnapshotRecord::name).collect(Collectors.toSet());
     }
 
-    /** The same changes with definitions past {@code max} characters in all left out (empty). */
-    static SchemaChanges withinChars(SchemaChanges changes, int max) {
-        int[] budget = {max};
+    /**
+     * The same changes with definitions past {@code max} characters in all left out (empty), and
+     * at most {@code maxListed} changes in all.
+     */
+    static SchemaChanges withinChars(SchemaChanges changes, int max, int maxListed) {
+        int[] budget = {max, maxListed};
         return new SchemaChanges(within(changes.added(), budget), within(changes.removed(), budget),
                 within(changes.changed(), budget));
     }
 
     private static List<SchemaChanges.Change> within(List<SchemaChanges.Change> list, int[] budget) {
-        List<SchemaChanges.Change> out = new ArrayList<>(list.size());
+        List<SchemaChanges.Change> out = new ArrayList<>(Math.min(list.size(), budget[1]));
         for (SchemaChanges.Change c : list) {
+            if (budget[1] <= 0) {
+                break;
+            }
+            budget[1]--;
             int size = length(c.before()) + length(c.after());
             if (size <= budget[0]) {
                 budget[0] -= size;

@@ -30,7 +30,7 @@ final class SchemaReader {
          * Far beyond any real schema (a large one has some 10,000 objects and a few MB of
          * definitions); a catalog lock held longer than 10 s is the holder's doing.
          */
-        static final Limits DEFAULT = new Limits(200_000, 32L << 20, 30, 10, 120);
+        static final Limits DEFAULT = new Limits(100_000, 8L << 20, 30, 10, 120);
     }
 
     /**

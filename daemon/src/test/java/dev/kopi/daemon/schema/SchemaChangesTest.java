@@ -56,11 +56,12 @@ class SchemaChangesTest {
         SchemaObject big = new SchemaObject("function", "public.big()", "x".repeat(100));
         SchemaObject small = new SchemaObject("function", "public.small()", "y".repeat(10));
         SchemaChanges all = SchemaChanges.between(new Schema(List.of()), new Schema(List.of(big, small)));
-        SchemaChanges bounded = SchemaDiffs.withinChars(all, 50);
+        SchemaChanges bounded = SchemaDiffs.withinChars(all, 50, 100);
         assertEquals(2, bounded.added().size());
         assertEquals("", bounded.added().get(0).after(), "over the bound: left out");
         assertEquals("", bounded.added().get(1).after(), "after one is left out, later ones are too");
-        assertEquals(all, SchemaDiffs.withinChars(all, 1000));
+        assertEquals(all, SchemaDiffs.withinChars(all, 1000, 100));
+        assertEquals(List.of("function public.big()"), keys(SchemaDiffs.withinChars(all, 1000, 1).added()));
     }
 
     @Test
