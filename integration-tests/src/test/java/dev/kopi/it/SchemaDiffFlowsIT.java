@@ -32,6 +32,7 @@ import dev.kopi.proto.v1.DiffCloneRequest;
 import dev.kopi.proto.v1.GetStatusRequest;
 import dev.kopi.proto.v1.SchemaChange;
 import dev.kopi.proto.v1.SchemaDiff;
+import dev.kopi.sys.Posix;
 
 /**
  * kopictl diff and SchemaService.DiffClone end to end on a real pool, kopid and Postgres: a
@@ -175,7 +176,7 @@ abstract class SchemaDiffFlowsIT {
     }
 
     @Test
-    void unknownClonesSnapshotsAndDatabasesAreClearErrors() {
+    void unknownClonesSnapshotsDatabasesAndStoppedClonesAreClearErrors() throws Exception {
         Clone c = clone("errs");
         try {
             Kopid.Cli snap = kopid.cli("diff", "errs", "--against", "demo@20000101T000000Z", "--exit-code");
@@ -193,6 +194,11 @@ abstract class SchemaDiffFlowsIT {
             // Against the source (its newest snapshot) is the clone's own snapshot here.
             assertEquals(snapshot, kopid.schemas().diffClone(DiffCloneRequest.newBuilder().setName("errs")
                     .setAgainst("demo").build()).getAgainst());
+            // A clone whose instance is gone: nothing to read, and the error says what to do.
+            Posix.kill(c.getPid(), Posix.SIGKILL);
+            KopiFlowsIT.waitGone(c.getPid());
+            d = KopiFlowsIT.expect(Status.Code.FAILED_PRECONDITION, () -> diff("errs"));
+            assertTrue(d.contains("clone 'errs' is not running") && d.contains("kopictl reset errs"), d);
         } finally {
             destroyQuietly("errs");
         }
