@@ -2,8 +2,10 @@ package dev.kopi.cli;
 
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
 import java.util.logging.LogManager;
@@ -25,14 +27,28 @@ import dev.kopi.client.KopiTarget;
  */
 @Command(name = "kopictl", mixinStandardHelpOptions = true, scope = ScopeType.INHERIT,
         versionProvider = KopiCtl.Version.class,
-        description = "Clone PostgreSQL databases in milliseconds (client of kopid).",
-        subcommands = {CloneCommand.class, ClonesCommand.class, ResetCommand.class, ExtendCommand.class,
-                ProtectCommand.class, DestroyCommand.class, DiffCommand.class, UrlCommand.class, EnvCommand.class,
-                PsqlCommand.class,
-                SnapshotCommand.class, SnapshotsCommand.class, DeleteSnapshotCommand.class, SourcesCommand.class,
-                SourceCommand.class, RefreshCommand.class, StatusCommand.class, EventsCommand.class,
-                TokenCommand.class, CaCommand.class, CommandLine.HelpCommand.class})
+        description = "Clone PostgreSQL databases in milliseconds (client of kopid).")
 public final class KopiCtl {
+    /**
+     * The commands by name, in the order help lists them. They are added at run time rather than
+     * in the annotation because picocli builds every command it is given, by reflection over its
+     * annotations: for a call that runs one command, only that one is built (building all of them
+     * cost about 55 ms of each start).
+     */
+    static final Map<String, Class<?>> COMMANDS = commands(
+            "clone", CloneCommand.class, "clones", ClonesCommand.class, "reset", ResetCommand.class,
+            "extend", ExtendCommand.class, "protect", ProtectCommand.class, "destroy", DestroyCommand.class,
+            "diff", DiffCommand.class, "url", UrlCommand.class, "env", EnvCommand.class, "psql", PsqlCommand.class,
+            "snapshot", SnapshotCommand.class, "snapshots", SnapshotsCommand.class,
+            "delete-snapshot", DeleteSnapshotCommand.class, "sources", SourcesCommand.class,
+            "source", SourceCommand.class, "refresh", RefreshCommand.class, "status", StatusCommand.class,
+            "events", EventsCommand.class, "token", TokenCommand.class, "ca", CaCommand.class,
+            "help", CommandLine.HelpCommand.class);
+
+    /** kopictl's own options that take a value as the next argument, skipped to find the command. */
+    private static final Set<String> VALUED_OPTIONS = Set.of("--socket", "--host", "--token-file", "--ca", "-o",
+            "--output");
+
     /** Output format. */
     enum Format { table, json }
 
@@ -71,6 +87,14 @@ public final class KopiCtl {
     /** Runs kopictl with the given streams and environment; returns the exit code. */
     public static int run(String[] args, PrintWriter out, PrintWriter err, Map<String, String> env) {
         CommandLine cl = new CommandLine(new KopiCtl(env));
+        Class<?> invoked = COMMANDS.get(commandName(args));
+        if (invoked != null && invoked != CommandLine.HelpCommand.class) {
+            cl.addSubcommand(commandName(args), invoked);
+        } else {
+            // No command, help, or a name that is not one: all of them, for the list and for
+            // "did you mean".
+            COMMANDS.forEach(cl::addSubcommand);
+        }
         cl.setOut(out);
         cl.setErr(err);
         cl.setExecutionExceptionHandler((e, cmd, parsed) -> {
@@ -94,6 +118,35 @@ public final class KopiCtl {
         out.flush();
         err.flush();
         return code;
+    }
+
+    /** The first argument that is not an option of kopictl's own (nor an option's value): the command. */
+    static String commandName(String[] args) {
+        for (int i = 0; i < args.length; i++) {
+            String arg = args[i];
+            if (arg.equals("--")) {
+                return null;
+            }
+            if (!arg.startsWith("-")) {
+                return arg;
+            }
+            if (VALUED_OPTIONS.contains(arg)) {
+                i++;
+            }
+        }
+        return null;
+    }
+
+    /**
+     * Name, class, name, class, ...: the names are written out (and checked against the classes'
+     * annotations by a test) because reading an annotation is the reflection this avoids.
+     */
+    private static Map<String, Class<?>> commands(Object... nameThenClass) {
+        Map<String, Class<?>> byName = new LinkedHashMap<>();
+        for (int i = 0; i < nameThenClass.length; i += 2) {
+            byName.put((String) nameThenClass[i], (Class<?>) nameThenClass[i + 1]);
+        }
+        return Collections.unmodifiableMap(byName);
     }
 
     /**

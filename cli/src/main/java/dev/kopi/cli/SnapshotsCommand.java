@@ -32,7 +32,7 @@ final class SnapshotsCommand extends Base {
             rows.add(List.of(s.getName() + (s.getLatest() ? " *" : ""), s.getSource(), Output.time(s.getCreatedAt()),
                     Output.bytes(s.getSizeBytes()), Output.bytesOrDash(s.getReferencedBytes()),
                     Integer.toString(s.getCloneCount()), Integer.toString(s.getChildCount()), s.getParent(),
-                    s.getFromClone(), s.getPostgresVersion(), s.getDatabase()));
+                    s.getPreparedKey().isEmpty() ? s.getFromClone() : "prepared", s.getPostgresVersion(), s.getDatabase()));
         }
         Output.table(out(), List.of("name", "source", "created", "size", "referenced", "clones", "children", "parent",
                 "from", "pg", "database"), rows);

@@ -83,6 +83,7 @@ final class Views {
         m.put("message", orNull(s.getMessage()));
         m.put("childCount", s.getChildCount());
         m.put("seedHash", orNull(s.getSeedHash()));
+        m.put("preparedKey", orNull(s.getPreparedKey()));
         return m;
     }
 

@@ -100,4 +100,40 @@ class HelpTest {
         assertTrue(r.out().startsWith("Usage: kopictl " + sub), r::toString);
         assertEquals("", r.err());
     }
+
+    /** The command table names each command as its own annotation does (help and usage errors show those). */
+    @Test
+    void commandTableNamesMatchTheCommands() {
+        KopiCtl.COMMANDS.forEach((name, type) ->
+                assertEquals(type.getAnnotation(picocli.CommandLine.Command.class).name(), name, type::getName));
+        assertEquals(20, KopiCtl.COMMANDS.size(), KopiCtl.COMMANDS::toString);
+    }
+
+    /** The command is found behind kopictl's own options and their values, however they are written. */
+    @Test
+    void commandNameSkipsGlobalOptions() {
+        assertEquals("clones", KopiCtl.commandName(new String[] {"--socket", "/s", "-o", "json", "clones", "x"}));
+        assertEquals("clones", KopiCtl.commandName(new String[] {"--socket=/s", "-ojson", "clones"}));
+        assertEquals("url", KopiCtl.commandName(new String[] {"--host", "h:1", "--ca", "c", "--token-file", "t", "url"}));
+        assertEquals(null, KopiCtl.commandName(new String[] {"--version"}));
+        assertEquals(null, KopiCtl.commandName(new String[] {"--", "clones"}));
+    }
+
+    /** An unknown command still gets picocli's suggestion, which needs every command. */
+    @Test
+    void unknownCommandSuggestsTheNearest() {
+        CliRun r = CliRun.kopictl(Map.of(), "clonez");
+
+        assertEquals(2, r.code(), r::toString);
+        assertTrue(r.err().contains("clonez") && r.err().contains("clone"), r::toString);
+    }
+
+    /** kopictl's options work after the command too (they are inherited), with only that command built. */
+    @Test
+    void globalOptionAfterTheCommand() {
+        CliRun r = CliRun.kopictl(Map.of(), "clones", "--socket", "/nonexistent/kopi.sock");
+
+        assertEquals(1, r.code(), r::toString);
+        assertTrue(r.err().contains("/nonexistent/kopi.sock"), r::toString);
+    }
 }

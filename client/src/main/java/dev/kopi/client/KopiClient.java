@@ -9,15 +9,19 @@ import java.util.function.Supplier;
 import io.grpc.Channel;
 import io.grpc.StatusRuntimeException;
 
+import dev.kopi.proto.v1.AbandonPreparedSnapshotRequest;
 import dev.kopi.proto.v1.CloneServiceGrpc;
 import dev.kopi.proto.v1.CreateCloneRequest;
 import dev.kopi.proto.v1.DestroyCloneRequest;
 import dev.kopi.proto.v1.DiffCloneRequest;
+import dev.kopi.proto.v1.FinishPreparedSnapshotRequest;
 import dev.kopi.proto.v1.GetCertificateAuthorityRequest;
 import dev.kopi.proto.v1.GetCloneRequest;
 import dev.kopi.proto.v1.GetStatusRequest;
 import dev.kopi.proto.v1.ListClonesRequest;
 import dev.kopi.proto.v1.ListSnapshotsRequest;
+import dev.kopi.proto.v1.PrepareSnapshotRequest;
+import dev.kopi.proto.v1.PrepareSnapshotResponse;
 import dev.kopi.proto.v1.ResetCloneRequest;
 import dev.kopi.proto.v1.SchemaServiceGrpc;
 import dev.kopi.proto.v1.SnapshotServiceGrpc;
@@ -102,6 +106,14 @@ public final class KopiClient implements AutoCloseable {
      */
     public NewClone newClone(String snapshot) {
         return new NewClone(this, Objects.requireNonNull(snapshot, "snapshot"));
+    }
+
+    /**
+     * Starts describing a snapshot prepared on top of {@code base} ({@code SOURCE}, or an exact
+     * {@code SOURCE@TAG}) under a key: built once, then handed out at once. See {@link PreparedSnapshot}.
+     */
+    public PreparedSnapshot prepared(String base) {
+        return new PreparedSnapshot(this, Objects.requireNonNull(base, "base"));
     }
 
     /** A handle on the existing clone {@code name}; {@link KopiClientException.Kind#NOT_FOUND} if there is none. */
@@ -199,6 +211,21 @@ public final class KopiClient implements AutoCloseable {
             }
             throw e;
         }
+    }
+
+    /** One PrepareSnapshot call; its wait is kopid's, so the deadline is the usual one. */
+    PrepareSnapshotResponse prepare(PrepareSnapshotRequest req) {
+        return call(() -> snapshotStub().prepareSnapshot(req));
+    }
+
+    dev.kopi.proto.v1.Snapshot finishPrepared(String clone) {
+        return call(() -> snapshotStub().finishPreparedSnapshot(FinishPreparedSnapshotRequest.newBuilder()
+                .setClone(clone).build()));
+    }
+
+    void abandonPrepared(String clone) {
+        call(() -> snapshotStub().abandonPreparedSnapshot(AbandonPreparedSnapshotRequest.newBuilder().setClone(clone)
+                .build()));
     }
 
     private CloneServiceGrpc.CloneServiceBlockingStub cloneStub() {

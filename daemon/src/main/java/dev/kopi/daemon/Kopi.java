@@ -34,6 +34,7 @@ import dev.kopi.daemon.postgres.RuntimeDirs;
 import dev.kopi.daemon.process.ProcessRunner;
 import dev.kopi.daemon.reconcile.Reconciler;
 import dev.kopi.daemon.schema.SchemaDiffs;
+import dev.kopi.daemon.snapshot.PreparedSnapshots;
 import dev.kopi.daemon.snapshot.Retention;
 import dev.kopi.daemon.snapshot.Snapshots;
 import dev.kopi.daemon.source.Refresher;
@@ -55,6 +56,7 @@ import dev.kopi.sys.Posix;
 public final class Kopi implements AutoCloseable {
     private final Clones clones;
     private final Snapshots snapshots;
+    private final PreparedSnapshots prepared;
     private final SchemaDiffs schemaDiffs;
     private final Sources sources;
     private final Events events;
@@ -66,9 +68,10 @@ public final class Kopi implements AutoCloseable {
     private final CertificateAuthority ca;
     private final Tokens tokens;
 
-    private Kopi(Clones clones, Snapshots snapshots, SchemaDiffs schemaDiffs, Sources sources, Events events,
-                 StatusReporter status, Reconciler.Report reconciled, Metrics metrics, List<AutoCloseable> background,
-                 CertificateAuthority ca, Tokens tokens) {
+    private Kopi(Clones clones, Snapshots snapshots, PreparedSnapshots prepared, SchemaDiffs schemaDiffs,
+                 Sources sources, Events events, StatusReporter status, Reconciler.Report reconciled, Metrics metrics,
+                 List<AutoCloseable> background, CertificateAuthority ca, Tokens tokens) {
+        this.prepared = prepared;
         this.schemaDiffs = schemaDiffs;
         this.ca = ca;
         this.tokens = tokens;
@@ -130,7 +133,8 @@ public final class Kopi implements AutoCloseable {
         // Snapshots' schemas are kept beside the catalog, root's alone.
         SchemaDiffs schemaDiffs = new SchemaDiffs(catalog, clones, backend, instances, user,
                 config.state().resolve("schema-cache"));
-        return new Kopi(clones, snapshots, schemaDiffs, sources, events, status, report, metrics, background, ca,
+        return new Kopi(clones, snapshots, new PreparedSnapshots(catalog, snapshots, clones), schemaDiffs, sources,
+                events, status, report, metrics, background, ca,
                 new Tokens(config.api().tokens(), clock));
     }
 
@@ -154,6 +158,10 @@ public final class Kopi implements AutoCloseable {
 
     public Snapshots snapshots() {
         return snapshots;
+    }
+
+    public PreparedSnapshots prepared() {
+        return prepared;
     }
 
     public SchemaDiffs schemaDiffs() {

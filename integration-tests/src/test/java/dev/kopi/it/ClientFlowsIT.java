@@ -1,19 +1,26 @@
 package dev.kopi.it;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.platform.engine.discovery.DiscoverySelectors.selectClass;
 
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import javax.sql.DataSource;
 
 import org.junit.jupiter.api.AfterAll;
@@ -26,8 +33,13 @@ import org.junit.platform.testkit.engine.EngineTestKit;
 
 import dev.kopi.client.Clone;
 import dev.kopi.client.KopiClient;
+import dev.kopi.client.KopiClientException;
+import dev.kopi.client.PreparedSnapshot;
+import dev.kopi.client.SnapshotInfo;
 import dev.kopi.client.junit.Kopi;
+import dev.kopi.it.Kopid.Cli;
 import dev.kopi.proto.v1.ListClonesRequest;
+import dev.kopi.proto.v1.ListSnapshotsRequest;
 
 /**
  * Issue 5's client library and JUnit extension against a real kopid on a real pool: the
@@ -143,6 +155,126 @@ abstract class ClientFlowsIT {
         kopid.cli("destroy", "handed");
         SourcesFlowsIT.waitFor(java.time.Duration.ofSeconds(10), () -> warmVolumes().size() == WARM,
                 "destroying it removed its (warm-named) volume");
+    }
+
+    // ------------------------------------------------------------------ prepared snapshots
+
+    private static String newKey() {
+        return "k" + Long.toHexString(ThreadLocalRandom.current().nextLong() & Long.MAX_VALUE);
+    }
+
+    /** A setup that adds a column (a migration), counting its runs. */
+    private static PreparedSnapshot.Setup migration(AtomicInteger runs) {
+        return clone -> {
+            runs.incrementAndGet();
+            try (Connection db = clone.dataSource().getConnection(); Statement st = db.createStatement()) {
+                st.execute("ALTER TABLE orders ADD COLUMN migrated int NOT NULL DEFAULT 7");
+            }
+        };
+    }
+
+    private void deleteSnapshots(String line) {
+        kopid.snapshots().listSnapshots(ListSnapshotsRequest.newBuilder().setSource(line).build()).getSnapshotsList()
+                .forEach(s -> kopid.cli("delete-snapshot", "--force", s.getName()));
+    }
+
+    @Test
+    void aPreparedSnapshotIsBuiltOnceThenHandedOutAtOnceAndClonesHaveTheMigration() throws Exception {
+        String key = newKey();
+        AtomicInteger runs = new AtomicInteger();
+        try (KopiClient first = KopiClient.connect(kopid.socket); KopiClient second = KopiClient.connect(kopid.socket)) {
+            SnapshotInfo built = first.prepared("demo").key(key).build(migration(runs));
+            assertTrue(built.name().startsWith("demo." + key + "@"), built.name());
+            assertEquals(0, cloneCount(), "the builder clone is gone once the snapshot is published");
+
+            long t = System.nanoTime();
+            SnapshotInfo again = second.prepared("demo").key(key).build(migration(runs));
+            long ms = (System.nanoTime() - t) / 1_000_000;
+            assertEquals(built.name(), again.name());
+            assertEquals(1, runs.get(), "the second caller built nothing");
+            assertTrue(ms < 2000, "handed out at once, not built: " + ms + " ms");
+
+            try (Clone c = first.clone(built.name()); Connection db = c.dataSource().getConnection();
+                 Statement st = db.createStatement()) {
+                assertEquals(5000, KopiFlowsIT.count(st, "SELECT count(*) FROM orders WHERE migrated = 7"),
+                        "a clone of the prepared snapshot has the production rows and the migration");
+            }
+            Cli other = kopid.cli("snapshots", "-o", "json");
+            assertTrue(other.out().replace(" ", "").contains("\"preparedKey\":\"" + key + "\""), other.out());
+        } finally {
+            deleteSnapshots("demo." + key);
+        }
+    }
+
+    @Test
+    void concurrentCallersForOneKeyBuildItOnceAndAllGetIt() throws Exception {
+        String key = newKey();
+        AtomicInteger runs = new AtomicInteger();
+        PreparedSnapshot.Setup slow = clone -> {
+            migration(runs).apply(clone);
+            Thread.sleep(1500); // the others ask while this one builds
+        };
+        ExecutorService pool3 = Executors.newFixedThreadPool(3);
+        try (KopiClient client = KopiClient.connect(kopid.socket)) {
+            List<Future<SnapshotInfo>> all = new ArrayList<>();
+            for (int i = 0; i < 3; i++) {
+                all.add(pool3.submit(() -> client.prepared("demo").key(key).build(slow)));
+            }
+            Set<String> names = new HashSet<>();
+            for (Future<SnapshotInfo> f : all) {
+                names.add(f.get(2, TimeUnit.MINUTES).name());
+            }
+            assertEquals(1, names.size(), "one snapshot for all: " + names);
+            assertEquals(1, runs.get(), "built once");
+        } finally {
+            pool3.shutdownNow();
+            deleteSnapshots("demo." + key);
+        }
+    }
+
+    @Test
+    void aFailedSetupLeavesNothingAndTheNextCallerBuilds() throws Exception {
+        String key = newKey();
+        AtomicInteger runs = new AtomicInteger();
+        try (KopiClient client = KopiClient.connect(kopid.socket)) {
+            KopiClientException e = assertThrows(KopiClientException.class, () -> client.prepared("demo").key(key)
+                    .build(clone -> {
+                        throw new IllegalStateException("migration V2 failed");
+                    }));
+            assertTrue(e.getMessage().contains("migration V2 failed"), e.getMessage());
+            assertEquals(0, cloneCount(), "the failed build's clone is destroyed");
+            assertEquals(0, kopid.snapshots().listSnapshots(ListSnapshotsRequest.newBuilder().setSource("demo." + key)
+                    .build()).getSnapshotsCount(), "nothing was published");
+
+            assertTrue(client.prepared("demo").key(key).build(migration(runs)).name().startsWith("demo." + key));
+            assertEquals(1, runs.get());
+        } finally {
+            deleteSnapshots("demo." + key);
+        }
+    }
+
+    @Test
+    void aNewBaseSnapshotOrAnotherKeyBuildsAgain() throws Exception {
+        String key = newKey();
+        String otherKey = newKey();
+        AtomicInteger runs = new AtomicInteger();
+        try (KopiClient client = KopiClient.connect(kopid.socket)) {
+            SnapshotInfo first = client.prepared("demo").key(key).build(migration(runs));
+            SnapshotInfo other = client.prepared("demo").key(otherKey).build(migration(runs));
+            assertEquals(2, runs.get(), "another key is another build");
+            assertTrue(other.name().startsWith("demo." + otherKey + "@"), other.name());
+
+            assertEquals(0, kopid.cli("refresh", "demo").code());
+            SnapshotInfo rebuilt = client.prepared("demo").key(key).build(migration(runs));
+            assertEquals(3, runs.get(), "a new demo snapshot makes the key build again");
+            assertTrue(!rebuilt.name().equals(first.name()), rebuilt.name());
+            assertTrue(kopid.snapshots().listSnapshots(ListSnapshotsRequest.newBuilder().setSource("demo." + key)
+                    .build()).getSnapshotsList().stream().noneMatch(s -> s.getName().equals(first.name())),
+                    "the build from the old base is replaced, being unused");
+        } finally {
+            deleteSnapshots("demo." + key);
+            deleteSnapshots("demo." + otherKey);
+        }
     }
 
     private Set<String> warmVolumes() {

@@ -19,11 +19,19 @@ import dev.kopi.proto.v1.CreateCloneRequest;
  * same run, rounds interleaved: {@code java -jar kopictl.jar} (before), the package's launcher
  * without its class-data archive (its JVM flags alone), and the package's launcher as installed,
  * with the archive its postinst makes (after). The package is staged by
- * {@code scripts/package --no-build}. BENCH_RUNS rounds (default 25). Prints a Markdown table.
+ * {@code scripts/package --no-build}. Beside them, the floors of any kopictl on this client stack
+ * ({@link StartupFloor}): an empty JVM, and one that makes only the call. BENCH_RUNS rounds
+ * (default 25). Prints a Markdown table.
  */
 public final class KopictlBench {
     private static final List<List<String>> COMMANDS = List.of(List.of("clones"), List.of("--version"));
     private static final String BEFORE = "java -jar kopictl.jar";
+    private static final String FLOOR_CALL = "floor: JVM + kopi-client channel + the call, no CLI";
+    private static final String FLOOR_JVM = "floor: empty JVM";
+    /** The launcher's JVM flags (packaging/kopictl), for the floors. */
+    private static final List<String> FLAGS = List.of("-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC",
+            "-XX:-UsePerfData", "-XX:+UnlockDiagnosticVMOptions", "-XX:ArchiveRelocationMode=0", "-Xlog:disable",
+            "-Dio.grpc.netty.shaded.io.netty.jfr.enabled=false", "-Dio.grpc.netty.shaded.io.netty.allocator.type=unpooled");
 
     public static void main(String[] args) throws Exception {
         int runs = Integer.parseInt(System.getenv().getOrDefault("BENCH_RUNS", "25"));
@@ -51,6 +59,7 @@ public final class KopictlBench {
             Sh.ok("cp", jar.toString(), bare.toString());
             Map<String, String> env = Map.of("KOPI_SOCKET", kopid.socket.toString(), "KOPICTL_JAR", jar.toString());
             time(List.of(launcher.toString(), "--make-class-archive"), env); // what postinst does
+            List<String> floor = floor(run, jar, kopid.socket.toString());
 
             Map<String, Map<String, List<Double>>> ms = new LinkedHashMap<>(); // command -> way -> millis
             for (int round = 0; round < runs; round++) {
@@ -60,6 +69,10 @@ public final class KopictlBench {
                     add(ways, "launcher, no archive", time(concat(List.of(launcher.toString()), command),
                             Map.of("KOPI_SOCKET", kopid.socket.toString(), "KOPICTL_JAR", bare.toString())));
                     add(ways, "packaged launcher", time(concat(List.of(launcher.toString()), command), env));
+                    if (command.equals(List.of("clones"))) {
+                        add(ways, FLOOR_CALL, time(concat(floor, List.of("call", kopid.socket.toString())), env));
+                        add(ways, FLOOR_JVM, time(concat(floor, List.of("empty")), env));
+                    }
                 }
             }
             // the floor: the same listing in a warm JVM (in-process kopictl, a new channel each call)
@@ -74,6 +87,27 @@ public final class KopictlBench {
         } finally {
             Teardown.everything(run, kopid, pool, demo);
         }
+    }
+
+    /**
+     * The argv of {@link StartupFloor} as its own JVM: kopictl's jar and a jar of the floor class,
+     * kopictl's flags, and a class-data archive trained on its own run (made as the launcher makes
+     * kopictl's), so that the floors start as kopictl does and differ only in what they run.
+     */
+    private static List<String> floor(RunDir run, Path kopictlJar, String socket) throws Exception {
+        Path classes = Path.of(StartupFloor.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+        Path jar = run.resolve("floor/floor.jar");
+        Sh.ok("mkdir", "-p", jar.getParent().toString());
+        Sh.ok("jar", "cf", jar.toString(), "-C", classes.toString(), "dev/kopi/it/StartupFloor.class");
+        String cp = kopictlJar + ":" + jar;
+        Path list = run.resolve("floor/classes.txt");
+        Path jsa = run.resolve("floor/floor.jsa");
+        List<String> java = concat(List.of("java"), FLAGS);
+        Sh.ok(concat(java, List.of("-XX:DumpLoadedClassList=" + list, "-cp", cp, StartupFloor.class.getName(), "call",
+                socket)).toArray(String[]::new));
+        Sh.ok(concat(java, List.of("-Xshare:dump", "-XX:SharedClassListFile=" + list, "-XX:SharedArchiveFile=" + jsa,
+                "-cp", cp)).toArray(String[]::new));
+        return concat(java, List.of("-XX:SharedArchiveFile=" + jsa, "-cp", cp, StartupFloor.class.getName()));
     }
 
     private static void print(Map<String, Map<String, List<Double>>> ms, int runs) {

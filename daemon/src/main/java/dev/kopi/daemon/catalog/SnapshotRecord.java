@@ -20,10 +20,12 @@ import dev.kopi.daemon.core.SnapshotRef;
  * @param message   free text given when it was taken; may be null
  * @param seedHash  for a seed source: the hash of what built it (scripts, transforms, version),
  *                  so an unchanged seed is not built again; else null
+ * @param prepared  for a snapshot a client prepared under a key (its migrations, say): the key and
+ *                  whose it is; else null
  */
 public record SnapshotRecord(String source, String tag, Instant createdAt, String version, String superuser,
                              String database, long sizeBytes, long buildMs, SnapshotRef parent, String fromClone,
-                             String message, String seedHash) {
+                             String message, String seedHash, PreparedKey prepared) {
 
     public static Builder builder() {
         return new Builder();
@@ -32,7 +34,7 @@ public record SnapshotRecord(String source, String tag, Instant createdAt, Strin
     public Builder toBuilder() {
         return new Builder().source(source).tag(tag).createdAt(createdAt).version(version).superuser(superuser)
                 .database(database).sizeBytes(sizeBytes).buildMs(buildMs).parent(parent).fromClone(fromClone)
-                .message(message).seedHash(seedHash);
+                .message(message).seedHash(seedHash).prepared(prepared);
     }
 
     /** The same snapshot, recorded as built from seed content hashing to {@code hash}. */
@@ -69,6 +71,7 @@ public record SnapshotRecord(String source, String tag, Instant createdAt, Strin
         private String fromClone;
         private String message;
         private String seedHash;
+        private PreparedKey prepared;
 
         private Builder() {
         }
@@ -133,9 +136,14 @@ public record SnapshotRecord(String source, String tag, Instant createdAt, Strin
             return this;
         }
 
+        public Builder prepared(PreparedKey v) {
+            prepared = v;
+            return this;
+        }
+
         public SnapshotRecord build() {
             return new SnapshotRecord(source, tag, createdAt, version, superuser, database, sizeBytes, buildMs, parent,
-                    fromClone, message, seedHash);
+                    fromClone, message, seedHash, prepared);
         }
     }
 }

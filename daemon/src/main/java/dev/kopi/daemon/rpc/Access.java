@@ -34,6 +34,9 @@ final class Access {
             SchemaServiceGrpc.getDiffCloneMethod().getFullMethodName(),
             SnapshotServiceGrpc.getListSnapshotsMethod().getFullMethodName(),
             SnapshotServiceGrpc.getCreateSnapshotMethod().getFullMethodName(),
+            SnapshotServiceGrpc.getPrepareSnapshotMethod().getFullMethodName(),
+            SnapshotServiceGrpc.getFinishPreparedSnapshotMethod().getFullMethodName(),
+            SnapshotServiceGrpc.getAbandonPreparedSnapshotMethod().getFullMethodName(),
             SourceServiceGrpc.getListSourcesMethod().getFullMethodName(),
             StatusServiceGrpc.getGetStatusMethod().getFullMethodName(),
             StatusServiceGrpc.getGetCertificateAuthorityMethod().getFullMethodName());

@@ -80,6 +80,7 @@ final class Protos {
                 .setFromClone(s.fromClone() == null ? "" : s.fromClone())
                 .setMessage(s.message() == null ? "" : s.message())
                 .setSeedHash(s.seedHash() == null ? "" : s.seedHash())
+                .setPreparedKey(s.prepared() == null ? "" : s.prepared().key())
                 .setReferencedBytes(-1);
     }
 

@@ -14,8 +14,10 @@ import dev.kopi.daemon.source.Source;
 /**
  * Applies a source's {@code keep: N}: its newest N snapshots stay, older ones are deleted, except
  * a snapshot that still has clones (kept until its last clone goes, then deleted on the next
- * pass) or that snapshots were taken from (kept until they are deleted). What a source name
- * resolves to, its newest snapshot, is never deleted.
+ * pass) or that snapshots were taken from (kept until they are deleted). Snapshots prepared from
+ * an old snapshot under a key ({@link PreparedSnapshots}) go with it, unless they have clones: a
+ * prepared snapshot is worth keeping only while its base is the one clients prepare from. What a
+ * source name resolves to, its newest snapshot, is never deleted.
  */
 public final class Retention {
     private static final Logger LOG = Logger.getLogger(Retention.class.getName());
@@ -37,7 +39,8 @@ public final class Retention {
         }
         List<SnapshotRecord> all = SnapshotLookup.ofSource(catalog, source.name());
         for (SnapshotRecord s : all.subList(Math.min(keep, all.size()), all.size())) {
-            if (inUse(s)) {
+            deletePreparedFrom(s);
+            if (!unused(catalog, s)) {
                 continue;
             }
             try {
@@ -52,12 +55,26 @@ public final class Retention {
         return deleted;
     }
 
-    private boolean inUse(SnapshotRecord s) {
-        for (CloneRecord c : catalog.clones()) {
-            if (c.snapshot().equals(s.ref()) && !c.warm()) {
-                return true;
+    private void deletePreparedFrom(SnapshotRecord base) {
+        for (SnapshotRecord p : catalog.snapshots()) {
+            if (p.prepared() != null && base.ref().equals(p.parent()) && unused(catalog, p)) {
+                try {
+                    snapshots.delete(p.ref(), false, DeleteReason.RETENTION);
+                    LOG.info("retention deleted " + p.name() + ", prepared from " + base.name());
+                } catch (KopiException e) {
+                    LOG.fine("retention kept " + p.name() + ": " + e.getMessage());
+                }
             }
         }
-        return catalog.snapshots().stream().anyMatch(o -> s.ref().equals(o.parent()));
+    }
+
+    /** Whether {@code s} has no clones (warm ones aside) and no snapshot was taken from it. */
+    static boolean unused(Catalog catalog, SnapshotRecord s) {
+        for (CloneRecord c : catalog.clones()) {
+            if (c.snapshot().equals(s.ref()) && !c.warm()) {
+                return false;
+            }
+        }
+        return catalog.snapshots().stream().noneMatch(o -> s.ref().equals(o.parent()));
     }
 }

@@ -12,6 +12,7 @@ import java.util.logging.Logger;
 
 import dev.kopi.daemon.catalog.Catalog;
 import dev.kopi.daemon.catalog.CloneRecord;
+import dev.kopi.daemon.catalog.PreparedKey;
 import dev.kopi.daemon.catalog.SnapshotLookup;
 import dev.kopi.daemon.catalog.SnapshotRecord;
 import dev.kopi.daemon.clone.Clones;
@@ -37,6 +38,8 @@ public final class Snapshots {
     private static final Logger LOG = Logger.getLogger(Snapshots.class.getName());
     /** The reason published with a snapshot taken of a clone. */
     private static final Reason BRANCH = () -> "branch";
+    /** The reason published with a snapshot a client prepared under a key. */
+    private static final Reason PREPARED = () -> "prepared";
 
     private final Catalog catalog;
     private final StorageBackend backend;
@@ -162,6 +165,17 @@ public final class Snapshots {
         if (isSource.test(name)) {
             throw KopiException.exists("'" + name + "' is a source; snapshots of clones need a name of their own");
         }
+        if (catalog.snapshots().stream().anyMatch(s -> s.source().equals(name) && s.prepared() != null)) {
+            throw KopiException.exists("'" + name + "' is a line of prepared snapshots; give this one another name");
+        }
+        return branch(cloneName, name, message, null);
+    }
+
+    /**
+     * Takes a snapshot of a clone as {@code name@TAG}, recorded as prepared under {@code key} when
+     * it is not null. Names are checked by the caller.
+     */
+    SnapshotView branch(String cloneName, String name, String message, PreparedKey key) {
         CloneRecord clone = catalog.clone(cloneName).orElseThrow(() -> KopiException.notFound("clone '" + cloneName
                 + "' does not exist ('kopictl clones' lists them)"));
         synchronized (this) {
@@ -173,9 +187,9 @@ public final class Snapshots {
             clones.checkpoint(clone);
             Source source = Source.ofClone(name, backend.path(VolumeId.clone(clone.volumeName())), clone.superuser());
             SnapshotRecord made = refresher.refresh(source, Progress.NONE, new Refresher.Lineage(clone.snapshot(),
-                    cloneName, message == null || message.isEmpty() ? null : message, List.of(clone.user())));
-            events.publish(EventKind.SNAPSHOT_CREATED, made.name(), BRANCH, "of clone " + cloneName + " (from "
-                    + clone.snapshot() + ")");
+                    cloneName, message == null || message.isEmpty() ? null : message, List.of(clone.user()), key));
+            events.publish(EventKind.SNAPSHOT_CREATED, made.name(), key == null ? BRANCH : PREPARED, "of clone "
+                    + cloneName + " (from " + clone.snapshot() + ")");
             return new SnapshotView(made, 0, true, 0, -1);
         } finally {
             synchronized (this) {

@@ -13,6 +13,7 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.logging.Logger;
 
 import dev.kopi.daemon.catalog.Catalog;
+import dev.kopi.daemon.catalog.PreparedKey;
 import dev.kopi.daemon.catalog.SnapshotLookup;
 import dev.kopi.daemon.catalog.SnapshotRecord;
 import dev.kopi.daemon.core.SnapshotRef;
@@ -54,9 +55,14 @@ public final class Refresher {
 
     /**
      * Where a snapshot taken of a clone comes from, and the clone's own login roles, which are
-     * disabled in the snapshot so the clone's password does not open the clones made from it.
+     * disabled in the snapshot so the clone's password does not open the clones made from it;
+     * for a prepared snapshot, its key (else null).
      */
-    public record Lineage(SnapshotRef parent, String fromClone, String message, List<String> disableRoles) {
+    public record Lineage(SnapshotRef parent, String fromClone, String message, List<String> disableRoles,
+                          PreparedKey prepared) {
+        public Lineage(SnapshotRef parent, String fromClone, String message, List<String> disableRoles) {
+            this(parent, fromClone, message, disableRoles, null);
+        }
     }
 
     public SnapshotRecord refresh(Source source, Progress progress) {
@@ -114,7 +120,8 @@ public final class Refresher {
                     .sizeBytes(facts.sizeBytes()).buildMs((System.nanoTime() - t0) / 1_000_000)
                     .seedHash(fill.builtSeedHash()).build();
             if (lineage != null) {
-                record = record.branchedFrom(lineage.parent(), lineage.fromClone(), lineage.message());
+                record = record.branchedFrom(lineage.parent(), lineage.fromClone(), lineage.message()).toBuilder()
+                        .prepared(lineage.prepared()).build();
             }
             catalog.putSnapshot(record);
             LOG.info("published snapshot " + record.name() + " (" + facts.sizeBytes() + " bytes) in "

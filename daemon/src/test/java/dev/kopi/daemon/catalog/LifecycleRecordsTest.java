@@ -133,7 +133,7 @@ class LifecycleRecordsTest {
         assertEquals("before the migration", b.message());
         assertEquals(new SnapshotRecord(s.source(), s.tag(), s.createdAt(), s.version(), s.superuser(), s.database(),
                 s.sizeBytes(), s.buildMs(), SnapshotRef.parse("prod@20261123T020000Z"), "c1", "before the migration",
-                null), b);
+                null, null), b);
         assertEquals("feature@20261123T050000Z", b.name());
     }
 

@@ -34,6 +34,9 @@ import dev.kopi.daemon.postgres.OsUser;
 import dev.kopi.daemon.schema.SchemaDiffs;
 import dev.kopi.daemon.testing.CloneFixture;
 import dev.kopi.daemon.testing.MutableClock;
+import dev.kopi.daemon.snapshot.PreparedSnapshots;
+import dev.kopi.daemon.snapshot.Snapshots;
+import dev.kopi.proto.v1.AbandonPreparedSnapshotRequest;
 import dev.kopi.proto.v1.CloneServiceGrpc;
 import dev.kopi.proto.v1.CreateCloneRequest;
 import dev.kopi.proto.v1.CreateTokenRequest;
@@ -42,7 +45,10 @@ import dev.kopi.proto.v1.DiffCloneRequest;
 import dev.kopi.proto.v1.EventServiceGrpc;
 import dev.kopi.proto.v1.ExtendCloneRequest;
 import dev.kopi.proto.v1.GetCloneRequest;
+import dev.kopi.proto.v1.FinishPreparedSnapshotRequest;
 import dev.kopi.proto.v1.ListClonesRequest;
+import dev.kopi.proto.v1.PrepareSnapshotRequest;
+import dev.kopi.proto.v1.PrepareSnapshotResponse;
 import dev.kopi.proto.v1.ProtectCloneRequest;
 import dev.kopi.proto.v1.ResetCloneRequest;
 import dev.kopi.proto.v1.SchemaServiceGrpc;
@@ -82,8 +88,15 @@ class AccessTest {
                 .addService(ServerInterceptors.intercept(new TokenRpc(tokens), auth))
                 .addService(ServerInterceptors.intercept(new SchemaRpc(new SchemaDiffs(f.catalog, f.clones, f.backend,
                         f.instances, OsUser.ofUid(CloneFixture.UID_FIRST), tmp.resolve("schema-cache")), f.clones), auth))
+                .addService(ServerInterceptors.intercept(snapshotRpc(), auth))
                 .build().start();
         channel = InProcessChannelBuilder.forName(name).directExecutor().build();
+    }
+
+    /** Snapshot calls that need no refresher (no snapshot of a clone is taken here). */
+    private SnapshotRpc snapshotRpc() {
+        Snapshots snapshots = new Snapshots(f.catalog, f.backend, f.clones, null, "prod"::equals, f.events);
+        return new SnapshotRpc(snapshots, new PreparedSnapshots(f.catalog, snapshots, f.clones), f.clones);
     }
 
     @AfterEach
@@ -151,6 +164,30 @@ class AccessTest {
                 () -> alices.diffClone(DiffCloneRequest.newBuilder().setName("nope").build()));
         assertEquals(Status.Code.NOT_FOUND, unknown.getStatus().getCode());
         assertTrue(unknown.getStatus().getDescription().contains("kopictl clones"), unknown.getMessage());
+    }
+
+    @Test
+    void aUserPreparesInAScopeOfTheirOwnAndCannotTouchAnothersBuild() {
+        SnapshotServiceGrpc.SnapshotServiceBlockingStub asAlice = SnapshotServiceGrpc.newBlockingStub(channel)
+                .withInterceptors(bearer(alice));
+        SnapshotServiceGrpc.SnapshotServiceBlockingStub asBob = SnapshotServiceGrpc.newBlockingStub(channel)
+                .withInterceptors(bearer(bob));
+        PrepareSnapshotRequest req = PrepareSnapshotRequest.newBuilder().setBase("prod").setKey("abc123").build();
+
+        PrepareSnapshotResponse a = asAlice.prepareSnapshot(req);
+        assertEquals("alice", a.getBuild().getOwner(), "the builder clone is the caller's");
+        assertTrue(asBob.prepareSnapshot(req).hasBuild(), "bob does not wait for alice's build: a scope of his own");
+        String built = a.getBuild().getName();
+        assertEquals(Status.Code.PERMISSION_DENIED, code(() -> asBob.finishPreparedSnapshot(
+                FinishPreparedSnapshotRequest.newBuilder().setClone(built).build())));
+        assertEquals(Status.Code.PERMISSION_DENIED, code(() -> asBob.abandonPreparedSnapshot(
+                AbandonPreparedSnapshotRequest.newBuilder().setClone(built).build())));
+        assertTrue(f.catalog.clone(built).isPresent(), "bob's attempts changed nothing");
+
+        asAlice.abandonPreparedSnapshot(AbandonPreparedSnapshotRequest.newBuilder().setClone(built).build());
+        assertTrue(f.catalog.clone(built).isEmpty());
+        assertEquals(Status.Code.INVALID_ARGUMENT, code(() -> asAlice.prepareSnapshot(req.toBuilder().setKey("A!")
+                .build())));
     }
 
     @Test
