@@ -40,4 +40,9 @@ abstract class Base implements Callable<Integer> {
     int afterClose() {
         return 0;
     }
+
+    /** The exit code when the command fails; diff --exit-code keeps 1 for "they differ". */
+    int errorExitCode() {
+        return 1;
+    }
 }

@@ -4,6 +4,7 @@ import dev.kopi.client.KopiChannel;
 import dev.kopi.client.KopiTarget;
 import dev.kopi.proto.v1.CloneServiceGrpc;
 import dev.kopi.proto.v1.EventServiceGrpc;
+import dev.kopi.proto.v1.SchemaServiceGrpc;
 import dev.kopi.proto.v1.SnapshotServiceGrpc;
 import dev.kopi.proto.v1.SourceServiceGrpc;
 import dev.kopi.proto.v1.StatusServiceGrpc;
@@ -29,6 +30,10 @@ final class Connection implements AutoCloseable {
     /** No deadline: a refresh of a large source takes as long as it takes, and streams progress. */
     SourceServiceGrpc.SourceServiceBlockingStub sources() {
         return SourceServiceGrpc.newBlockingStub(kopid.channel());
+    }
+
+    SchemaServiceGrpc.SchemaServiceBlockingStub schemas() {
+        return KopiChannel.withDeadline(SchemaServiceGrpc.newBlockingStub(kopid.channel()));
     }
 
     StatusServiceGrpc.StatusServiceBlockingStub status() {

@@ -38,7 +38,7 @@ public final class KopiCtl {
     static final Map<String, Class<?>> COMMANDS = commands(
             "clone", CloneCommand.class, "clones", ClonesCommand.class, "reset", ResetCommand.class,
             "extend", ExtendCommand.class, "protect", ProtectCommand.class, "destroy", DestroyCommand.class,
-            "url", UrlCommand.class, "env", EnvCommand.class, "psql", PsqlCommand.class,
+            "diff", DiffCommand.class, "url", UrlCommand.class, "env", EnvCommand.class, "psql", PsqlCommand.class,
             "snapshot", SnapshotCommand.class, "snapshots", SnapshotsCommand.class,
             "delete-snapshot", DeleteSnapshotCommand.class, "sources", SourcesCommand.class,
             "source", SourceCommand.class, "refresh", RefreshCommand.class, "status", StatusCommand.class,
@@ -99,7 +99,7 @@ public final class KopiCtl {
         cl.setErr(err);
         cl.setExecutionExceptionHandler((e, cmd, parsed) -> {
             cmd.getErr().println("kopictl: " + redact(describe(e, (KopiCtl) cmd.getCommandSpec().root().userObject())));
-            return 1;
+            return cmd.getCommand() instanceof Base b ? b.errorExitCode() : 1;
         });
         cl.setParameterExceptionHandler((e, a) -> {
             CommandLine cmd = e.getCommandLine();

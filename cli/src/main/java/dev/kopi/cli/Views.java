@@ -8,6 +8,8 @@ import dev.kopi.proto.v1.Clone;
 import dev.kopi.proto.v1.CloneState;
 import dev.kopi.proto.v1.Event;
 import dev.kopi.proto.v1.RefreshResult;
+import dev.kopi.proto.v1.SchemaChange;
+import dev.kopi.proto.v1.SchemaDiff;
 import dev.kopi.proto.v1.Snapshot;
 import dev.kopi.proto.v1.Source;
 import dev.kopi.proto.v1.SourceSettings;
@@ -145,5 +147,33 @@ final class Views {
         m.put("noOwner", s.getNoOwner());
         m.put("maxRate", orNull(s.getMaxRate()));
         return m;
+    }
+
+    static Map<String, Object> schemaDiff(SchemaDiff d) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("clone", d.getClone());
+        m.put("against", d.getAgainst());
+        m.put("database", d.getDatabase());
+        m.put("added", changes(d.getAddedList()));
+        m.put("removed", changes(d.getRemovedList()));
+        m.put("changed", changes(d.getChangedList()));
+        m.put("truncated", d.getTruncated());
+        m.put("cached", d.getCached());
+        m.put("objectsBefore", d.getObjectsBefore());
+        m.put("objectsAfter", d.getObjectsAfter());
+        m.put("tookMs", d.getTookMs());
+        return m;
+    }
+
+    /** Each change with the definitions it has: an added object has no "before", a removed one no "after". */
+    private static List<Map<String, Object>> changes(List<SchemaChange> list) {
+        return list.stream().map(c -> {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("kind", c.getKind());
+            m.put("name", c.getName());
+            m.put("before", c.getBefore().isEmpty() ? null : c.getBefore());
+            m.put("after", c.getAfter().isEmpty() ? null : c.getAfter());
+            return m;
+        }).toList();
     }
 }

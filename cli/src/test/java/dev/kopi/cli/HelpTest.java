@@ -28,7 +28,7 @@ class HelpTest {
         assertEquals(0, r.code(), r::toString);
         assertEquals("", r.err());
         List<String> lines = r.outLines();
-        for (String sub : List.of("clone", "clones", "destroy", "snapshots", "delete-snapshot", "sources", "source",
+        for (String sub : List.of("clone", "clones", "destroy", "diff", "snapshots", "delete-snapshot", "sources", "source",
                 "refresh", "status", "reset", "extend", "protect", "snapshot", "url", "env", "psql", "events", "token",
                 "ca")) {
             assertTrue(lines.stream().anyMatch(l -> l.strip().startsWith(sub + " ")),
@@ -88,7 +88,7 @@ class HelpTest {
 
     /** Every usage error says "see 'kopictl SUB --help'", so that must work. */
     @ParameterizedTest
-    @ValueSource(strings = {"clone", "clones", "destroy", "snapshots", "delete-snapshot", "sources", "source",
+    @ValueSource(strings = {"clone", "clones", "destroy", "diff", "snapshots", "delete-snapshot", "sources", "source",
             "source add", "source remove", "refresh", "status", "reset", "extend", "protect", "snapshot", "url", "env",
             "psql", "events"})
     void subcommandHelpOption(String sub) {
@@ -106,7 +106,7 @@ class HelpTest {
     void commandTableNamesMatchTheCommands() {
         KopiCtl.COMMANDS.forEach((name, type) ->
                 assertEquals(type.getAnnotation(picocli.CommandLine.Command.class).name(), name, type::getName));
-        assertEquals(20, KopiCtl.COMMANDS.size(), KopiCtl.COMMANDS::toString);
+        assertEquals(21, KopiCtl.COMMANDS.size(), KopiCtl.COMMANDS::toString);
     }
 
     /** The command is found behind kopictl's own options and their values, however they are written. */

@@ -18,6 +18,7 @@ import dev.kopi.proto.v1.AbandonPreparedSnapshotRequest;
 import dev.kopi.proto.v1.CloneServiceGrpc;
 import dev.kopi.proto.v1.CreateCloneRequest;
 import dev.kopi.proto.v1.DestroyCloneRequest;
+import dev.kopi.proto.v1.DiffCloneRequest;
 import dev.kopi.proto.v1.Event;
 import dev.kopi.proto.v1.EventServiceGrpc;
 import dev.kopi.proto.v1.ExtendCloneRequest;
@@ -31,6 +32,7 @@ import dev.kopi.proto.v1.PrepareSnapshotRequest;
 import dev.kopi.proto.v1.PrepareSnapshotResponse;
 import dev.kopi.proto.v1.ProtectCloneRequest;
 import dev.kopi.proto.v1.ResetCloneRequest;
+import dev.kopi.proto.v1.SchemaServiceGrpc;
 import dev.kopi.proto.v1.SnapshotServiceGrpc;
 import dev.kopi.proto.v1.StatusServiceGrpc;
 import dev.kopi.proto.v1.WatchEventsRequest;
@@ -152,6 +154,24 @@ public final class KopiClient implements AutoCloseable {
     public List<SnapshotInfo> snapshots(String source) {
         ListSnapshotsRequest req = ListSnapshotsRequest.newBuilder().setSource(Objects.requireNonNull(source)).build();
         return call(() -> snapshotStub().listSnapshots(req)).getSnapshotsList().stream().map(SnapshotInfo::of).toList();
+    }
+
+    /** What clone {@code name} changed in its database's schema since its own snapshot. */
+    public SchemaDiff diff(String name) {
+        return diff(name, "", "");
+    }
+
+    /**
+     * What clone {@code name} changed in the schema of {@code database} (empty: the clone's)
+     * against {@code snapshot} ({@code SOURCE@TAG} or {@code SOURCE}; empty: the clone's own).
+     * The first diff against a snapshot reads its schema (seconds); later ones use kopid's copy.
+     */
+    public SchemaDiff diff(String name, String snapshot, String database) {
+        DiffCloneRequest req = DiffCloneRequest.newBuilder().setName(Objects.requireNonNull(name, "name"))
+                .setAgainst(Objects.requireNonNull(snapshot, "snapshot"))
+                .setDatabase(Objects.requireNonNull(database, "database")).build();
+        return SchemaDiff.of(call(() -> KopiChannel.withDeadline(SchemaServiceGrpc.newBlockingStub(channel))
+                .diffClone(req)));
     }
 
     /**

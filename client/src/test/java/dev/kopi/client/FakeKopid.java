@@ -29,6 +29,7 @@ import dev.kopi.proto.v1.DeleteSnapshotRequest;
 import dev.kopi.proto.v1.DeleteSnapshotResponse;
 import dev.kopi.proto.v1.DestroyCloneRequest;
 import dev.kopi.proto.v1.DestroyCloneResponse;
+import dev.kopi.proto.v1.DiffCloneRequest;
 import dev.kopi.proto.v1.Event;
 import dev.kopi.proto.v1.EventServiceGrpc;
 import dev.kopi.proto.v1.ExtendCloneRequest;
@@ -46,6 +47,8 @@ import dev.kopi.proto.v1.RefreshRequest;
 import dev.kopi.proto.v1.RemoveSourceRequest;
 import dev.kopi.proto.v1.RemoveSourceResponse;
 import dev.kopi.proto.v1.ResetCloneRequest;
+import dev.kopi.proto.v1.SchemaDiff;
+import dev.kopi.proto.v1.SchemaServiceGrpc;
 import dev.kopi.proto.v1.Snapshot;
 import dev.kopi.proto.v1.SnapshotServiceGrpc;
 import dev.kopi.proto.v1.Source;
@@ -118,7 +121,7 @@ public final class FakeKopid implements AutoCloseable {
         this.host = host;
         this.socket = socket;
         List<BindableService> services = List.of(new Clones(), new Snapshots(), new Sources(), new Statuses(),
-                new Events());
+                new Events(), new Schemas());
         ServerBuilder<?> builder;
         if (socket == null) {
             inProcessName = InProcessServerBuilder.generateName();
@@ -539,6 +542,13 @@ public final class FakeKopid implements AutoCloseable {
         @Override
         public void watchEvents(WatchEventsRequest r, StreamObserver<Event> o) {
             stream("WatchEvents", r, watchEvents, "no events", o);
+        }
+    }
+
+    private final class Schemas extends SchemaServiceGrpc.SchemaServiceImplBase {
+        @Override
+        public void diffClone(DiffCloneRequest r, StreamObserver<SchemaDiff> o) {
+            unary("DiffClone", r, o, null);
         }
     }
 }

@@ -33,6 +33,7 @@ import dev.kopi.daemon.postgres.Postmaster;
 import dev.kopi.daemon.postgres.RuntimeDirs;
 import dev.kopi.daemon.process.ProcessRunner;
 import dev.kopi.daemon.reconcile.Reconciler;
+import dev.kopi.daemon.schema.SchemaDiffs;
 import dev.kopi.daemon.snapshot.PreparedSnapshots;
 import dev.kopi.daemon.snapshot.Retention;
 import dev.kopi.daemon.snapshot.Snapshots;
@@ -56,6 +57,7 @@ public final class Kopi implements AutoCloseable {
     private final Clones clones;
     private final Snapshots snapshots;
     private final PreparedSnapshots prepared;
+    private final SchemaDiffs schemaDiffs;
     private final Sources sources;
     private final Events events;
     private final StatusReporter status;
@@ -66,10 +68,11 @@ public final class Kopi implements AutoCloseable {
     private final CertificateAuthority ca;
     private final Tokens tokens;
 
-    private Kopi(Clones clones, Snapshots snapshots, PreparedSnapshots prepared, Sources sources, Events events,
-                 StatusReporter status, Reconciler.Report reconciled, Metrics metrics, List<AutoCloseable> background,
-                 CertificateAuthority ca, Tokens tokens) {
+    private Kopi(Clones clones, Snapshots snapshots, PreparedSnapshots prepared, SchemaDiffs schemaDiffs,
+                 Sources sources, Events events, StatusReporter status, Reconciler.Report reconciled, Metrics metrics,
+                 List<AutoCloseable> background, CertificateAuthority ca, Tokens tokens) {
         this.prepared = prepared;
+        this.schemaDiffs = schemaDiffs;
         this.ca = ca;
         this.tokens = tokens;
         this.clones = clones;
@@ -127,7 +130,11 @@ public final class Kopi implements AutoCloseable {
         if (metrics != null) {
             background.add(metrics);
         }
-        return new Kopi(clones, snapshots, new PreparedSnapshots(catalog, snapshots, clones), sources, events, status, report, metrics, background, ca,
+        // Snapshots' schemas are kept beside the catalog, root's alone.
+        SchemaDiffs schemaDiffs = new SchemaDiffs(catalog, clones, backend, instances, user,
+                config.state().resolve("schema-cache"));
+        return new Kopi(clones, snapshots, new PreparedSnapshots(catalog, snapshots, clones), schemaDiffs, sources,
+                events, status, report, metrics, background, ca,
                 new Tokens(config.api().tokens(), clock));
     }
 
@@ -155,6 +162,10 @@ public final class Kopi implements AutoCloseable {
 
     public PreparedSnapshots prepared() {
         return prepared;
+    }
+
+    public SchemaDiffs schemaDiffs() {
+        return schemaDiffs;
     }
 
     public Sources sources() {

@@ -32,6 +32,7 @@ import dev.kopi.daemon.rpc.Authentication;
 import dev.kopi.daemon.rpc.CloneRpc;
 import dev.kopi.daemon.rpc.EventRpc;
 import dev.kopi.daemon.rpc.GrpcServer;
+import dev.kopi.daemon.rpc.SchemaRpc;
 import dev.kopi.daemon.rpc.SnapshotRpc;
 import dev.kopi.daemon.rpc.SourceRpc;
 import dev.kopi.daemon.rpc.StatusRpc;
@@ -96,7 +97,8 @@ public final class Kopid implements Callable<Integer> {
                     new SnapshotRpc(kopi.snapshots(), kopi.prepared(), kopi.clones()), new SourceRpc(kopi.sources()),
                     new StatusRpc(kopi.status(), kopi.ca() == null ? "" : kopi.ca().certificatePem(),
                             cfg.api().enabled() ? cfg.api().listen() : ""),
-                    new EventRpc(kopi.events()), new TokenRpc(kopi.tokens()));
+                    new EventRpc(kopi.events()), new TokenRpc(kopi.tokens()),
+                    new SchemaRpc(kopi.schemaDiffs(), kopi.clones()));
             servers.add(GrpcServer.unix(cfg.socket(), cfg.socketGroup(), services, interceptors));
             if (cfg.api().enabled()) {
                 servers.add(GrpcServer.tcp(cfg.api(), apiIdentity(cfg.api(), kopi.ca(), cfg.postgres().host()),

@@ -43,6 +43,7 @@ import dev.kopi.client.Clone;
 import dev.kopi.client.KopiClient;
 import dev.kopi.client.KopiClientException;
 import dev.kopi.client.KopiTarget;
+import dev.kopi.client.SchemaDiff;
 import dev.kopi.proto.v1.GetStatusRequest;
 import dev.kopi.proto.v1.ListClonesRequest;
 import dev.kopi.proto.v1.StatusServiceGrpc;
@@ -133,6 +134,16 @@ class BtrfsRemoteApiIT {
             assertEquals(List.of("bob-1"), b.clones().stream().map(c -> c.name()).toList());
             assertEquals(List.of("alice-1", "bob-1"), admin.clones().stream().map(c -> c.name()).sorted().toList());
             assertEquals("alice-1", admin.getClone("alice-1").name(), "admins reach every clone");
+
+            // Schema diffs: a user's own clones only, through the client and kopictl alike.
+            SchemaDiff own = a.diff("alice-1");
+            assertTrue(own.isEmpty(), own.text());
+            KopiClientException notTheirs = assertThrows(KopiClientException.class, () -> b.diff("alice-1"));
+            assertEquals(KopiClientException.Kind.PERMISSION_DENIED, notTheirs.kind());
+            Kopid.Cli diff = tcpCli(bob, "diff", "alice-1", "--exit-code");
+            assertEquals(2, diff.code(), diff.err());
+            assertTrue(diff.err().contains("not yours"), diff.err());
+            assertEquals(0, tcpCli(alice, "diff", "alice-1", "--exit-code").code());
 
             Kopid.Cli refresh = tcpCli(bob, "refresh", "demo");
             assertEquals(1, refresh.code());

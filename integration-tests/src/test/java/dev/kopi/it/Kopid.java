@@ -22,6 +22,7 @@ import dev.kopi.proto.v1.CloneServiceGrpc;
 import dev.kopi.proto.v1.DestroyCloneRequest;
 import dev.kopi.proto.v1.EventServiceGrpc;
 import dev.kopi.proto.v1.ListClonesRequest;
+import dev.kopi.proto.v1.SchemaServiceGrpc;
 import dev.kopi.proto.v1.SnapshotServiceGrpc;
 import dev.kopi.proto.v1.SourceServiceGrpc;
 import dev.kopi.proto.v1.StatusServiceGrpc;
@@ -173,6 +174,10 @@ final class Kopid implements AutoCloseable {
 
     EventServiceGrpc.EventServiceBlockingStub events() {
         return EventServiceGrpc.newBlockingStub(channel());
+    }
+
+    SchemaServiceGrpc.SchemaServiceBlockingStub schemas() {
+        return SchemaServiceGrpc.newBlockingStub(channel()).withDeadlineAfter(5, TimeUnit.MINUTES);
     }
 
     StatusServiceGrpc.StatusServiceBlockingStub status() {

@@ -33,6 +33,8 @@ final class ZfsPool implements Pool {
         if (Sh.run("pgrep", "-x", "zfs-fuse").ok()) {
             return;
         }
+        // A zfs-fuse that was killed leaves its pidfile, and a new one refuses to start over it.
+        Sh.run("rm", "-f", "/run/zfs-fuse.pid");
         Sh.ok("zfs-fuse", "--pidfile", "/run/zfs-fuse.pid");
         for (int i = 0; i < 100 && !Sh.run("zpool", "list").ok(); i++) {
             sleep(100);

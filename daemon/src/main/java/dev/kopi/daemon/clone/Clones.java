@@ -1,6 +1,7 @@
 package dev.kopi.daemon.clone;
 
 import java.nio.file.Path;
+import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -100,6 +101,30 @@ public final class Clones {
     public Optional<String> owner(String name) {
         Names.require("clone", name);
         return Optional.ofNullable(existing(name).owner());
+    }
+
+    /** Clone {@code name}'s record (a warm clone is not one); NOT_FOUND when there is none. */
+    public CloneRecord record(String name) {
+        Names.require("clone", name);
+        return existing(name);
+    }
+
+    /**
+     * Runs kopid's own SQL on a clone's running instance, bounded for a hostile holder
+     * ({@link Instances#adminBounded}); FAILED_PRECONDITION when the instance is not running or
+     * the clone is being made, reset or destroyed (its instance is coming or going).
+     */
+    public <T> T query(CloneRecord r, String database, int timeoutSeconds, long maxResultBytes,
+                       Instances.Work<T> work) throws SQLException {
+        if (locks.isBusy(r.name())) {
+            throw KopiException.precondition("clone '" + r.name() + "' is busy being created, reset or destroyed; "
+                    + "try again when it is running");
+        }
+        if (instances.pid(factory.dir(r)).isEmpty()) {
+            throw KopiException.precondition("clone '" + r.name() + "' is not running (see 'kopictl clones'); "
+                    + "'kopictl reset " + r.name() + "' starts it again, without its changes");
+        }
+        return instances.adminBounded(factory.spec(r), database, timeoutSeconds, maxResultBytes, work);
     }
 
     public CloneView get(String name) {

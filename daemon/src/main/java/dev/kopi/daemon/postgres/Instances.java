@@ -94,6 +94,15 @@ public interface Instances {
     <T> T admin(InstanceSpec spec, String database, int timeoutSeconds, Work<T> work) throws SQLException;
 
     /**
+     * Like {@link #admin}, for reading what a hostile holder controls (a clone's instance, where
+     * the holder may be superuser): the connect and every read wait at most
+     * {@code timeoutSeconds}, and no one result may bring more than {@code maxResultBytes} into
+     * kopid.
+     */
+    <T> T adminBounded(InstanceSpec spec, String database, int timeoutSeconds, long maxResultBytes, Work<T> work)
+            throws SQLException;
+
+    /**
      * The instance's bootstrap superuser (role OID 10), found by connecting as each of
      * {@code candidates} in turn; FAILED_PRECONDITION naming them when none gets in.
      */

@@ -340,6 +340,15 @@ public final class LocalInstances implements Instances {
         }
     }
 
+    @Override
+    public <T> T adminBounded(InstanceSpec spec, String database, int timeoutSeconds, long maxResultBytes,
+                              Work<T> work) throws SQLException {
+        try (Connection c = AdminConnection.openBounded(runtime.socketDir(spec.key()), spec.port(), spec.superuser(),
+                database, timeoutSeconds, maxResultBytes)) {
+            return work.run(c);
+        }
+    }
+
     /**
      * A quick question to the instance, bounded at {@link #QUICK_SECONDS} both to connect and to
      * read: a frozen or overloaded instance answers nothing in time and is treated as busy.

@@ -9,6 +9,7 @@ import dev.kopi.daemon.clone.CloneView;
 import dev.kopi.daemon.clone.Clones;
 import dev.kopi.daemon.core.KopiException;
 import dev.kopi.proto.v1.CloneServiceGrpc;
+import dev.kopi.proto.v1.SchemaServiceGrpc;
 import dev.kopi.proto.v1.SnapshotServiceGrpc;
 import dev.kopi.proto.v1.SourceServiceGrpc;
 import dev.kopi.proto.v1.StatusServiceGrpc;
@@ -30,6 +31,7 @@ final class Access {
             CloneServiceGrpc.getDestroyCloneMethod().getFullMethodName(),
             CloneServiceGrpc.getResetCloneMethod().getFullMethodName(),
             CloneServiceGrpc.getExtendCloneMethod().getFullMethodName(),
+            SchemaServiceGrpc.getDiffCloneMethod().getFullMethodName(),
             SnapshotServiceGrpc.getListSnapshotsMethod().getFullMethodName(),
             SnapshotServiceGrpc.getCreateSnapshotMethod().getFullMethodName(),
             SnapshotServiceGrpc.getPrepareSnapshotMethod().getFullMethodName(),

@@ -30,6 +30,8 @@ import dev.kopi.daemon.auth.FailedAttempts;
 import dev.kopi.daemon.auth.Role;
 import dev.kopi.daemon.auth.Tokens;
 import dev.kopi.daemon.clone.ClonePolicy;
+import dev.kopi.daemon.postgres.OsUser;
+import dev.kopi.daemon.schema.SchemaDiffs;
 import dev.kopi.daemon.testing.CloneFixture;
 import dev.kopi.daemon.testing.MutableClock;
 import dev.kopi.daemon.snapshot.PreparedSnapshots;
@@ -39,6 +41,7 @@ import dev.kopi.proto.v1.CloneServiceGrpc;
 import dev.kopi.proto.v1.CreateCloneRequest;
 import dev.kopi.proto.v1.CreateTokenRequest;
 import dev.kopi.proto.v1.DestroyCloneRequest;
+import dev.kopi.proto.v1.DiffCloneRequest;
 import dev.kopi.proto.v1.EventServiceGrpc;
 import dev.kopi.proto.v1.ExtendCloneRequest;
 import dev.kopi.proto.v1.GetCloneRequest;
@@ -48,6 +51,7 @@ import dev.kopi.proto.v1.PrepareSnapshotRequest;
 import dev.kopi.proto.v1.PrepareSnapshotResponse;
 import dev.kopi.proto.v1.ProtectCloneRequest;
 import dev.kopi.proto.v1.ResetCloneRequest;
+import dev.kopi.proto.v1.SchemaServiceGrpc;
 import dev.kopi.proto.v1.SnapshotServiceGrpc;
 import dev.kopi.proto.v1.SourceServiceGrpc;
 import dev.kopi.proto.v1.StatusServiceGrpc;
@@ -82,6 +86,8 @@ class AccessTest {
         server = InProcessServerBuilder.forName(name).directExecutor()
                 .addService(ServerInterceptors.intercept(new CloneRpc(f.clones), auth))
                 .addService(ServerInterceptors.intercept(new TokenRpc(tokens), auth))
+                .addService(ServerInterceptors.intercept(new SchemaRpc(new SchemaDiffs(f.catalog, f.clones, f.backend,
+                        f.instances, OsUser.ofUid(CloneFixture.UID_FIRST), tmp.resolve("schema-cache")), f.clones), auth))
                 .addService(ServerInterceptors.intercept(snapshotRpc(), auth))
                 .build().start();
         channel = InProcessChannelBuilder.forName(name).directExecutor().build();
@@ -141,6 +147,23 @@ class AccessTest {
 
         clones(alice).destroyClone(DestroyCloneRequest.newBuilder().setName("a1").build());
         assertTrue(f.catalog.clone("a1").isEmpty());
+    }
+
+    @Test
+    void aUserDiffsTheirOwnClonesOnly() {
+        clones(alice).createClone(clone("a1"));
+        SchemaServiceGrpc.SchemaServiceBlockingStub bobs = SchemaServiceGrpc.newBlockingStub(channel)
+                .withInterceptors(bearer(bob));
+        SchemaServiceGrpc.SchemaServiceBlockingStub alices = SchemaServiceGrpc.newBlockingStub(channel)
+                .withInterceptors(bearer(alice));
+        DiffCloneRequest a1 = DiffCloneRequest.newBuilder().setName("a1").build();
+        assertEquals(Status.Code.PERMISSION_DENIED, code(() -> bobs.diffClone(a1)));
+        // Past the access check: the fake instance speaks no SQL, so the read fails after it.
+        assertEquals(Status.Code.FAILED_PRECONDITION, code(() -> alices.diffClone(a1)));
+        StatusRuntimeException unknown = assertThrows(StatusRuntimeException.class,
+                () -> alices.diffClone(DiffCloneRequest.newBuilder().setName("nope").build()));
+        assertEquals(Status.Code.NOT_FOUND, unknown.getStatus().getCode());
+        assertTrue(unknown.getStatus().getDescription().contains("kopictl clones"), unknown.getMessage());
     }
 
     @Test
@@ -213,7 +236,7 @@ class AccessTest {
         for (ServiceDescriptor s : List.of(CloneServiceGrpc.getServiceDescriptor(),
                 SnapshotServiceGrpc.getServiceDescriptor(), SourceServiceGrpc.getServiceDescriptor(),
                 StatusServiceGrpc.getServiceDescriptor(), EventServiceGrpc.getServiceDescriptor(),
-                TokenServiceGrpc.getServiceDescriptor())) {
+                TokenServiceGrpc.getServiceDescriptor(), SchemaServiceGrpc.getServiceDescriptor())) {
             s.getMethods().stream().map(m -> m.getFullMethodName()).filter(m -> !Access.USER_METHODS.contains(m))
                     .forEach(adminOnly::add);
         }

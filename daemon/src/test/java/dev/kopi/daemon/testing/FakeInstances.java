@@ -176,6 +176,12 @@ public final class FakeInstances implements Instances {
     }
 
     @Override
+    public <T> T adminBounded(InstanceSpec spec, String database, int timeoutSeconds, long maxResultBytes,
+                              Work<T> work) throws SQLException {
+        return admin(spec, database, timeoutSeconds, work);
+    }
+
+    @Override
     public String superuser(InstanceSpec spec, Set<String> candidates) {
         throw KopiException.precondition("a fake instance has no roles");
     }
