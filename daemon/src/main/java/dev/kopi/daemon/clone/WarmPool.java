@@ -2,7 +2,10 @@ package dev.kopi.daemon.clone;
 
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
@@ -16,6 +19,7 @@ import dev.kopi.daemon.core.DaemonThreads;
 import dev.kopi.daemon.core.EventKind;
 import dev.kopi.daemon.core.KopiException;
 import dev.kopi.daemon.core.Reason;
+import dev.kopi.daemon.core.SnapshotRef;
 import dev.kopi.daemon.logging.LogFields;
 import dev.kopi.daemon.source.Source;
 import dev.kopi.daemon.source.Sources;
@@ -25,6 +29,11 @@ import dev.kopi.daemon.source.Sources;
  * request for it is a record rename instead of an instance start. Warm clones of an older
  * snapshot are destroyed once a newer one is published; a hand-out wakes the pool to refill.
  * One clone is started per source per pass, so refilling never starves callers of CPU.
+ *
+ * <p>The newest snapshot prepared from a warm source's newest snapshot (production data plus the
+ * migrations tests were last prepared with) gets as many warm clones: tests of a migrated
+ * snapshot are handed out clones as fast as tests of the source. Only the newest: every
+ * branch's migrations would otherwise each hold N running instances.
  */
 public final class WarmPool implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(WarmPool.class.getName());
@@ -65,6 +74,7 @@ public final class WarmPool implements AutoCloseable {
     /** One pass: replaces stale warm clones and starts at most one missing one per source. */
     synchronized void tick() {
         List<CloneRecord> warm = clones.warm();
+        tickPrepared(warm);
         for (Source s : sources.all()) {
             Optional<SnapshotRecord> latest = SnapshotLookup.latest(clones.catalog(), s.name());
             int have = 0;
@@ -86,6 +96,45 @@ public final class WarmPool implements AutoCloseable {
                 }
             }
         }
+    }
+
+    /**
+     * The pass over prepared snapshots: warm clones of a snapshot that is not of a source are
+     * kept only for the newest snapshot prepared from a warm source's newest, up to its count.
+     */
+    private void tickPrepared(List<CloneRecord> warm) {
+        Map<SnapshotRef, Integer> wanted = new HashMap<>();
+        Map<SnapshotRef, SnapshotRecord> records = new HashMap<>();
+        for (Source s : sources.all()) {
+            if (s.settings().warm() <= 0) {
+                continue;
+            }
+            SnapshotLookup.latest(clones.catalog(), s.name()).flatMap(base -> clones.catalog().snapshots().stream()
+                    .filter(p -> p.prepared() != null && base.ref().equals(p.parent()))
+                    .max(Comparator.comparing(SnapshotRecord::createdAt))).ifPresent(p -> {
+                        wanted.put(p.ref(), s.settings().warm());
+                        records.put(p.ref(), p);
+                    });
+        }
+        Map<SnapshotRef, Integer> have = new HashMap<>();
+        for (CloneRecord w : warm) {
+            if (sources.isSource(w.snapshot().source())) {
+                continue; // the source pass keeps those
+            }
+            int n = have.merge(w.snapshot(), 1, Integer::sum);
+            if (n > wanted.getOrDefault(w.snapshot(), 0)) {
+                clones.factory().destroyQuietly(w.name(), DestroyReason.WARM_REPLACED);
+            }
+        }
+        wanted.forEach((ref, n) -> {
+            if (have.getOrDefault(ref, 0) < n) {
+                try {
+                    startOne(records.get(ref));
+                } catch (KopiException e) {
+                    LOG.fine("warm clone of " + ref + " not started: " + e.getMessage());
+                }
+            }
+        });
     }
 
     /** Starts a warm clone of {@code snap}: a running instance held back, hidden until handed out. */

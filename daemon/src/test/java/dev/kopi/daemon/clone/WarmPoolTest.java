@@ -14,6 +14,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import dev.kopi.daemon.catalog.PreparedKey;
 import dev.kopi.daemon.catalog.CloneRecord;
 import dev.kopi.daemon.catalog.SnapshotRecord;
 import dev.kopi.daemon.catalog.SourceSettings;
@@ -258,5 +259,50 @@ class WarmPoolTest {
         f.clock.advance(Duration.ofDays(30));
         assertEquals(0, new Reaper(f.clones).tick());
         assertEquals(1, warm().size());
+    }
+
+    /** A snapshot prepared from {@code base} under {@code key}, as PreparedSnapshots publishes it. */
+    private SnapshotRecord prepared(SnapshotRecord base, String key, String createdAt) {
+        SnapshotRecord r = CloneFixture.snapshot("prod." + key, "20261123T030000Z", createdAt)
+                .branchedFrom(base.ref(), "builder", "prepared").toBuilder()
+                .prepared(new PreparedKey(key, PreparedKey.ADMINS))
+                .build();
+        f.backend.add(VolumeId.snapshot(r.source(), r.tag()));
+        f.catalog.putSnapshot(r);
+        return r;
+    }
+
+    private long warmOf(SnapshotRecord s) {
+        return warm().stream().filter(w -> w.snapshot().equals(s.ref())).count();
+    }
+
+    @Test
+    void theNewestPreparedSnapshotOfTheSourcesNewestGetsWarmClonesTooAndAnOlderOneLosesThem() throws Exception {
+        open(2);
+        quiet();
+        SnapshotRecord migrated = prepared(snap, "abc123", "2026-11-23T03:00:00Z");
+        for (int i = 0; i < 3; i++) {
+            pool.tick();
+        }
+        assertEquals(2, warmOf(snap));
+        assertEquals(2, warmOf(migrated), "the migrated snapshot is warm as well");
+
+        SnapshotRecord newer = prepared(snap, "def456", "2026-11-23T04:00:00Z");
+        for (int i = 0; i < 3; i++) {
+            pool.tick();
+        }
+        assertEquals(0, warmOf(migrated), "only the newest prepared snapshot is kept warm");
+        assertEquals(2, warmOf(newer));
+        assertEquals(2, destroyedWith("warm-replaced").size());
+    }
+
+    @Test
+    void aPreparedSnapshotOfASourceWithoutWarmClonesGetsNone() throws Exception {
+        open(0);
+        quiet();
+        SnapshotRecord migrated = prepared(snap, "abc123", "2026-11-23T03:00:00Z");
+        pool.tick();
+        assertEquals(0, warmOf(migrated));
+        assertEquals(0, warm().size());
     }
 }
