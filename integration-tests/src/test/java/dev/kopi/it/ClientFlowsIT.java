@@ -472,7 +472,7 @@ abstract class ClientFlowsIT {
             try (Connection c = ds.getConnection(); Statement st = c.createStatement()) {
                 assertEquals(5000, KopiFlowsIT.count(st, "SELECT count(*) FROM orders WHERE loyalty_points = 3"));
                 assertEquals(2, KopiFlowsIT.count(st, "SELECT count(*) FROM flyway_schema_history WHERE success AND type = 'SQL'"));
-                st.execute("INSERT INTO order_audit (order_id) VALUES (1)");
+                st.execute("INSERT INTO order_notes (order_id) VALUES (1)");
             }
         }
 
@@ -480,7 +480,7 @@ abstract class ClientFlowsIT {
         void anotherTestGetsItsOwnMigratedClone(Clone clone, DataSource ds) throws Exception {
             snapshots.add(clone.snapshot());
             try (Connection c = ds.getConnection(); Statement st = c.createStatement()) {
-                assertEquals(0, KopiFlowsIT.count(st, "SELECT count(*) FROM order_audit"));
+                assertEquals(0, KopiFlowsIT.count(st, "SELECT count(*) FROM order_notes"));
             }
         }
     }

@@ -7,6 +7,8 @@ import java.sql.DriverManager;
 import java.sql.DriverPropertyInfo;
 import java.sql.SQLException;
 import java.sql.SQLFeatureNotSupportedException;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.Properties;
 import java.util.logging.Logger;
 
@@ -102,16 +104,14 @@ public final class KopiDriver implements Driver {
         throw new SQLFeatureNotSupportedException("kopi's driver logs through the PostgreSQL driver's connections");
     }
 
-    /** One client per JVM, made at the first connection. */
+    /** One client per kopid, made at its first connection (the property may name another kopid later). */
     private static final class Shared {
-        private static KopiClient client;
+        private static final Map<String, KopiClient> CLIENTS = new HashMap<>();
 
         static synchronized KopiClient client() {
-            if (client == null) {
-                String socket = System.getProperty(SOCKET_PROPERTY, "");
-                client = socket.isBlank() ? KopiClient.connect() : KopiClient.connect(Path.of(socket));
-            }
-            return client;
+            String socket = System.getProperty(SOCKET_PROPERTY, "");
+            return CLIENTS.computeIfAbsent(socket, s -> s.isBlank() ? KopiClient.connect()
+                    : KopiClient.connect(Path.of(s)));
         }
     }
 }

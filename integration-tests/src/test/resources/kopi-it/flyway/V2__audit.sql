@@ -1,1 +1,0 @@
-CREATE TABLE order_audit (id bigserial PRIMARY KEY, order_id int NOT NULL, at timestamptz NOT NULL DEFAULT now());
