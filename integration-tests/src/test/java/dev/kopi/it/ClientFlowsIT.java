@@ -325,14 +325,15 @@ abstract class ClientFlowsIT {
     // ------------------------------------------------------------------ Spring Boot
 
     /**
-     * The Spring Boot example's tests, run by Maven as a team would run them (a JVM of their
-     * own), against this kopid: Flyway's migration prepared once, a reset between methods, one
-     * clone per context. Nothing may be left: no clone, and one prepared snapshot.
+     * The Spring Boot example's tests, on Boot 3.5 and on Boot 4.0, run by Maven as a team would
+     * run them (JVMs of their own), against this kopid: Flyway's migration prepared once (the
+     * Boot 4 run finds it made), a reset between methods, one clone per context. Nothing may be
+     * left: no clone, and one prepared snapshot.
      */
     @Test
     void springBootExampleTestsPassOnClonesWithTheirMigrationsAndLeaveNoClone() throws Exception {
         Sh.Result r = Sh.run(List.of("mvn", "-B", "-q", "-f", Kopid.repo().resolve("pom.xml").toString(), "-pl",
-                "examples/spring-boot-example", "-am", "test", "-Dkopi.example.skip=false",
+                "examples/spring-boot-example,examples/spring-boot4-example", "-am", "test", "-Dkopi.example.skip=false",
                 "-Dkopi.socket=" + kopid.socket, "-Dkopi.snapshot=demo", "-Dtest=com.example.**",
                 "-Dsurefire.failIfNoSpecifiedTests=false"));
         try {
@@ -341,7 +342,7 @@ abstract class ClientFlowsIT {
             List<String> prepared = kopid.snapshots().listSnapshots(ListSnapshotsRequest.getDefaultInstance())
                     .getSnapshotsList().stream().filter(s -> !s.getPreparedKey().isEmpty())
                     .map(dev.kopi.proto.v1.Snapshot::getName).toList();
-            assertEquals(1, prepared.size(), "one migrated snapshot for both test classes: " + prepared);
+            assertEquals(1, prepared.size(), "one migrated snapshot for every test class on both Boots: " + prepared);
         } finally {
             kopid.snapshots().listSnapshots(ListSnapshotsRequest.getDefaultInstance()).getSnapshotsList().stream()
                     .filter(s -> !s.getPreparedKey().isEmpty()).forEach(s -> deleteSnapshots(s.getSource()));

@@ -45,7 +45,8 @@ record KopiContextCustomizer(String snapshot, List<String> migrations, String ch
             throw e;
         }
         context.getBeanFactory().registerSingleton("kopiClone", clone);
-        context.getBeanFactory().registerSingleton("kopiJdbcConnectionDetails", new CloneConnectionDetails(clone));
+        context.getBeanFactory().registerSingleton("kopiJdbcConnectionDetails",
+                CloneConnectionDetails.of(clone, context.getClassLoader()));
         context.addApplicationListener(event -> {
             if (event instanceof ContextClosedEvent closed && closed.getApplicationContext() == context) {
                 try {
