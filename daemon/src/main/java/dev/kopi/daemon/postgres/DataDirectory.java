@@ -70,10 +70,14 @@ public final class DataDirectory {
         return isPostmasterOf(pid, dir) ? Optional.of(pid) : Optional.empty();
     }
 
-    /** Whether the postmaster says it accepts connections (postmaster.pid status "ready"). */
+    /**
+     * Whether the postmaster says it accepts connections (postmaster.pid status "ready", or
+     * "standby" for a hot standby that reached consistency).
+     */
     public boolean ready() {
         List<String> lines = pidFile();
-        return lines.size() > STATUS_LINE && lines.get(STATUS_LINE).strip().equals("ready");
+        return lines.size() > STATUS_LINE && (lines.get(STATUS_LINE).strip().equals("ready")
+                || lines.get(STATUS_LINE).strip().equals("standby"));
     }
 
     /** postmaster.pid's lines, or none when there is no such file. */

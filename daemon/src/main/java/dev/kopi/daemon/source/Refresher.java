@@ -20,6 +20,7 @@ import dev.kopi.daemon.postgres.ControlData;
 import dev.kopi.daemon.source.fill.Fill;
 import dev.kopi.daemon.source.fill.Staging;
 import dev.kopi.daemon.source.fill.StandaloneDataDir;
+import dev.kopi.daemon.source.fill.Standbys;
 import dev.kopi.daemon.storage.StorageBackend;
 import dev.kopi.daemon.storage.StorageErrors;
 import dev.kopi.daemon.storage.VolumeId;
@@ -50,6 +51,11 @@ public final class Refresher {
         this.catalog = catalog;
         this.clock = clock;
         this.run = new StagingRun(staging, new ControlData(staging.tools()));
+    }
+
+    /** The standbys of replica sources. */
+    public Standbys standbys() {
+        return staging.standbys();
     }
 
     /**

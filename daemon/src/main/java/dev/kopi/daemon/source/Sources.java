@@ -16,6 +16,7 @@ import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.logging.Logger;
+import java.util.stream.Stream;
 
 import dev.kopi.daemon.catalog.Catalog;
 import dev.kopi.daemon.catalog.RefreshRecord;
@@ -32,6 +33,7 @@ import dev.kopi.daemon.core.Reason;
 import dev.kopi.daemon.core.Trigger;
 import dev.kopi.daemon.logging.LogFields;
 import dev.kopi.daemon.postgres.DataDirectory;
+import dev.kopi.daemon.source.fill.Standby;
 
 /**
  * Sources from the config file and from the API, and their refreshes: at most one refresh per
@@ -67,7 +69,14 @@ public final class Sources implements AutoCloseable {
     /** A source with what callers want to know about it. {@code nextRefresh} is null without a schedule. */
     public record SourceView(Source source, int snapshotCount, Optional<SnapshotRecord> latest,
                              Optional<RefreshRecord> lastRefresh, boolean refreshing, Instant nextRefresh,
-                             String scheduleDescription) {
+                             String scheduleDescription, Optional<Standby.Status> standby) {
+        /** A source without a standby (every kind but replica). */
+        public SourceView(Source source, int snapshotCount, Optional<SnapshotRecord> latest,
+                          Optional<RefreshRecord> lastRefresh, boolean refreshing, Instant nextRefresh,
+                          String scheduleDescription) {
+            this(source, snapshotCount, latest, lastRefresh, refreshing, nextRefresh, scheduleDescription,
+                    Optional.empty());
+        }
     }
 
     public List<SourceView> list() {
@@ -109,7 +118,7 @@ public final class Sources implements AutoCloseable {
             description = schedule.describe();
         }
         return new SourceView(s, snaps.size(), snaps.stream().findFirst(), catalog.refresh(s.name()),
-                refreshing.containsKey(s.name()), next, description);
+                refreshing.containsKey(s.name()), next, description, refresher.standbys().status(s));
     }
 
     /** The zone schedules are read in: kopid's, as with cron. */
@@ -184,8 +193,8 @@ public final class Sources implements AutoCloseable {
             }
             catalog.putSource(new SourceRecord(name, s.kind().word(),
                     s.datadir() == null ? null : s.datadir().toString(), s.superuser(), clock.instant(),
-                    definition.basebackup() != null && !definition.basebackup().isBlank() ? definition.basebackup()
-                            : definition.dump() != null && !definition.dump().isBlank() ? definition.dump() : null,
+                    s.conninfo() == null ? null : Stream.of(definition.basebackup(), definition.dump(),
+                            definition.replica()).filter(t -> t != null && !t.isBlank()).findFirst().orElse(null),
                     s.seed().stream().map(Path::toString).toList(), s.settings()));
         }
         LOG.info("added source " + name + " (" + s.kind().word() + ": " + s.location() + ")");
@@ -244,6 +253,8 @@ public final class Sources implements AutoCloseable {
                 throw KopiException.precondition("source '" + name + "' still has " + snaps
                         + " snapshot(s); delete them first ('kopictl snapshots " + name + "')");
             }
+            // The standby first: should that fail, the source is still there to remove again.
+            refresher.standbys().remove(s);
             catalog.removeSource(name);
         } finally {
             refreshing.remove(name);

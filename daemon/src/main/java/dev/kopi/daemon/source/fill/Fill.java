@@ -37,6 +37,7 @@ public abstract class Fill {
             case BASEBACKUP -> new BasebackupFill(source, new SourceServer(source, staging.tools), staging);
             case DUMP -> new DumpFill(source, new SourceServer(source, staging.tools), staging);
             case SEED -> new SeedFill(source, staging);
+            case REPLICA -> new ReplicaFill(source, staging);
         };
     }
 

@@ -1,0 +1,236 @@
+package dev.kopi.it;
+
+import static dev.kopi.it.KopiFlowsIT.connect;
+import static dev.kopi.it.KopiFlowsIT.count;
+import static dev.kopi.it.SourcesFlowsIT.filesContaining;
+import static dev.kopi.it.SourcesFlowsIT.waitFor;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.Iterator;
+import java.util.List;
+import java.util.concurrent.ThreadLocalRandom;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.TestMethodOrder;
+
+import dev.kopi.proto.v1.DeleteSnapshotRequest;
+import dev.kopi.proto.v1.ListSnapshotsRequest;
+import dev.kopi.proto.v1.ListSourcesRequest;
+import dev.kopi.proto.v1.RefreshEvent;
+import dev.kopi.proto.v1.RefreshRequest;
+import dev.kopi.proto.v1.RemoveSourceRequest;
+import dev.kopi.proto.v1.Snapshot;
+import dev.kopi.proto.v1.Source;
+
+/**
+ * Issue 12's replica source end to end, against a real password-protected primary outside the
+ * pool: the first refresh seeds a standby on the pool, later refreshes snapshot it (masked like
+ * every snapshot), a stopped primary leaves the data at its last state, a SIGKILLed kopid adopts
+ * the running standby, and removing the source drops its slot and its volumes. The tests run in
+ * order on one source, each building on the last.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+abstract class ReplicaFlowsIT {
+    static final String SECRET = "r3pl-S3cret-" + Long.toHexString(ThreadLocalRandom.current().nextLong());
+    static final String CANARY = "canary-" + Long.toHexString(ThreadLocalRandom.current().nextLong()) + "@example.com";
+    static final String SLOT = "kopi_it_rep";
+
+    RunDir run;
+    Pool pool;
+    Kopid kopid;
+    SourceCluster prod;
+
+    abstract Pool createPool(RunDir run);
+
+    @BeforeAll
+    void setUp() throws Exception {
+        run = RunDir.create();
+        prod = SourceCluster.init(run.postgresDir("prod").resolve("data"), run.resolve("prod/sock"))
+                .requirePasswords().start().seed().createKopiRole(SECRET);
+        prod.sql("app", "INSERT INTO customers VALUES (5001, '" + CANARY + "', 'Canary Person')", "CHECKPOINT");
+        pool = createPool(run);
+        int portFirst = 20000 + ThreadLocalRandom.current().nextInt(0, 800) * 50;
+        kopid = new Kopid(run, pool, portFirst, portFirst + 19).start();
+    }
+
+    @AfterEach
+    void destroyClones() {
+        kopid.destroyAllClones();
+    }
+
+    @AfterAll
+    void tearDown() {
+        Teardown.everything(run, kopid, pool, prod);
+    }
+
+    @Test
+    @Order(1)
+    void firstRefreshSeedsAStandbyAndLaterRefreshesSeeChangesMasked() throws Exception {
+        Path mask = run.resolve("mask.sql");
+        Files.writeString(mask, "UPDATE customers SET email = 'user' || id || '@masked.invalid', "
+                + "name = 'Customer ' || id;\n");
+        Kopid.Cli add = kopid.cli("source", "add", "rep", "--replica", prod.conninfo("kopi", SECRET, null),
+                "--slot", SLOT, "--wal-keep", "2h", "--transform", mask.toString());
+        assertEquals(0, add.code(), add.err());
+        String first = refresh("rep");
+        assertEquals(1, slotCount(), "the slot was made on the primary");
+        assertTrue(pool.volumes().contains("replicas/rep/standby"), pool.volumes().toString());
+        assertTrue(pool.volumes().contains("replicas/rep/wal"), pool.volumes().toString());
+        waitFor(Duration.ofSeconds(30), () -> source("rep").getStandby().getState().equals("streaming"),
+                "the standby streams");
+        assertMasked(first, 1001);
+
+        prod.sql("app", "INSERT INTO customers VALUES (7001, 'later@example.com', 'Later Person')");
+        String second = refresh("rep");
+        assertNotEquals(first, second);
+        assertMasked(second, 1002);
+        Kopid.Cli list = kopid.cli("sources");
+        assertTrue(list.out().contains("rep: standby streaming"), list.out());
+        for (String shown : List.of(add.out(), add.err(), list.out(), kopid.cli("sources", "-o", "json").out(),
+                Files.readString(kopid.log))) {
+            assertFalse(shown.contains(SECRET), "the password is never shown: " + shown);
+        }
+    }
+
+    @Test
+    @Order(2)
+    void theStandbyItsArchiveAndThePasswordAreOutOfHoldersReach() throws Exception {
+        for (String v : List.of("replicas/rep/standby", "replicas/rep/wal")) {
+            Path p = pool.path(v);
+            assertEquals("postgres", Files.getOwner(p, LinkOption.NOFOLLOW_LINKS).getName(), v);
+            assertEquals("rwx------", java.nio.file.attribute.PosixFilePermissions.toString(
+                    Files.getPosixFilePermissions(p, LinkOption.NOFOLLOW_LINKS)), v);
+        }
+        String ps = Sh.ok("ps", "-eo", "args");
+        assertTrue(ps.contains("kopi-standby-rep"), "the standby runs");
+        assertFalse(ps.contains(SECRET), "the password is on no command line");
+        assertFalse(Sh.ok("ps", "-eo", "args").lines().filter(l -> l.contains("kopi-standby-rep"))
+                .anyMatch(l -> l.contains("listen_addresses=127") || l.contains("listen_addresses=*")),
+                "the standby listens on no TCP address");
+        String latest = source("rep").getLatestSnapshot();
+        assertEquals(List.of(), filesContaining(pool.path(KopiFlowsIT.volumeOf(latest)), SECRET),
+                "no snapshot file holds the primary's password");
+        assertEquals(List.of(), filesContaining(pool.path(KopiFlowsIT.volumeOf(latest)), CANARY),
+                "no snapshot file holds an unmasked value");
+    }
+
+    @Test
+    @Order(3)
+    void aStoppedPrimaryLeavesTheDataAtItsLastStateAndRefreshStillWorks() throws Exception {
+        prod.stop();
+        try {
+            waitFor(Duration.ofSeconds(30), () -> !source("rep").getStandby().getState().equals("streaming"),
+                    "the standby notices the primary is gone");
+            String snap = refresh("rep");
+            assertMasked(snap, 1002);
+        } finally {
+            prod.start();
+        }
+        waitFor(Duration.ofSeconds(60), () -> source("rep").getStandby().getState().equals("streaming"),
+                "the standby streams again once the primary is back");
+        prod.sql("app", "INSERT INTO customers VALUES (7002, 'again@example.com', 'Again Person')");
+        assertMasked(refresh("rep"), 1003);
+    }
+
+    @Test
+    @Order(4)
+    void kopidKilledWithTheStandbyRunningAdoptsIt() throws Exception {
+        long pid = standbyPid();
+        kopid.kill9();
+        kopid.start();
+        assertEquals(pid, standbyPid(), "the same standby runs on: adopted, not restarted");
+        assertEquals(List.of(), pool.volumes().stream().filter(v -> v.startsWith("staging/")).toList());
+        prod.sql("app", "INSERT INTO customers VALUES (7003, 'third@example.com', 'Third Person')");
+        assertMasked(refresh("rep"), 1004);
+    }
+
+    @Test
+    @Order(5)
+    void aStandbyThatDiedIsStartedAgain() throws Exception {
+        long pid = standbyPid();
+        Sh.ok("kill", "-9", Long.toString(pid));
+        waitFor(Duration.ofSeconds(60), () -> {
+            long now = standbyPid();
+            return now > 0 && now != pid;
+        }, "kopid starts the standby again");
+        waitFor(Duration.ofSeconds(60), () -> source("rep").getStandby().getState().equals("streaming"),
+                "and it streams");
+    }
+
+    @Test
+    @Order(6)
+    void removingTheSourceDropsItsSlotAndVolumes() throws Exception {
+        for (Snapshot s : kopid.snapshots().listSnapshots(ListSnapshotsRequest.newBuilder().setSource("rep").build())
+                .getSnapshotsList()) {
+            kopid.snapshots().deleteSnapshot(DeleteSnapshotRequest.newBuilder().setName(s.getName()).setForce(true)
+                    .build());
+        }
+        kopid.sources().removeSource(RemoveSourceRequest.newBuilder().setName("rep").build());
+        assertEquals(0, slotCount(), "the slot is dropped on the primary");
+        assertEquals(List.of(), pool.volumes().stream().filter(v -> v.startsWith("replicas/")).toList());
+        assertEquals(0, standbyPid(), "the standby is stopped");
+    }
+
+    // ------------------------------------------------------------------ helpers
+
+    void assertMasked(String snapshot, int customers) throws Exception {
+        String name = "c" + Long.toHexString(ThreadLocalRandom.current().nextLong() & 0xffffff);
+        Kopid.Cli r = kopid.cli("clone", snapshot, "--name", name);
+        assertEquals(0, r.code(), r.err());
+        try (Connection c = connect(r.out().strip()); Statement st = c.createStatement()) {
+            assertEquals(customers, count(st, "SELECT count(*) FROM customers"), snapshot);
+            assertEquals(0, count(st, "SELECT count(*) FROM customers WHERE email LIKE '%@example.com'"),
+                    "every row is masked in " + snapshot);
+            assertEquals(5000, count(st, "SELECT count(*) FROM orders"));
+        } finally {
+            kopid.cli("destroy", name);
+        }
+    }
+
+    String refresh(String source) {
+        Iterator<RefreshEvent> it = kopid.sources().refresh(RefreshRequest.newBuilder().setName(source).build());
+        RefreshEvent last = null;
+        while (it.hasNext()) {
+            last = it.next();
+        }
+        return last.getSnapshot().getName();
+    }
+
+    Source source(String name) {
+        return kopid.sources().listSources(ListSourcesRequest.getDefaultInstance()).getSourcesList().stream()
+                .filter(s -> s.getName().equals(name)).findFirst().orElseThrow();
+    }
+
+    long slotCount() throws Exception {
+        try (Connection c = prod.connect("postgres"); Statement st = c.createStatement()) {
+            return count(st, "SELECT count(*) FROM pg_replication_slots WHERE slot_name = '" + SLOT + "'");
+        }
+    }
+
+    /** The standby's postmaster pid, 0 when none runs. */
+    long standbyPid() {
+        Path pidFile = pool.path("replicas/rep/standby").resolve("postmaster.pid");
+        try {
+            long pid = Long.parseLong(Files.readAllLines(pidFile).get(0).strip());
+            return Files.exists(Path.of("/proc/" + pid)) ? pid : 0;
+        } catch (Exception e) {
+            return 0;
+        }
+    }
+}
