@@ -215,8 +215,6 @@ public final class Standby {
         s.put("archive_command", "cmp -s %p " + to + " || { cp %p '" + archive + "/%f.tmp' && mv -f '" + archive
                 + "/%f.tmp' " + to + "; }");
         s.put("wal_receiver_status_interval", "1s");
-        s.put("max_wal_senders", "0");
-        s.put("max_replication_slots", "0");
         return s;
     }
 
