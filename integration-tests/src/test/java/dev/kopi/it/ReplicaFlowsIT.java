@@ -150,6 +150,56 @@ abstract class ReplicaFlowsIT {
 
     @Test
     @Order(4)
+    void aCloneAtATimeBetweenTwoCommitsSeesExactlyTheFirstMasked() throws Exception {
+        prod.sql("app", "INSERT INTO customers VALUES (8001, 'first@example.com', 'First Person')");
+        Thread.sleep(1500);
+        String between = primaryNow();
+        Thread.sleep(1500);
+        prod.sql("app", "INSERT INTO customers VALUES (8002, 'second@example.com', 'Second Person')");
+        waitFor(Duration.ofSeconds(30), () -> source("rep").getStandby().getState().equals("streaming"),
+                "the standby has both commits");
+        String name = "pitr1";
+        Kopid.Cli r = kopid.cli("clone", "rep", "--at", between, "--name", name);
+        assertEquals(0, r.code(), r.err() + "\n" + standbyLog());
+        try (Connection c = connect(r.out().strip()); Statement st = c.createStatement()) {
+            assertEquals(1, count(st, "SELECT count(*) FROM customers WHERE id = 8001"), "the first commit is there");
+            assertEquals(0, count(st, "SELECT count(*) FROM customers WHERE id = 8002"), "the second is not");
+            assertEquals(0, count(st, "SELECT count(*) FROM customers WHERE email LIKE '%@example.com'"),
+                    "a point-in-time clone is masked like every snapshot");
+        } finally {
+            kopid.cli("destroy", name);
+        }
+        String tagged = kopid.snapshots().listSnapshots(ListSnapshotsRequest.newBuilder().setSource("rep").build())
+                .getSnapshotsList().stream().map(Snapshot::getTag).filter(t -> t.startsWith("at-")).findFirst()
+                .orElseThrow();
+        assertEquals(List.of(), filesContaining(pool.path("snapshots/rep/" + tagged), CANARY),
+                "no file of the point-in-time snapshot holds an unmasked value");
+        assertNotEquals("rep@" + tagged, source("rep").getLatestSnapshot(), "SOURCE still means the newest refresh");
+    }
+
+    @Test
+    @Order(5)
+    void badPointsInTimeAreRefusedClearly() throws Exception {
+        Kopid.Cli future = kopid.cli("clone", "rep", "--at", "2999-01-01T00:00:00Z");
+        assertNotEquals(0, future.code());
+        assertTrue(future.err().contains("future"), future.err());
+        Kopid.Cli garbled = kopid.cli("clone", "rep", "--at", "yesterday");
+        assertTrue(garbled.code() != 0 && garbled.err().contains("RFC 3339"), garbled.err());
+        Kopid.Cli tooOld = kopid.cli("clone", "rep", "--at", "2001-01-01T00:00:00Z");
+        assertTrue(tooOld.code() != 0 && tooOld.err().contains("keeps no data from before"), tooOld.err());
+        Kopid.Cli add = kopid.cli("source", "add", "plain", "--basebackup", prod.conninfo("kopi", SECRET, null));
+        assertEquals(0, add.code(), add.err());
+        try {
+            Kopid.Cli noWal = kopid.cli("clone", "plain", "--at", "2026-01-01T00:00:00Z");
+            assertTrue(noWal.code() != 0 && noWal.err().contains("keeps no WAL"), noWal.err());
+        } finally {
+            kopid.cli("source", "remove", "plain");
+        }
+        assertEquals(List.of(), pool.volumes().stream().filter(v -> v.startsWith("staging/")).toList());
+    }
+
+    @Test
+    @Order(6)
     void kopidKilledWithTheStandbyRunningAdoptsIt() throws Exception {
         long pid = standbyPid();
         kopid.kill9();
@@ -161,7 +211,7 @@ abstract class ReplicaFlowsIT {
     }
 
     @Test
-    @Order(5)
+    @Order(7)
     void aStandbyThatDiedIsStartedAgain() throws Exception {
         long pid = standbyPid();
         Sh.ok("kill", "-9", Long.toString(pid));
@@ -170,11 +220,11 @@ abstract class ReplicaFlowsIT {
             return now > 0 && now != pid;
         }, "kopid starts the standby again");
         waitFor(Duration.ofSeconds(60), () -> source("rep").getStandby().getState().equals("streaming"),
-                "and it streams");
+                "and it streams: " + standbyLog());
     }
 
     @Test
-    @Order(6)
+    @Order(8)
     void removingTheSourceDropsItsSlotAndVolumes() throws Exception {
         for (Snapshot s : kopid.snapshots().listSnapshots(ListSnapshotsRequest.newBuilder().setSource("rep").build())
                 .getSnapshotsList()) {
@@ -183,7 +233,8 @@ abstract class ReplicaFlowsIT {
         }
         kopid.sources().removeSource(RemoveSourceRequest.newBuilder().setName("rep").build());
         assertEquals(0, slotCount(), "the slot is dropped on the primary");
-        assertEquals(List.of(), pool.volumes().stream().filter(v -> v.startsWith("replicas/")).toList());
+        assertEquals(List.of(), pool.volumes().stream().filter(v -> v.startsWith("replicas/")).toList(),
+                "the standby, its archive and its raw bases are gone");
         assertEquals(0, standbyPid(), "the standby is stopped");
     }
 
@@ -220,6 +271,22 @@ abstract class ReplicaFlowsIT {
     long slotCount() throws Exception {
         try (Connection c = prod.connect("postgres"); Statement st = c.createStatement()) {
             return count(st, "SELECT count(*) FROM pg_replication_slots WHERE slot_name = '" + SLOT + "'");
+        }
+    }
+
+    String primaryNow() throws Exception {
+        try (Connection c = prod.connect("postgres"); Statement st = c.createStatement()) {
+            return KopiFlowsIT.one(st, "SELECT to_char(clock_timestamp() AT TIME ZONE 'UTC', "
+                    + "'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')");
+        }
+    }
+
+    String standbyLog() {
+        try {
+            List<String> lines = Files.readAllLines(kopid.state.resolve("logs/standby-rep.log"));
+            return String.join("\n", lines.subList(Math.max(0, lines.size() - 15), lines.size()));
+        } catch (Exception e) {
+            return "(no log: " + e + ")";
         }
     }
 

@@ -2,9 +2,16 @@ package dev.kopi.daemon.rpc;
 
 import io.grpc.stub.StreamObserver;
 
+import dev.kopi.daemon.catalog.SnapshotRecord;
 import dev.kopi.daemon.clone.Clones;
+import dev.kopi.daemon.core.KopiException;
+import dev.kopi.daemon.core.Names;
 import dev.kopi.daemon.core.SnapshotRef;
 import dev.kopi.daemon.snapshot.Snapshots;
+import dev.kopi.daemon.source.PointInTime;
+import dev.kopi.daemon.source.Progress;
+import dev.kopi.daemon.source.Sources;
+import dev.kopi.proto.v1.CreatePointInTimeSnapshotRequest;
 import dev.kopi.proto.v1.CreateSnapshotRequest;
 import dev.kopi.proto.v1.DeleteSnapshotRequest;
 import dev.kopi.proto.v1.DeleteSnapshotResponse;
@@ -17,10 +24,23 @@ import dev.kopi.proto.v1.SnapshotServiceGrpc;
 public final class SnapshotRpc extends SnapshotServiceGrpc.SnapshotServiceImplBase {
     private final Snapshots snapshots;
     private final Clones clones;
+    private final Sources sources;
 
-    public SnapshotRpc(Snapshots snapshots, Clones clones) {
+    public SnapshotRpc(Snapshots snapshots, Clones clones, Sources sources) {
         this.snapshots = snapshots;
         this.clones = clones;
+        this.sources = sources;
+    }
+
+    @Override
+    public void createPointInTimeSnapshot(CreatePointInTimeSnapshotRequest req, StreamObserver<Snapshot> out) {
+        Rpc.unary(out, () -> {
+            Names.require("source", req.getSource());
+            PointInTime at = Requests.pointInTime(req.getAt(), req.getLsn()).orElseThrow(() -> KopiException.invalid(
+                    "give the moment: at (RFC 3339) or lsn"));
+            SnapshotRecord s = sources.pointInTime(req.getSource(), at, Progress.NONE);
+            return Protos.snapshot(s, 0, false);
+        });
     }
 
     @Override

@@ -30,6 +30,7 @@ import dev.kopi.daemon.core.Events;
 import dev.kopi.daemon.core.KopiException;
 import dev.kopi.daemon.core.Names;
 import dev.kopi.daemon.core.Reason;
+import dev.kopi.daemon.core.SnapshotRef;
 import dev.kopi.daemon.core.Trigger;
 import dev.kopi.daemon.logging.LogFields;
 import dev.kopi.daemon.postgres.DataDirectory;
@@ -44,6 +45,8 @@ public final class Sources implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(Sources.class.getName());
     /** The reason published with a snapshot a refresh made. */
     private static final Reason REFRESH = () -> "refresh";
+    /** The reason published with a point-in-time snapshot. */
+    private static final Reason POINT_IN_TIME = () -> "point-in-time";
 
     private final Map<String, Source> configured;
     private final Catalog catalog;
@@ -352,6 +355,34 @@ public final class Sources implements AutoCloseable {
         LogFields.of("source", name, "snapshot", snap.name(), "trigger", trigger.word(), "result", "ok",
                 "duration_ms", took.toMillis()).info(LOG, "refresh of " + name + " (" + trigger.word() + "): " + message);
         events.publish(EventKind.REFRESH_OK, name, trigger, message, took);
+    }
+
+    /**
+     * The snapshot of replica source {@code name} as it was at {@code target}: made (recovered
+     * from the source's kept history, transformed, scrubbed) unless one exists already. A
+     * target in the future is INVALID_ARGUMENT; a source without WAL, or a target older than
+     * what it keeps, FAILED_PRECONDITION saying what can be done.
+     */
+    public SnapshotRecord pointInTime(String name, PointInTime target, Progress progress) {
+        find(name);
+        if (target.time() != null && target.time().isAfter(clock.instant())) {
+            throw KopiException.invalid(target + " is in the future (it is " + clock.instant() + " now); a "
+                    + "point-in-time clone starts at a past moment");
+        }
+        Optional<SnapshotRecord> made = catalog.snapshot(SnapshotRef.of(name, target.tag()));
+        if (made.isPresent()) {
+            return made.get();
+        }
+        claim(name);
+        long t0 = System.nanoTime();
+        try {
+            SnapshotRecord snap = refresher.pointInTime(find(name), target, progress);
+            events.publish(EventKind.SNAPSHOT_CREATED, snap.name(), POINT_IN_TIME, "of source " + name + " at "
+                    + target, Duration.ofNanos(System.nanoTime() - t0));
+            return snap;
+        } finally {
+            refreshing.remove(name);
+        }
     }
 
     /** Whether a refresh of {@code name} is running now. */

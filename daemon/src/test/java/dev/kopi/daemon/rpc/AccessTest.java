@@ -74,7 +74,7 @@ class AccessTest {
         Authentication auth = Authentication.bearer(tokens, new FailedAttempts(clock));
         String name = InProcessServerBuilder.generateName();
         server = InProcessServerBuilder.forName(name).directExecutor()
-                .addService(ServerInterceptors.intercept(new CloneRpc(f.clones), auth))
+                .addService(ServerInterceptors.intercept(new CloneRpc(f.clones, null), auth))
                 .addService(ServerInterceptors.intercept(new TokenRpc(tokens), auth))
                 .build().start();
         channel = InProcessChannelBuilder.forName(name).directExecutor().build();

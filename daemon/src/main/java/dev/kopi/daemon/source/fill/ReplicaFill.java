@@ -56,6 +56,7 @@ final class ReplicaFill extends Fill {
                 throw KopiException.internal("the standby of " + source.name() + " at " + st.dataDir()
                         + " is not a volume of the pool", null);
             }
+            new ReplicaHistory(st, staging).takeBase(Instant.now());
             progress.report("snapshot", "snapshotted the standby (" + status.state() + ", " + age(status)
                     + ") in one " + staging.backend.kind() + " operation", 0, 0);
             return snap.get();

@@ -8,6 +8,7 @@ import java.nio.file.Path;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.sql.Timestamp;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -48,7 +49,7 @@ public final class Standby {
     private static final String STATUS = "SELECT coalesce((SELECT status FROM pg_stat_wal_receiver), 'stopped'), "
             + "coalesce(pg_last_wal_receive_lsn() = pg_last_wal_replay_lsn(), false), "
             + "extract(epoch FROM now() - pg_last_xact_replay_timestamp()), "
-            + "(SELECT last_msg_receipt_time FROM pg_stat_wal_receiver), pg_last_wal_replay_lsn()::text";
+            + "pg_last_xact_replay_timestamp(), pg_last_wal_replay_lsn()::text";
 
     private final Source source;
     private final Staging staging;
@@ -77,10 +78,11 @@ public final class Standby {
      *                  primary is unreachable: the data stays as it was)
      * @param lag       how far replay is behind the primary's newest commit received; zero when caught up
      * @param dataAsOf  the newest moment the data is known to be current as of; null when unknown
-     * @param replayLsn the last WAL position replayed
+     * @param replayLsn  the last WAL position replayed
+     * @param lastCommit when the last commit replayed was made on the primary; null when unknown
      */
-    public record Status(String state, Duration lag, Instant dataAsOf, String replayLsn) {
-        static final Status NOT_SEEDED = new Status("not seeded", Duration.ZERO, null, "");
+    public record Status(String state, Duration lag, Instant dataAsOf, String replayLsn, Instant lastCommit) {
+        static final Status NOT_SEEDED = new Status("not seeded", Duration.ZERO, null, "", null);
     }
 
     VolumeId dataVolume() {
@@ -255,7 +257,7 @@ public final class Standby {
             return Status.NOT_SEEDED;
         }
         if (!running() || superuser == null) {
-            return new Status("stopped", Duration.ZERO, caughtUp, "");
+            return new Status("stopped", Duration.ZERO, caughtUp, "", null);
         }
         try {
             return staging.instances.admin(spec(), "postgres", 5, c -> {
@@ -271,11 +273,12 @@ public final class Standby {
                     Duration lag = streaming && replayedAll ? Duration.ZERO
                             : Duration.ofMillis((long) (Math.max(0, sinceCommit) * 1000));
                     String state = !streaming ? "disconnected" : replayedAll ? "streaming" : "catching up";
-                    return new Status(state, lag, caughtUp, rs.getString(5));
+                    Timestamp commit = rs.getTimestamp(4);
+                    return new Status(state, lag, caughtUp, rs.getString(5), commit == null ? null : commit.toInstant());
                 }
             });
         } catch (SQLException e) {
-            return new Status("stopped", Duration.ZERO, caughtUp, "");
+            return new Status("stopped", Duration.ZERO, caughtUp, "", null);
         }
     }
 
@@ -311,46 +314,6 @@ public final class Standby {
     }
 
     /**
-     * Deletes archived segments older than {@code keep}; while the pool has less than
-     * {@code minFree} free, the oldest go first whatever their age. History files stay: they
-     * are tiny and recovery needs them to follow a timeline.
-     */
-    int prune(Instant now, Duration keep) {
-        Path archive = archiveDir();
-        if (!Files.isDirectory(archive, LinkOption.NOFOLLOW_LINKS)) {
-            return 0;
-        }
-        List<Path> segments = new ArrayList<>();
-        try (var s = Files.newDirectoryStream(archive)) {
-            s.forEach(p -> {
-                if (!p.getFileName().toString().endsWith(".history")) {
-                    segments.add(p);
-                }
-            });
-        } catch (IOException e) {
-            LOG.warning("cannot list the WAL archive of " + source.name() + ": " + e.getMessage());
-            return 0;
-        }
-        segments.sort(null); // segment names sort by position
-        int removed = 0;
-        for (Path p : segments) {
-            try {
-                boolean old = Files.getLastModifiedTime(p, LinkOption.NOFOLLOW_LINKS).toInstant()
-                        .isBefore(now.minus(keep));
-                if (old || staging.shortOfSpace()) {
-                    Files.deleteIfExists(p);
-                    removed++;
-                } else {
-                    break;
-                }
-            } catch (IOException e) {
-                LOG.fine("cannot prune " + p + ": " + e.getMessage());
-            }
-        }
-        return removed;
-    }
-
-    /**
      * Stops the standby, drops its slot on the primary (best effort: an unreachable primary is
      * logged, since the slot would hold WAL there), and destroys its volumes.
      */
@@ -360,6 +323,11 @@ public final class Standby {
         }
         if (source.settings().slot() != null) {
             dropSlot();
+        }
+        for (VolumeId v : staging.backend.list()) {
+            if (v.kind() == VolumeId.Kind.REPLICA && v.name().equals(source.name()) && v.tag().startsWith("base-")) {
+                staging.destroyQuietly(v);
+            }
         }
         staging.destroyQuietly(dataVolume());
         staging.destroyQuietly(walVolume());

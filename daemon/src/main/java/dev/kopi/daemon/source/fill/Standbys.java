@@ -3,6 +3,7 @@ package dev.kopi.daemon.source.fill;
 import java.io.IOException;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -31,6 +32,8 @@ import dev.kopi.daemon.storage.StorageErrors;
 public final class Standbys implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(Standbys.class.getName());
     private static final Reason WATCH = () -> "watch";
+    /** How often the watch takes a raw base at most (more often when wal_keep is short). */
+    private static final Duration BASE_EVERY = Duration.ofHours(1);
 
     private final Staging staging;
     private final Clock clock;
@@ -111,7 +114,16 @@ public final class Standbys implements AutoCloseable {
                 }
             }
             st.status(clock.instant());
-            int pruned = st.prune(clock.instant(), source.walKeep());
+            ReplicaHistory history = new ReplicaHistory(st, staging);
+            Instant now = clock.instant();
+            // Point-in-time clones replay from the newest base before their target: a base every
+            // so often bounds that replay even when nobody refreshes.
+            Duration every = source.walKeep().dividedBy(4).compareTo(BASE_EVERY) < 0 ? source.walKeep().dividedBy(4)
+                    : BASE_EVERY;
+            if (history.bases().stream().noneMatch(b -> b.taken().isAfter(now.minus(every)))) {
+                history.takeBase(now);
+            }
+            int pruned = history.prune(now, source.walKeep());
             if (pruned > 0) {
                 LOG.fine("pruned " + pruned + " archived WAL segment(s) of " + source.name());
             }
