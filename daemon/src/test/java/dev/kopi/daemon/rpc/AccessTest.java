@@ -180,7 +180,8 @@ class AccessTest {
             s.getMethods().stream().map(m -> m.getFullMethodName()).filter(m -> !Access.USER_METHODS.contains(m))
                     .forEach(adminOnly::add);
         }
-        assertEquals(List.of("CloneService/ProtectClone", "EventService/WatchEvents", "SnapshotService/DeleteSnapshot",
+        assertEquals(List.of("CloneService/ProtectClone", "EventService/WatchEvents",
+                "SnapshotService/CreatePointInTimeSnapshot", "SnapshotService/DeleteSnapshot",
                 "SourceService/AddSource", "SourceService/Refresh", "SourceService/RemoveSource",
                 "TokenService/CreateToken", "TokenService/ListTokens", "TokenService/RevokeToken"),
                 adminOnly.stream().map(m -> m.substring("kopi.v1.".length())).toList());
