@@ -57,18 +57,18 @@ public final class Standby {
     /** When the standby was last seen streaming with everything received replayed. */
     private volatile Instant caughtUp;
 
-    Standby(Source source, Staging staging, Instant caughtUp) {
+    /** @param previous the same source's standby as known before its definition was read again; null if none */
+    Standby(Source source, Staging staging, Standby previous) {
         this.source = source;
         this.staging = staging;
-        this.caughtUp = caughtUp;
+        if (previous != null) {
+            this.caughtUp = previous.caughtUp;
+            this.superuser = previous.superuser;
+        }
     }
 
     Source source() {
         return source;
-    }
-
-    Instant caughtUp() {
-        return caughtUp;
     }
 
     /**

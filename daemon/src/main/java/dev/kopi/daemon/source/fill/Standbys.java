@@ -48,8 +48,9 @@ public final class Standbys implements AutoCloseable {
 
     /** The standby of {@code source} (a replica source), as now defined. */
     Standby of(Source source) {
-        return standbys.compute(source.name(), (k, old) -> old != null && old.source().equals(source) ? old
-                : new Standby(source, staging, old == null ? null : old.caughtUp()));
+        // Sources are read again on every call (the catalog may have changed): what was learned
+        // about the running standby (its superuser, when it was last caught up) carries over.
+        return standbys.compute(source.name(), (k, old) -> new Standby(source, staging, old));
     }
 
     /** The lock held for everything done to the standby of {@code source}. */

@@ -1,0 +1,204 @@
+package dev.kopi.it;
+
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.ThreadLocalRandom;
+
+import dev.kopi.proto.v1.AddSourceRequest;
+import dev.kopi.proto.v1.Clone;
+import dev.kopi.proto.v1.CreateCloneRequest;
+import dev.kopi.proto.v1.DestroyCloneRequest;
+import dev.kopi.proto.v1.RefreshEvent;
+import dev.kopi.proto.v1.RefreshRequest;
+import dev.kopi.proto.v1.SourceSettings;
+
+/**
+ * The replica benchmark (scripts/bench replica; not part of the test suite): for each pgbench
+ * scale in BENCH_SCALES (default "30,100") a password-protected primary, and on each backend in
+ * BENCH_BACKENDS (default "btrfs") a kopid with a basebackup source and a replica source of it.
+ * After 1% of pgbench_accounts changed: the replica refresh beside the basebackup refresh (best
+ * of BENCH_RUNS, default 3); the data age at publish (publish time minus the newest commit the
+ * snapshot holds, committed just before the refresh); and point-in-time clone latency (request
+ * to first query) for targets BENCH_PITR_BACK seconds back (default "60"), with pgbench writing
+ * meanwhile. Prints a table with ratios.
+ */
+public final class ReplicaBench {
+    private static final String PGBIN = SourceCluster.BIN;
+    private static final String SECRET = "bench-" + Long.toHexString(ThreadLocalRandom.current().nextLong());
+
+    private final List<String> scales = List.of(env("BENCH_SCALES", "30,100").split(","));
+    private final List<String> backends = List.of(env("BENCH_BACKENDS", "btrfs").split(","));
+    private final int runs = Integer.parseInt(env("BENCH_RUNS", "3"));
+    private final List<String> back = List.of(env("BENCH_PITR_BACK", "60").split(","));
+    private final List<String[]> rows = new ArrayList<>();
+
+    public static void main(String[] args) throws Exception {
+        new ReplicaBench().run();
+    }
+
+    private static String env(String name, String dflt) {
+        return System.getenv().getOrDefault(name, dflt);
+    }
+
+    private void run() throws Exception {
+        for (String scale : scales) {
+            RunDir srcRun = RunDir.create();
+            SourceCluster prod = null;
+            try {
+                prod = SourceCluster.init(srcRun.postgresDir("prod").resolve("data"), srcRun.resolve("prod/sock"))
+                        .requirePasswords().start().createKopiRole(SECRET);
+                log("pgbench -i -s " + scale + " ...");
+                prod.sql("postgres", "CREATE DATABASE bench");
+                pgbench(prod, "-i", "-q", "-s", scale);
+                prod.sql("bench", "CREATE TABLE marker (at timestamptz NOT NULL)", "CHECKPOINT");
+                long bytes = Long.parseLong(CloneBench.query(prod, "postgres",
+                        "SELECT sum(pg_database_size(oid)) FROM pg_database"));
+                for (String backend : backends) {
+                    kopi(backend, prod, scale, bytes);
+                }
+            } finally {
+                if (prod != null) {
+                    prod.close();
+                }
+                Reaper.reap(srcRun.path, srcRun.zpoolName());
+                srcRun.delete();
+            }
+        }
+        System.out.println();
+        System.out.printf(Locale.ROOT, "Kopi replica benchmark: best of %d runs, %d cores, %s%n%n", runs,
+                Runtime.getRuntime().availableProcessors(), Sh.ok("uname", "-r").strip());
+        System.out.println("| scale | backend | measure | value | ratio / target |");
+        System.out.println("|---|---|---|---|---|");
+        rows.forEach(r -> System.out.println("| " + String.join(" | ", r) + " |"));
+    }
+
+    private void kopi(String backend, SourceCluster prod, String scale, long bytes) throws Exception {
+        RunDir run = RunDir.create();
+        long poolBytes = Math.max(6L << 30, bytes * 8);
+        Pool pool = backend.equals("btrfs") ? new BtrfsPool(run, (poolBytes >> 20) + "M", "auto")
+                : new ZfsPool(run, poolBytes);
+        int first = 30000 + ThreadLocalRandom.current().nextInt(0, 300) * 100;
+        Kopid kopid = null;
+        String size = String.format(Locale.ROOT, "%s (%.2f GB)", scale, bytes / 1e9);
+        try {
+            kopid = new Kopid(run, pool, first, first + 20).start();
+            for (String kind : List.of("bb", "rep")) {
+                AddSourceRequest.Builder req = AddSourceRequest.newBuilder().setName(kind)
+                        .setSettings(SourceSettings.newBuilder().setKeep(1));
+                if (kind.equals("bb")) {
+                    req.setBasebackup(prod.conninfo("kopi", SECRET, null));
+                } else {
+                    req.setReplica(prod.conninfo("kopi", SECRET, null));
+                }
+                kopid.sources().addSource(req.build());
+            }
+            double seed = refresh(kopid, "rep")[0];
+            rows.add(new String[] {size, backend, "first replica refresh (seeds the standby)", sec(seed), ""});
+            List<Double> bb = new ArrayList<>();
+            List<Double> rep = new ArrayList<>();
+            List<Double> age = new ArrayList<>();
+            for (int i = 0; i < runs; i++) {
+                prod.sql("bench", "UPDATE pgbench_accounts SET abalance = abalance + 1 WHERE aid % 100 = " + i);
+                bb.add(refresh(kopid, "bb")[0]);
+                prod.sql("bench", "UPDATE pgbench_accounts SET abalance = abalance + 1 WHERE aid % 100 = " + (50 + i));
+                prod.sql("bench", "INSERT INTO marker VALUES (clock_timestamp())");
+                double[] r = refresh(kopid, "rep");
+                rep.add(r[0]);
+                age.add(r[1]);
+            }
+            double b = min(bb);
+            double r = min(rep);
+            rows.add(new String[] {size, backend, "basebackup refresh after 1% of rows changed", sec(b), "1x"});
+            rows.add(new String[] {size, backend, "replica refresh after 1% of rows changed", sec(r),
+                    String.format(Locale.ROOT, "%.1fx faster (target >= 20x)", b / r)});
+            rows.add(new String[] {size, backend, "data age at publish (replica)", sec(max(age)), "target <= 5 s"});
+            for (String s : back) {
+                int seconds = Integer.parseInt(s.strip());
+                Instant target = Instant.now().truncatedTo(ChronoUnit.SECONDS);
+                // WAL after the target: pgbench writes for the whole span, so recovery replays it
+                pgbench(prod, "-T", Integer.toString(seconds), "-R", "50", "-c", "2");
+                double ms = pointInTimeClone(kopid, target);
+                rows.add(new String[] {size, backend, "point-in-time clone " + seconds + " s of WAL back (request -> "
+                        + "first query)", sec(ms / 1000), ""});
+            }
+        } finally {
+            if (kopid != null) {
+                kopid.close();
+            }
+            pool.close();
+            Reaper.reap(run.path, run.zpoolName());
+            run.delete();
+        }
+    }
+
+    /** Seconds the refresh took, and how old the newest marker in its snapshot was when it was published. */
+    private double[] refresh(Kopid kopid, String source) throws Exception {
+        long t = System.nanoTime();
+        RefreshEvent last = null;
+        for (var it = kopid.sources().refresh(RefreshRequest.newBuilder().setName(source).build()); it.hasNext(); ) {
+            last = it.next();
+        }
+        double s = CloneBench.secs(t);
+        double age = -1;
+        if (source.equals("rep")) {
+            Instant published = Instant.parse(last.getSnapshot().getCreatedAt());
+            Clone c = kopid.clones().createClone(CreateCloneRequest.newBuilder().setSnapshot(last.getSnapshot().getName())
+                    .setName("age").build());
+            try (Connection conn = DriverManager.getConnection(c.getJdbcUrl()); Statement st = conn.createStatement();
+                 ResultSet rs = st.executeQuery("SELECT max(at) FROM marker")) {
+                rs.next();
+                age = rs.getTimestamp(1) == null ? -1
+                        : (published.toEpochMilli() - rs.getTimestamp(1).toInstant().toEpochMilli()) / 1000.0;
+            } finally {
+                kopid.clones().destroyClone(DestroyCloneRequest.newBuilder().setName("age").build());
+            }
+        }
+        log(String.format(Locale.ROOT, "refresh of %s: %.2f s%s", source, s,
+                age >= 0 ? String.format(Locale.ROOT, ", data %.2f s old at publish", age) : ""));
+        return new double[] {s, age};
+    }
+
+    private double pointInTimeClone(Kopid kopid, Instant target) throws Exception {
+        long t = System.nanoTime();
+        Clone c = kopid.clones().createClone(CreateCloneRequest.newBuilder().setSnapshot("rep")
+                .setAt(target.toString()).setName("pitr").build());
+        try (Connection conn = DriverManager.getConnection(c.getJdbcUrl()); Statement st = conn.createStatement();
+             ResultSet rs = st.executeQuery("SELECT count(*) FROM pgbench_branches")) {
+            rs.next();
+        }
+        double ms = (System.nanoTime() - t) / 1e6;
+        kopid.clones().destroyClone(DestroyCloneRequest.newBuilder().setName("pitr").build());
+        log(String.format(Locale.ROOT, "point-in-time clone at %s: %.0f ms", target, ms));
+        return ms;
+    }
+
+    private static void pgbench(SourceCluster prod, String... args) {
+        List<String> argv = new ArrayList<>(List.of(PGBIN + "pgbench"));
+        argv.addAll(List.of(args));
+        argv.addAll(List.of("-h", "127.0.0.1", "-p", Integer.toString(prod.port()), "-U", "postgres", "bench"));
+        Sh.ok(argv.toArray(String[]::new));
+    }
+
+    private static double min(List<Double> v) {
+        return v.stream().mapToDouble(Double::doubleValue).min().orElseThrow();
+    }
+
+    private static double max(List<Double> v) {
+        return v.stream().mapToDouble(Double::doubleValue).max().orElseThrow();
+    }
+
+    private static String sec(double s) {
+        return String.format(Locale.ROOT, "%.2f s", s);
+    }
+
+    private static void log(String line) {
+        System.err.println("bench: " + line);
+    }
+}
