@@ -70,14 +70,20 @@ public final class DataDirectory {
         return isPostmasterOf(pid, dir) ? Optional.of(pid) : Optional.empty();
     }
 
-    /**
-     * Whether the postmaster says it accepts connections (postmaster.pid status "ready", or
-     * "standby" for a hot standby that reached consistency).
-     */
+    /** Whether the postmaster says it accepts connections (postmaster.pid status "ready"). */
     public boolean ready() {
         List<String> lines = pidFile();
-        return lines.size() > STATUS_LINE && (lines.get(STATUS_LINE).strip().equals("ready")
-                || lines.get(STATUS_LINE).strip().equals("standby"));
+        return lines.size() > STATUS_LINE && lines.get(STATUS_LINE).strip().equals("ready");
+    }
+
+    /**
+     * Whether a standby accepts (read-only) connections: status "standby". Only for a hot
+     * standby: a server in archive recovery says "standby" for a moment even with hot_standby
+     * off, before it promotes and says "ready".
+     */
+    public boolean readyAsStandby() {
+        List<String> lines = pidFile();
+        return lines.size() > STATUS_LINE && lines.get(STATUS_LINE).strip().equals("standby") || ready();
     }
 
     /** postmaster.pid's lines, or none when there is no such file. */
