@@ -46,8 +46,7 @@ public final class RefreshBench {
         RunDir srcRun = RunDir.create();
         SourceCluster prod = null;
         try {
-            prod = SourceCluster.init(srcRun.postgresDir("prod").resolve("data"), srcRun.resolve("prod/sock"))
-                    .requirePasswords().start().createKopiRole(SECRET);
+            prod = SourceCluster.production(srcRun).createKopiRole(SECRET);
             log("pgbench -i -s " + scale + " ...");
             prod.sql("postgres", "CREATE DATABASE bench");
             Sh.ok(PGBIN + "pgbench", "-i", "-q", "-s", Integer.toString(scale), "-h", "127.0.0.1", "-p",

@@ -52,8 +52,7 @@ public final class ReplicaBench {
             RunDir srcRun = RunDir.create();
             SourceCluster prod = null;
             try {
-                prod = SourceCluster.init(srcRun.postgresDir("prod").resolve("data"), srcRun.resolve("prod/sock"))
-                        .requirePasswords().start().createKopiRole(SECRET);
+                prod = SourceCluster.production(srcRun).createKopiRole(SECRET);
                 log("pgbench -i -s " + scale + " ...");
                 prod.sql("postgres", "CREATE DATABASE bench");
                 pgbench(prod, "-i", "-q", "-s", scale);
@@ -64,11 +63,7 @@ public final class ReplicaBench {
                     kopi(backend, prod, scale, bytes);
                 }
             } finally {
-                if (prod != null) {
-                    prod.close();
-                }
-                Reaper.reap(srcRun.path, srcRun.zpoolName());
-                srcRun.delete();
+                Teardown.everything(srcRun, null, null, prod);
             }
         }
         System.out.println();
@@ -129,12 +124,7 @@ public final class ReplicaBench {
                         + "first query)", sec(ms / 1000), ""});
             }
         } finally {
-            if (kopid != null) {
-                kopid.close();
-            }
-            pool.close();
-            Reaper.reap(run.path, run.zpoolName());
-            run.delete();
+            Teardown.everything(run, kopid, pool);
         }
     }
 

@@ -53,6 +53,14 @@ final class SourceCluster implements AutoCloseable {
         return this;
     }
 
+    /**
+     * A stand-in for production in the run directory ({@code prod/data}): passwords required
+     * ({@link #requirePasswords}), started; then seed it and {@link #createKopiRole}.
+     */
+    static SourceCluster production(RunDir run) throws IOException {
+        return init(run.postgresDir("prod").resolve("data"), run.resolve("prod/sock")).requirePasswords().start();
+    }
+
     /** The role Kopi copies as: login, replication, reads all data; {@code password} required. */
     SourceCluster createKopiRole(String password) {
         sql("postgres", "CREATE ROLE kopi LOGIN REPLICATION PASSWORD '" + password.replace("'", "''") + "'",
