@@ -120,7 +120,7 @@ public final class Sources implements AutoCloseable {
             next = schedule.next(clock.instant(), zone()).orElse(null);
             description = schedule.describe();
         }
-        return new SourceView(s, snaps.size(), snaps.stream().findFirst(), catalog.refresh(s.name()),
+        return new SourceView(s, snaps.size(), SnapshotLookup.latest(catalog, s.name()), catalog.refresh(s.name()),
                 refreshing.containsKey(s.name()), next, description, refresher.standbys().status(s));
     }
 

@@ -86,7 +86,7 @@ public abstract class Fill {
     /**
      * The moment the copy's data is as of when that is not now: a point-in-time copy's target.
      * Its snapshot is recorded as made then, so it sorts among the source's snapshots by the
-     * data it holds (and never becomes what SOURCE resolves to ahead of a newer refresh).
+     * data it holds (and retention weighs it by that).
      */
     public Instant asOf() {
         return null;
