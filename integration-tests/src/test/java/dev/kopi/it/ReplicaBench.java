@@ -26,8 +26,8 @@ import dev.kopi.proto.v1.SourceSettings;
  * After 1% of pgbench_accounts changed: the replica refresh beside the basebackup refresh (best
  * of BENCH_RUNS, default 3); the data age at publish (publish time minus the newest commit the
  * snapshot holds, committed just before the refresh); and point-in-time clone latency (request
- * to first query) for targets BENCH_PITR_BACK seconds back (default "60"), with pgbench writing
- * meanwhile. Prints a table with ratios.
+ * to first query) for a target BENCH_PITR_BACK seconds (default "60") of pgbench writing after
+ * the newest raw base, all of which recovery replays. Prints a table with ratios.
  */
 public final class ReplicaBench {
     private static final String PGBIN = SourceCluster.BIN;
@@ -116,12 +116,13 @@ public final class ReplicaBench {
             rows.add(new String[] {size, backend, "data age at publish (replica)", sec(max(age)), "target <= 5 s"});
             for (String s : back) {
                 int seconds = Integer.parseInt(s.strip());
-                Instant target = Instant.now().truncatedTo(ChronoUnit.SECONDS);
-                // WAL after the target: pgbench writes for the whole span, so recovery replays it
+                refresh(kopid, "rep"); // a raw base now: the clone below replays everything pgbench writes next
                 pgbench(prod, "-T", Integer.toString(seconds), "-R", "50", "-c", "2");
+                Instant target = Instant.now().truncatedTo(ChronoUnit.MILLIS);
+                pgbench(prod, "-T", "2", "-R", "50", "-c", "2"); // commits after the target, where recovery stops
                 double ms = pointInTimeClone(kopid, target);
-                rows.add(new String[] {size, backend, "point-in-time clone " + seconds + " s of WAL back (request -> "
-                        + "first query)", sec(ms / 1000), ""});
+                rows.add(new String[] {size, backend, "point-in-time clone, " + seconds + " s of pgbench WAL to replay "
+                        + "(request -> first query)", sec(ms / 1000), ""});
             }
         } finally {
             Teardown.everything(run, kopid, pool);

@@ -12,6 +12,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.sql.Connection;
 import java.sql.Statement;
 import java.time.Duration;
@@ -112,7 +113,7 @@ abstract class ReplicaFlowsIT {
         for (String v : List.of("replicas/rep/standby", "replicas/rep/wal")) {
             Path p = pool.path(v);
             assertEquals("postgres", Files.getOwner(p, LinkOption.NOFOLLOW_LINKS).getName(), v);
-            assertEquals("rwx------", java.nio.file.attribute.PosixFilePermissions.toString(
+            assertEquals("rwx------", PosixFilePermissions.toString(
                     Files.getPosixFilePermissions(p, LinkOption.NOFOLLOW_LINKS)), v);
         }
         String ps = Sh.ok("ps", "-eo", "args");
