@@ -30,7 +30,6 @@ import dev.kopi.proto.v1.SourceSettings;
  * the newest raw base, all of which recovery replays. Prints a table with ratios.
  */
 public final class ReplicaBench {
-    private static final String PGBIN = SourceCluster.BIN;
     private static final String SECRET = "bench-" + Long.toHexString(ThreadLocalRandom.current().nextLong());
 
     private final List<String> scales = List.of(env("BENCH_SCALES", "30,100").split(","));
@@ -54,8 +53,7 @@ public final class ReplicaBench {
             try {
                 prod = SourceCluster.production(srcRun).createKopiRole(SECRET);
                 log("pgbench -i -s " + scale + " ...");
-                prod.sql("postgres", "CREATE DATABASE bench");
-                pgbench(prod, "-i", "-q", "-s", scale);
+                prod.pgbenchDatabase(Integer.parseInt(scale.strip()));
                 prod.sql("bench", "CREATE TABLE marker (at timestamptz NOT NULL)", "CHECKPOINT");
                 long bytes = Long.parseLong(CloneBench.query(prod, "postgres",
                         "SELECT sum(pg_database_size(oid)) FROM pg_database"));
@@ -117,9 +115,9 @@ public final class ReplicaBench {
             for (String s : back) {
                 int seconds = Integer.parseInt(s.strip());
                 refresh(kopid, "rep"); // a raw base now: the clone below replays everything pgbench writes next
-                pgbench(prod, "-T", Integer.toString(seconds), "-R", "50", "-c", "2");
+                prod.pgbench("-T", Integer.toString(seconds), "-R", "50", "-c", "2");
                 Instant target = Instant.now().truncatedTo(ChronoUnit.MILLIS);
-                pgbench(prod, "-T", "2", "-R", "50", "-c", "2"); // commits after the target, where recovery stops
+                prod.pgbench("-T", "2", "-R", "50", "-c", "2"); // commits after the target, where recovery stops
                 double ms = pointInTimeClone(kopid, target);
                 rows.add(new String[] {size, backend, "point-in-time clone, " + seconds + " s of pgbench WAL to replay "
                         + "(request -> first query)", sec(ms / 1000), ""});
@@ -168,13 +166,6 @@ public final class ReplicaBench {
         kopid.clones().destroyClone(DestroyCloneRequest.newBuilder().setName("pitr").build());
         log(String.format(Locale.ROOT, "point-in-time clone at %s: %.0f ms", target, ms));
         return ms;
-    }
-
-    private static void pgbench(SourceCluster prod, String... args) {
-        List<String> argv = new ArrayList<>(List.of(PGBIN + "pgbench"));
-        argv.addAll(List.of(args));
-        argv.addAll(List.of("-h", "127.0.0.1", "-p", Integer.toString(prod.port()), "-U", "postgres", "bench"));
-        Sh.ok(argv.toArray(String[]::new));
     }
 
     private static double min(List<Double> v) {
