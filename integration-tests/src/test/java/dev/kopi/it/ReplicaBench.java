@@ -88,7 +88,9 @@ public final class ReplicaBench {
                 if (kind.equals("bb")) {
                     req.setBasebackup(prod.conninfo("kopi", SECRET, null));
                 } else {
-                    req.setReplica(prod.conninfo("kopi", SECRET, null));
+                    // With a slot, as in production: without one the primary may recycle WAL the standby
+                    // has not received yet while a large update runs, and the standby is seeded again.
+                    req.setReplica(prod.conninfo("kopi", SECRET, null)).getSettingsBuilder().setSlot("kopi_bench");
                 }
                 kopid.sources().addSource(req.build());
             }
