@@ -23,8 +23,8 @@ import dev.kopi.proto.v1.SourceSettings;
  * The replica benchmark (scripts/bench replica; not part of the test suite): for each pgbench
  * scale in BENCH_SCALES (default "30,100") a password-protected primary, and on each backend in
  * BENCH_BACKENDS (default "btrfs") a kopid with a basebackup source and a replica source of it.
- * After 1% of pgbench_accounts changed: the replica refresh beside the basebackup refresh (best
- * of BENCH_RUNS, default 3); the data age at publish (publish time minus the newest commit the
+ * After 1% of pgbench_accounts changed (BENCH_CHANGES: clustered, scattered; see {@link #change}):
+ * the replica refresh beside the basebackup refresh (best of BENCH_RUNS, default 3); the data age at publish (publish time minus the newest commit the
  * snapshot holds, committed just before the refresh); and point-in-time clone latency (request
  * to first query) for a target BENCH_PITR_BACK seconds (default "60") of pgbench writing after
  * the newest raw base, all of which recovery replays. Prints a table with ratios.
@@ -36,6 +36,8 @@ public final class ReplicaBench {
     private final List<String> backends = List.of(env("BENCH_BACKENDS", "btrfs").split(","));
     private final int runs = Integer.parseInt(env("BENCH_RUNS", "3"));
     private final List<String> back = List.of(env("BENCH_PITR_BACK", "60").split(","));
+    /** How the 1% of rows changed before a replica refresh is spread: see {@link #change}. */
+    private final List<String> changes = List.of(env("BENCH_CHANGES", "clustered,scattered").split(","));
     private final List<String[]> rows = new ArrayList<>();
 
     public static void main(String[] args) throws Exception {
@@ -74,7 +76,9 @@ public final class ReplicaBench {
 
     private void kopi(String backend, SourceCluster prod, String scale, long bytes) throws Exception {
         RunDir run = RunDir.create();
-        long poolBytes = Math.max(6L << 30, bytes * 8);
+        // The standby, its raw bases, the archive and the snapshots of both sources, each diverging
+        // by what every change rewrote: a scattered change rewrites nearly the whole table.
+        long poolBytes = Math.max(8L << 30, bytes * 16);
         Pool pool = backend.equals("btrfs") ? new BtrfsPool(run, (poolBytes >> 20) + "M", "auto")
                 : new ZfsPool(run, poolBytes);
         int first = 30000 + ThreadLocalRandom.current().nextInt(0, 300) * 100;
@@ -97,23 +101,28 @@ public final class ReplicaBench {
             double seed = refresh(kopid, "rep")[0];
             rows.add(new String[] {size, backend, "first replica refresh (seeds the standby)", sec(seed), ""});
             List<Double> bb = new ArrayList<>();
-            List<Double> rep = new ArrayList<>();
-            List<Double> age = new ArrayList<>();
             for (int i = 0; i < runs; i++) {
-                prod.sql("bench", "UPDATE pgbench_accounts SET abalance = abalance + 1 WHERE aid % 100 = " + i);
+                prod.sql("bench", change("clustered", scale, i));
                 bb.add(refresh(kopid, "bb")[0]);
-                prod.sql("bench", "UPDATE pgbench_accounts SET abalance = abalance + 1 WHERE aid % 100 = " + (50 + i));
-                prod.sql("bench", "INSERT INTO marker VALUES (clock_timestamp())");
-                double[] r = refresh(kopid, "rep");
-                rep.add(r[0]);
-                age.add(r[1]);
             }
             double b = min(bb);
-            double r = min(rep);
             rows.add(new String[] {size, backend, "basebackup refresh after 1% of rows changed", sec(b), "1x"});
-            rows.add(new String[] {size, backend, "replica refresh after 1% of rows changed", sec(r),
-                    String.format(Locale.ROOT, "%.1fx faster (target >= 20x)", b / r)});
-            rows.add(new String[] {size, backend, "data age at publish (replica)", sec(max(age)), "target <= 5 s"});
+            for (String how : changes) {
+                List<Double> rep = new ArrayList<>();
+                List<Double> age = new ArrayList<>();
+                for (int i = 0; i < runs; i++) {
+                    prod.sql("bench", change(how, scale, 10 + i));
+                    prod.sql("bench", "INSERT INTO marker VALUES (clock_timestamp())");
+                    double[] r = refresh(kopid, "rep");
+                    rep.add(r[0]);
+                    age.add(r[1]);
+                }
+                double r = min(rep);
+                rows.add(new String[] {size, backend, "replica refresh after 1% of rows changed, " + how, sec(r),
+                        String.format(Locale.ROOT, "%.1fx faster than basebackup (target >= 20x)", b / r)});
+                rows.add(new String[] {size, backend, "data age at publish (replica, " + how + ")", sec(max(age)),
+                        "target <= 5 s"});
+            }
             for (String s : back) {
                 int seconds = Integer.parseInt(s.strip());
                 refresh(kopid, "rep"); // a raw base now: the clone below replays everything pgbench writes next
@@ -127,6 +136,21 @@ public final class ReplicaBench {
         } finally {
             Teardown.everything(run, kopid, pool);
         }
+    }
+
+    /**
+     * An UPDATE of 1% of pgbench_accounts: "clustered" a contiguous range of rows (1% of the
+     * pages), "scattered" every 100th row (nearly every page, so nearly every page's image is in
+     * WAL and is written again on the pool).
+     */
+    private static String change(String how, String scale, int round) {
+        long rows = Long.parseLong(scale.strip()) * 100_000L;
+        if (how.equals("scattered")) {
+            return "UPDATE pgbench_accounts SET abalance = abalance + 1 WHERE aid % 100 = " + (round % 100);
+        }
+        long first = (round % 100) * (rows / 100) + 1;
+        return "UPDATE pgbench_accounts SET abalance = abalance + 1 WHERE aid BETWEEN " + first + " AND "
+                + (first + rows / 100 - 1);
     }
 
     /** Seconds the refresh took, and how old the newest marker in its snapshot was when it was published. */
