@@ -224,6 +224,26 @@ abstract class ReplicaFlowsIT {
 
     @Test
     @Order(8)
+    void aStandbyThatLostItsSlotIsSeededAgainWithAnEvent() throws Exception {
+        // The wal sender goes and the slot with it, before the standby reconnects (it retries after 5 s).
+        prod.sql("postgres", "SELECT pg_terminate_backend(active_pid) FROM pg_replication_slots WHERE slot_name = '"
+                + SLOT + "'", "SELECT pg_sleep(0.2)", "SELECT pg_drop_replication_slot('" + SLOT + "')");
+        waitFor(Duration.ofSeconds(90), () -> {
+            try {
+                return Files.readString(kopid.log).contains("can no longer follow its primary");
+            } catch (Exception e) {
+                return false;
+            }
+        }, "kopid notices and says so: " + standbyLog());
+        waitFor(Duration.ofSeconds(90), () -> source("rep").getStandby().getState().equals("streaming"),
+                "the standby streams again: " + standbyLog());
+        assertEquals(1, slotCount(), "seeding made the slot again");
+        prod.sql("app", "INSERT INTO customers VALUES (7004, 'fourth@example.com', 'Fourth Person')");
+        assertMasked(refresh("rep"), 1007);
+    }
+
+    @Test
+    @Order(9)
     void removingTheSourceDropsItsSlotAndVolumes() throws Exception {
         for (Snapshot s : kopid.snapshots().listSnapshots(ListSnapshotsRequest.newBuilder().setSource("rep").build())
                 .getSnapshotsList()) {
