@@ -225,9 +225,17 @@ abstract class ReplicaFlowsIT {
     @Test
     @Order(8)
     void aStandbyThatLostItsSlotIsSeededAgainWithAnEvent() throws Exception {
-        // The wal sender goes and the slot with it, before the standby reconnects (it retries after 5 s).
-        prod.sql("postgres", "SELECT pg_terminate_backend(active_pid) FROM pg_replication_slots WHERE slot_name = '"
-                + SLOT + "'", "SELECT pg_sleep(0.2)", "SELECT pg_drop_replication_slot('" + SLOT + "')");
+        // The wal sender goes and the slot with it, in the moment before the standby reconnects.
+        for (int i = 0; slotCount() > 0; i++) {
+            try {
+                prod.sql("postgres", "SELECT pg_terminate_backend(active_pid, 5000) FROM pg_replication_slots "
+                        + "WHERE slot_name = '" + SLOT + "' AND active", "SELECT pg_drop_replication_slot('" + SLOT + "')");
+            } catch (IllegalStateException stillActive) {
+                if (i > 200) {
+                    throw stillActive;
+                }
+            }
+        }
         waitFor(Duration.ofSeconds(90), () -> {
             try {
                 return Files.readString(kopid.log).contains("can no longer follow its primary");
