@@ -38,6 +38,15 @@ final class CloneCommand extends Base {
     @Option(names = "--protect", description = "exempt the clone from expiry and idle reaping")
     boolean protect;
 
+    @Option(names = "--at", paramLabel = "TIME",
+            description = "replica sources: the source as it was at this moment (RFC 3339, e.g. 2026-11-30T10:15:00Z),"
+                    + " recovered from its kept WAL and masked like every snapshot")
+    String at;
+
+    @Option(names = "--lsn", paramLabel = "LSN",
+            description = "replica sources: the source as it was at this WAL position, e.g. 0/3000148")
+    String lsn;
+
     @Override
     void run(Connection c) {
         CreateCloneRequest.Builder req = CreateCloneRequest.newBuilder().setSnapshot(snapshot);
@@ -54,6 +63,12 @@ final class CloneCommand extends Base {
             req.setIdleTimeout(idle);
         }
         req.setProtect(protect);
+        if (at != null) {
+            req.setAt(at);
+        }
+        if (lsn != null) {
+            req.setLsn(lsn);
+        }
         Clone clone = ca.local(c.clones().createClone(req.build()));
         if (root().json()) {
             Output.json(out(), Views.clone(clone));

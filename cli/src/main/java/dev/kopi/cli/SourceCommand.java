@@ -22,7 +22,7 @@ import dev.kopi.proto.v1.SourceSettings;
         subcommands = {SourceCommand.Add.class, SourceCommand.Remove.class})
 final class SourceCommand {
     /**
-     * kopictl source add NAME (--datadir PATH | --basebackup CONNINFO | --dump CONNINFO | --seed FILE...)
+     * kopictl source add NAME (--datadir PATH | --basebackup CONNINFO | --dump CONNINFO | --seed FILE... | --replica CONNINFO)
      * [settings]. The flags mirror the config file's keys; kopid validates every value (so the CLI and
      * the daemon never disagree). File paths are made absolute here, since kopid does not share the
      * caller's working directory. A connection string may hold a password: it is sent, never printed;
@@ -30,7 +30,7 @@ final class SourceCommand {
      */
     @Command(name = "add", sortOptions = false,
             description = {"Add a source: a local data directory, a server to copy with pg_basebackup, a database "
-                    + "to copy with pg_dump, or SQL seed scripts.",
+                    + "to copy with pg_dump, a primary to follow with a standby, or SQL seed scripts.",
                     "kopid checks the values; 'kopictl refresh NAME' then builds the first snapshot."})
     static final class Add extends Base {
         @Parameters(paramLabel = "NAME")
@@ -40,7 +40,7 @@ final class SourceCommand {
                 heading = "Where the data comes from (exactly one):%n")
         Kind kind;
 
-        /** The four kinds of source. */
+        /** The five kinds of source. */
         static final class Kind {
             @Option(names = "--datadir", paramLabel = "PATH",
                     description = "a local data directory (stopped, or on the pool's filesystem if running)")
@@ -57,6 +57,11 @@ final class SourceCommand {
             @Option(names = "--seed", paramLabel = "FILE",
                     description = "an SQL script run into a fresh cluster; repeat for several, run in the order given")
             List<String> seed;
+
+            @Option(names = "--replica", paramLabel = "CONNINFO",
+                    description = "a primary kopid follows with a standby of its own: refreshes are snapshots of "
+                            + "it, and clones may start at a past moment (the role needs REPLICATION)")
+            String replica;
         }
 
         @ArgGroup(exclusive = false, validate = false, order = 2,
@@ -128,8 +133,17 @@ final class SourceCommand {
             boolean noOwner;
 
             @Option(names = "--max-rate", paramLabel = "RATE",
-                    description = "basebackup: pg_basebackup's --max-rate, e.g. 50M")
+                    description = "basebackup, replica: pg_basebackup's --max-rate, e.g. 50M")
             String maxRate;
+
+            @Option(names = "--slot", paramLabel = "NAME",
+                    description = "replica: a physical replication slot on the primary (created if missing, "
+                            + "dropped with the source)")
+            String slot;
+
+            @Option(names = "--wal-keep", paramLabel = "DURATION",
+                    description = "replica: how far back point-in-time clones may go (default 24h)")
+            String walKeep;
         }
 
         @Override
@@ -165,6 +179,8 @@ final class SourceCommand {
                 req.setBasebackup(kind.basebackup);
             } else if (kind.dump != null) {
                 req.setDump(kind.dump);
+            } else if (kind.replica != null) {
+                req.setReplica(kind.replica);
             } else {
                 kind.seed.forEach(f -> req.addSeed(absolute(f)));
             }
@@ -199,6 +215,12 @@ final class SourceCommand {
                     .setNoOwner(settings.noOwner).setKeepPasswords(settings.keepPasswords);
             if (settings.maxRate != null) {
                 s.setMaxRate(settings.maxRate);
+            }
+            if (settings.slot != null) {
+                s.setSlot(settings.slot);
+            }
+            if (settings.walKeep != null) {
+                s.setWalKeep(settings.walKeep);
             }
             return req.setSettings(s).build();
         }

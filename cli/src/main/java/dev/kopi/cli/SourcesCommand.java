@@ -9,6 +9,7 @@ import picocli.CommandLine.Command;
 import dev.kopi.proto.v1.ListSourcesRequest;
 import dev.kopi.proto.v1.RefreshResult;
 import dev.kopi.proto.v1.Source;
+import dev.kopi.proto.v1.StandbyStatus;
 
 /**
  * kopictl sources: where each source reads from, when it refreshes next, how many snapshots it
@@ -37,6 +38,20 @@ final class SourcesCommand extends Base {
         }
         Output.table(out(), List.of("name", "kind", "location", "schedule", "next", "keep", "snapshots",
                 "last refresh"), rows);
+        for (Source s : sources) {
+            if (s.hasStandby()) {
+                out().println(standby(s, now));
+            }
+        }
+    }
+
+    /** "prod: standby streaming, lag 0s, data as of 3s ago (0/3000148)". */
+    static String standby(Source s, Instant now) {
+        StandbyStatus st = s.getStandby();
+        String asOf = st.getDataAsOf().isEmpty() ? "" : ", data as of " + Output.ago(st.getDataAsOf(), now);
+        return s.getName() + ": standby " + st.getState() + (st.getState().equals("not seeded") ? " (the first "
+                + "refresh seeds it)" : ", lag " + Output.took(Math.round(st.getLagSeconds() * 1000)) + asOf
+                + (st.getReplayLsn().isEmpty() ? "" : " (replayed to " + st.getReplayLsn() + ")"));
     }
 
     /** "ok 2h ago (1m12s)", "unchanged 5m ago", "FAILED 3m ago: ...", "running" or "-". */

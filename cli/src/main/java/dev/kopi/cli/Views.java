@@ -126,6 +126,14 @@ final class Views {
             r.put("trigger", orNull(l.getTrigger()));
             m.put("lastRefresh", r);
         }
+        if (s.hasStandby()) {
+            Map<String, Object> st = new LinkedHashMap<>();
+            st.put("state", s.getStandby().getState());
+            st.put("lagSeconds", s.getStandby().getLagSeconds());
+            st.put("dataAsOf", orNull(s.getStandby().getDataAsOf()));
+            st.put("replayLsn", orNull(s.getStandby().getReplayLsn()));
+            m.put("standby", st);
+        }
         return m;
     }
 
@@ -146,6 +154,8 @@ final class Views {
         m.put("excludeTableData", List.copyOf(s.getExcludeTableDataList()));
         m.put("noOwner", s.getNoOwner());
         m.put("maxRate", orNull(s.getMaxRate()));
+        m.put("slot", orNull(s.getSlot()));
+        m.put("walKeep", orNull(s.getWalKeep()));
         return m;
     }
 

@@ -69,12 +69,13 @@ class HelpTest {
 
         assertEquals(0, r.code(), r::toString);
         String out = r.out().replaceAll("\\s+", " ");
-        assertTrue(out.contains("(--datadir=PATH | --basebackup=CONNINFO | --dump=CONNINFO | --seed=FILE [--seed=FILE]...)"),
+        assertTrue(out.contains("(--datadir=PATH | --basebackup=CONNINFO | --dump=CONNINFO | --seed=FILE [--seed=FILE]... "
+                + "| --replica=CONNINFO)"),
                 r::toString);
         for (String option : List.of("--schedule=CRON", "--keep=N", "--transform=FILE", "--password-file=FILE",
                 "--password-env=VAR", "--superuser=ROLE", "--database=DB", "--jobs=N", "--schema=PATTERN",
                 "--exclude-schema=PATTERN", "--exclude-table=PATTERN", "--exclude-table-data=PATTERN", "--no-owner",
-                "--max-rate=RATE")) {
+                "--max-rate=RATE", "--slot=NAME", "--wal-keep=DURATION")) {
             assertTrue(out.contains(option), option + " in:\n" + r.out());
         }
     }

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -41,6 +42,7 @@ import dev.kopi.daemon.source.Refresher;
 import dev.kopi.daemon.source.Scheduler;
 import dev.kopi.daemon.source.Sources;
 import dev.kopi.daemon.source.fill.Staging;
+import dev.kopi.daemon.source.fill.Standbys;
 import dev.kopi.daemon.status.StatusReporter;
 import dev.kopi.daemon.storage.Pools;
 import dev.kopi.daemon.storage.StorageBackend;
@@ -114,7 +116,8 @@ public final class Kopi implements AutoCloseable {
                 backend.path(VolumeId.snapshot("x", "x")).getParent().getParent());
         Sources sources = new Sources(config.sources(), catalog, refresher, clock, managed, events);
         Snapshots snapshots = new Snapshots(catalog, backend, clones, refresher, sources::isSource, events);
-        Reconciler.Report report = new Reconciler(catalog, backend, instances, clones, ports).run();
+        Reconciler.Report report = new Reconciler(catalog, backend, instances, clones, ports, sources::isSource).run();
+        Standbys standbys = staging.standbys().watch(sources::all, events, Duration.ofSeconds(10));
         Reaper reaper = new Reaper(clones).start();
         Retention retention = new Retention(catalog, snapshots);
         Scheduler scheduler = new Scheduler(sources, retention::apply, events, clock).start();
@@ -126,7 +129,8 @@ public final class Kopi implements AutoCloseable {
         Metrics metrics = config.metrics() == null ? null : new Metrics(events, new StateGauges.Parts(clones, warm,
                 sources, catalog, backend, instances, clock)).serve(config.metrics(),
                 new Health(backend, new CatalogStore(config.catalogFile())));
-        List<AutoCloseable> background = new ArrayList<>(List.of(reaper, scheduler, warm, sources, instances::close));
+        List<AutoCloseable> background = new ArrayList<>(List.of(reaper, scheduler, warm, sources, standbys,
+                instances::close));
         if (metrics != null) {
             background.add(metrics);
         }

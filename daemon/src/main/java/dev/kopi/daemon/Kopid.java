@@ -93,8 +93,9 @@ public final class Kopid implements Callable<Integer> {
             kopi = Kopi.open(cfg, new SystemProcessRunner(), clock);
             List<ServerInterceptor> interceptors = new ArrayList<>(List.of(new RequestIds()));
             kopi.metrics().ifPresent(m -> interceptors.add(m.apiRequests()));
-            List<BindableService> services = List.of(new CloneRpc(kopi.clones()),
-                    new SnapshotRpc(kopi.snapshots(), kopi.prepared(), kopi.clones()), new SourceRpc(kopi.sources()),
+            List<BindableService> services = List.of(new CloneRpc(kopi.clones(), kopi.sources()),
+                    new SnapshotRpc(kopi.snapshots(), kopi.prepared(), kopi.clones(), kopi.sources()),
+                    new SourceRpc(kopi.sources()),
                     new StatusRpc(kopi.status(), kopi.ca() == null ? "" : kopi.ca().certificatePem(),
                             cfg.api().enabled() ? cfg.api().listen() : ""),
                     new EventRpc(kopi.events()), new TokenRpc(kopi.tokens()),

@@ -65,7 +65,8 @@ final class BtrfsPool implements Pool {
             int i = line.indexOf(" path ");
             if (i > 0) {
                 String p = line.substring(i + 6).strip();
-                if (p.startsWith("staging/") || p.startsWith("clones/") || p.startsWith("snapshots/")) {
+                if (p.startsWith("staging/") || p.startsWith("clones/") || p.startsWith("snapshots/")
+                        || p.startsWith("replicas/")) {
                     out.add(p);
                 }
             }

@@ -7,6 +7,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 
 import io.grpc.ManagedChannel;
@@ -70,6 +71,12 @@ final class Kopid implements AutoCloseable {
         } catch (IOException e) {
             throw new IllegalStateException(e);
         }
+    }
+
+    /** A kopid on 20 clone ports picked at random, so test classes run one after another do not meet. */
+    static Kopid onRandomPorts(RunDir run, Pool pool) {
+        int portFirst = 20000 + ThreadLocalRandom.current().nextInt(0, 800) * 50;
+        return new Kopid(run, pool, portFirst, portFirst + 19).start();
     }
 
     static Path repo() {

@@ -46,13 +46,9 @@ public final class RefreshBench {
         RunDir srcRun = RunDir.create();
         SourceCluster prod = null;
         try {
-            prod = SourceCluster.init(srcRun.postgresDir("prod").resolve("data"), srcRun.resolve("prod/sock"))
-                    .requirePasswords().start().createKopiRole(SECRET);
+            prod = SourceCluster.production(srcRun).createKopiRole(SECRET);
             log("pgbench -i -s " + scale + " ...");
-            prod.sql("postgres", "CREATE DATABASE bench");
-            Sh.ok(PGBIN + "pgbench", "-i", "-q", "-s", Integer.toString(scale), "-h", "127.0.0.1", "-p",
-                    Integer.toString(prod.port()), "-U", "postgres", "bench");
-            prod.sql("bench", "CHECKPOINT");
+            prod.pgbenchDatabase(scale);
             long clusterBytes = Long.parseLong(CloneBench.query(prod, "postgres",
                     "SELECT sum(pg_database_size(oid)) FROM pg_database"));
             log(String.format(Locale.ROOT, "source: %.2f GB in all databases", clusterBytes / 1e9));

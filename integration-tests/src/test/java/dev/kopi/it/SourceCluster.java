@@ -8,6 +8,7 @@ import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
@@ -50,6 +51,31 @@ final class SourceCluster implements AutoCloseable {
         } catch (IOException e) {
             throw new IllegalStateException(e);
         }
+        return this;
+    }
+
+    /**
+     * A stand-in for production in the run directory ({@code prod/data}): passwords required
+     * ({@link #requirePasswords}), started; then seed it and {@link #createKopiRole}.
+     */
+    static SourceCluster production(RunDir run) throws IOException {
+        return init(run.postgresDir("prod").resolve("data"), run.resolve("prod/sock")).requirePasswords().start();
+    }
+
+    /** Runs pgbench with {@code args} against database "bench" of this server, as the trusted "postgres". */
+    SourceCluster pgbench(String... args) {
+        List<String> argv = new ArrayList<>(List.of(BIN + "pgbench"));
+        argv.addAll(List.of(args));
+        argv.addAll(List.of("-h", "127.0.0.1", "-p", Integer.toString(port), "-U", "postgres", "bench"));
+        Sh.ok(argv.toArray(String[]::new));
+        return this;
+    }
+
+    /** Creates database "bench" and fills it with pgbench at {@code scale} (15 MB per unit), checkpointed. */
+    SourceCluster pgbenchDatabase(int scale) {
+        sql("postgres", "CREATE DATABASE bench");
+        pgbench("-i", "-q", "-s", Integer.toString(scale));
+        sql("bench", "CHECKPOINT");
         return this;
     }
 

@@ -67,14 +67,12 @@ abstract class SourcesFlowsIT {
     @BeforeAll
     void setUp() throws Exception {
         run = RunDir.create();
-        prod = SourceCluster.init(run.postgresDir("prod").resolve("data"), run.resolve("prod/sock"))
-                .requirePasswords().start().seed().createKopiRole(SECRET);
+        prod = SourceCluster.production(run).seed().createKopiRole(SECRET);
         prod.sql("postgres", "CREATE ROLE app_owner NOLOGIN");
         prod.sql("app", "ALTER TABLE customers OWNER TO app_owner",
                 "INSERT INTO customers VALUES (5001, '" + CANARY + "', 'Canary Person')", "CHECKPOINT");
         pool = createPool(run);
-        int portFirst = 20000 + ThreadLocalRandom.current().nextInt(0, 800) * 50;
-        kopid = new Kopid(run, pool, portFirst, portFirst + 19).start();
+        kopid = Kopid.onRandomPorts(run, pool);
     }
 
     @AfterEach

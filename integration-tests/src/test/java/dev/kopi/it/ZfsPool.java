@@ -75,7 +75,7 @@ final class ZfsPool implements Pool {
             }
             String rel = name.substring(prefix.length());
             int depth = rel.split("/").length;
-            boolean volume = rel.startsWith("snapshots/") ? depth == 3 : depth == 2;
+            boolean volume = rel.startsWith("snapshots/") || rel.startsWith("replicas/") ? depth == 3 : depth == 2;
             if (volume) {
                 out.add(rel);
             }

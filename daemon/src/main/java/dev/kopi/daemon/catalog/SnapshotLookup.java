@@ -26,8 +26,17 @@ public final class SnapshotLookup {
                 + "' makes one)"));
     }
 
+    /**
+     * The snapshot SOURCE means: its newest, leaving out point-in-time snapshots (a past moment
+     * asked for once is never what "the newest" means, whatever moment it holds).
+     */
     public static Optional<SnapshotRecord> latest(Catalog catalog, String source) {
-        return ofSource(catalog, source).stream().findFirst();
+        return ofSource(catalog, source).stream().filter(s -> !isPointInTime(s)).findFirst();
+    }
+
+    /** Whether {@code s} was recovered to a past moment of a replica source (tag "at-..." or "lsn-..."). */
+    public static boolean isPointInTime(SnapshotRecord s) {
+        return s.tag().startsWith("at-") || s.tag().startsWith("lsn-");
     }
 
     /** The source's snapshots, newest first. */

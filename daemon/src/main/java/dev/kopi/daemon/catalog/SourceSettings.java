@@ -20,10 +20,13 @@ import com.fasterxml.jackson.annotation.JsonCreator;
  * @param maxRate      basebackup: pg_basebackup's --max-rate (e.g. 50M), null for unlimited
  * @param warm         clones of the newest snapshot kept started and ready for hand-out (0: none)
  * @param keepPasswords keep the roles' password hashes in its snapshots (default: removed)
+ * @param slot         replica: the physical replication slot on the primary; null for none
+ * @param walKeep      replica: how far back point-in-time clones may go, as written ("24h"); null for
+ *                     the default
  */
 public record SourceSettings(String schedule, int keep, List<String> transforms, String passwordFile,
                              String passwordEnv, String database, DumpOptions dump, String maxRate, int warm,
-                             boolean keepPasswords) {
+                             boolean keepPasswords, String slot, String walKeep) {
     public static final SourceSettings NONE = new SourceSettings(null, 0, List.of(), null, null, null,
             DumpOptions.DEFAULT, null, 0, false);
 
@@ -38,10 +41,17 @@ public record SourceSettings(String schedule, int keep, List<String> transforms,
         this(schedule, keep, transforms, passwordFile, passwordEnv, database, dump, maxRate, 0, false);
     }
 
+    public SourceSettings(String schedule, int keep, List<String> transforms, String passwordFile,
+                          String passwordEnv, String database, DumpOptions dump, String maxRate, int warm,
+                          boolean keepPasswords) {
+        this(schedule, keep, transforms, passwordFile, passwordEnv, database, dump, maxRate, warm, keepPasswords,
+                null, null);
+    }
+
     /** The same settings with {@code n} warm clones. */
     public SourceSettings withWarm(int n) {
         return new SourceSettings(schedule, keep, transforms, passwordFile, passwordEnv, database, dump, maxRate, n,
-                keepPasswords);
+                keepPasswords, slot, walKeep);
     }
 
     /**

@@ -324,7 +324,8 @@ public final class ConfigLoader {
             ConfigSection s = new ConfigSection(e.getValue(), "sources." + name + ".", origin);
             s.keys(Set.of("datadir", "basebackup", "dump", "seed", "superuser", "schedule", "keep", "transform",
                     "password_file", "password_env", "database", "jobs", "schemas", "exclude_schemas",
-                    "exclude_tables", "exclude_table_data", "no_owner", "max_rate", "warm", "keep_passwords"));
+                    "exclude_tables", "exclude_table_data", "no_owner", "max_rate", "warm", "keep_passwords", "replica",
+                    "slot", "wal_keep"));
             SourceDefinition d = SourceDefinition.builder(name).datadir(s.text("datadir", null))
                     .basebackup(s.text("basebackup", null)).dump(s.text("dump", null)).seed(s.list("seed"))
                     .superuser(s.text("superuser", null)).schedule(s.text("schedule", null))
@@ -335,7 +336,9 @@ public final class ConfigLoader {
                     .excludeTables(s.list("exclude_tables")).excludeTableData(s.list("exclude_table_data"))
                     .noOwner(s.has("no_owner") ? s.bool("no_owner", false) : null).maxRate(s.text("max_rate", null))
                     .warm(s.has("warm") ? (int) s.count("warm", 0) : null)
-                    .keepPasswords(s.has("keep_passwords") ? s.bool("keep_passwords", false) : null).build();
+                    .keepPasswords(s.has("keep_passwords") ? s.bool("keep_passwords", false) : null)
+                    .replica(s.text("replica", null)).slot(s.text("slot", null)).walKeep(s.text("wal_keep", null))
+                    .build();
             try {
                 out.put(name, d.toSource(Source.Origin.CONFIG));
             } catch (KopiException ex) {

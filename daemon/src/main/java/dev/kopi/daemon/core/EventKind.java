@@ -10,7 +10,11 @@ public enum EventKind {
     REFRESH_OK("refresh.ok"),
     REFRESH_FAILED("refresh.failed"),
     /** A scheduled refresh that found the previous one still running. */
-    REFRESH_SKIPPED("refresh.skipped");
+    REFRESH_SKIPPED("refresh.skipped"),
+    /** A replica source's standby was found stopped and started again. */
+    STANDBY_STARTED("standby.started"),
+    /** A replica source's standby could no longer follow its primary and was seeded again. */
+    STANDBY_RESEEDED("standby.reseeded");
 
     private final String word;
 

@@ -55,6 +55,9 @@ public final class StateGauges {
                 + "pool.min_free)", cb -> cb.call(usage().free()));
         gauge(registry, "kopi_snapshot_age_seconds", Unit.SECONDS, "How old the data behind each source's newest "
                 + "snapshot is", this::snapshotAges, "source");
+        gauge(registry, "kopi_replica_lag_seconds", Unit.SECONDS, "How far each replica source's standby is behind "
+                + "its primary (0 when caught up; the time since its last replayed commit otherwise)", this::lag,
+                "source");
         gauge(registry, "kopi_warm_clones", null, "Warm clones ready for hand-out, by source", this::warm, "source");
         gauge(registry, "kopi_instances_memory_bytes", Unit.BYTES, "Memory (PSS) of the clones' Postgres instances, "
                 + "by kind (clone, warm)", this::memory, "kind");
@@ -117,6 +120,13 @@ public final class StateGauges {
             return Optional.of(confirmed.isAfter(published) ? confirmed : published);
         }
         return Optional.of(published);
+    }
+
+    private void lag(GaugeWithCallback.Callback cb) {
+        for (Sources.SourceView v : parts.sources().list()) {
+            v.standby().filter(st -> !st.state().equals("not seeded"))
+                    .ifPresent(st -> cb.call(st.lag().toMillis() / 1000.0, v.source().name()));
+        }
     }
 
     private void warm(GaugeWithCallback.Callback cb) {

@@ -76,6 +76,16 @@ public final class DataDirectory {
         return lines.size() > STATUS_LINE && lines.get(STATUS_LINE).strip().equals("ready");
     }
 
+    /**
+     * Whether a standby accepts (read-only) connections: status "standby". Only for a hot
+     * standby: a server in archive recovery says "standby" for a moment even with hot_standby
+     * off, before it promotes and says "ready".
+     */
+    public boolean readyAsStandby() {
+        List<String> lines = pidFile();
+        return lines.size() > STATUS_LINE && lines.get(STATUS_LINE).strip().equals("standby") || ready();
+    }
+
     /** postmaster.pid's lines, or none when there is no such file. */
     public List<String> pidFile() {
         try {

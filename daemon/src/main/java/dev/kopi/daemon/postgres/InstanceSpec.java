@@ -1,7 +1,9 @@
 package dev.kopi.daemon.postgres;
 
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.Map;
+import java.util.zip.CRC32;
 
 /**
  * Which Postgres instance: what to run it on, and how kopid reaches it. Everything about how it
@@ -32,7 +34,12 @@ public record InstanceSpec(Kind kind, String name, String key, Path dataDir, Str
         /** A clone's instance: serves its user over TCP, outlives kopid. */
         CLONE,
         /** A refresh's instance on a staging volume: kopid's private Unix socket only. */
-        STAGING
+        STAGING,
+        /**
+         * A replica source's standby: kopid's private Unix socket only, like staging, but it
+         * outlives kopid (adopted at start) and streams from the source's primary.
+         */
+        STANDBY
     }
 
     public InstanceSpec {
@@ -53,6 +60,23 @@ public record InstanceSpec(Kind kind, String name, String key, Path dataDir, Str
                 null, settings, null);
     }
 
+    /**
+     * The standby of replica source {@code source}. Its key is derived from the name (a source
+     * name may be too long for a socket path), stable across kopid restarts so it can be adopted.
+     */
+    public static InstanceSpec standby(String source, Path dataDir, String version, String superuser,
+                                       Map<String, String> settings) {
+        return new InstanceSpec(Kind.STANDBY, source, standbyKey(source), dataDir, version, STAGING_PORT, superuser,
+                "postgres", null, settings, null);
+    }
+
+    /** The runtime-file key of a standby: "r" and 8 hex digits. */
+    static String standbyKey(String source) {
+        CRC32 crc = new CRC32();
+        crc.update(source.getBytes(StandardCharsets.UTF_8));
+        return String.format("r%08x", crc.getValue());
+    }
+
     /** The same instance, reached as {@code role} (a staging instance's superuser, once found). */
     public InstanceSpec as(String role) {
         return new InstanceSpec(kind, name, key, dataDir, version, port, role, database, this.role, settings, user);
@@ -66,11 +90,19 @@ public record InstanceSpec(Kind kind, String name, String key, Path dataDir, Str
 
     /** Shown in ps (cluster_name) and logs. */
     public String label() {
-        return kind == Kind.CLONE ? "kopi-" + name : "kopi-refresh-" + name;
+        return switch (kind) {
+            case CLONE -> "kopi-" + name;
+            case STAGING -> "kopi-refresh-" + name;
+            case STANDBY -> "kopi-standby-" + name;
+        };
     }
 
     /** The base name of its log file below the state directory's logs/. */
     public String logName() {
-        return kind == Kind.CLONE ? name : "refresh-" + name;
+        return switch (kind) {
+            case CLONE -> name;
+            case STAGING -> "refresh-" + name;
+            case STANDBY -> "standby-" + name;
+        };
     }
 }

@@ -17,7 +17,8 @@ import java.util.Map;
  * @param logFile   where the server's stderr goes
  * @param settings  further -c settings
  * @param user      the OS identity postgres runs as
+ * @param standby   whether it is a hot standby, ready once it accepts read-only connections
  */
 record Launch(String label, Path dataDir, String version, int port, String listen, Path socketDir, Path hbaFile,
-              Path logFile, Map<String, String> settings, OsUser user) {
+              Path logFile, Map<String, String> settings, OsUser user, boolean standby) {
 }

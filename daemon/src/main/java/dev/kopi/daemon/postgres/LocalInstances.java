@@ -112,7 +112,7 @@ public final class LocalInstances implements Instances {
         long pid;
         try {
             pid = postmaster.start(new Launch(spec.label(), spec.dataDir(), spec.version(), spec.port(), listen,
-                    sockets, hba, logFile(spec), Map.copyOf(settings), runAs));
+                    sockets, hba, logFile(spec), Map.copyOf(settings), runAs, spec.kind() == InstanceSpec.Kind.STANDBY));
         } catch (RuntimeException e) {
             removeRuntimeFiles(spec, false);
             throw e;

@@ -92,7 +92,8 @@ public final class Postmaster {
                 if (!process.isAlive()) {
                     throw startFailed(spec, "exited with code " + process.exitValue(), logStart);
                 }
-                if (dd.ready() && dd.runningPid().map(p -> p == process.pid()).orElse(false)) {
+                if ((spec.standby() ? dd.readyAsStandby() : dd.ready())
+                        && dd.runningPid().map(p -> p == process.pid()).orElse(false)) {
                     ready = true;
                     return process.pid();
                 }

@@ -228,7 +228,8 @@ public final class RuntimeDirs {
         try (DirectoryStream<Path> entries = Files.newDirectoryStream(hba)) {
             for (Path p : entries) {
                 String n = p.getFileName().toString().replaceFirst("\\.conf$", "");
-                if (!n.matches("\\d{1,5}") || !portsInUse.contains(Integer.parseInt(n))) {
+                // A standby's ("r" and 8 hex digits) outlives kopid like a clone's: it is adopted.
+                if (!n.matches("r[0-9a-f]{8}") && (!n.matches("\\d{1,5}") || !portsInUse.contains(Integer.parseInt(n)))) {
                     deleteQuietly(p);
                 }
             }

@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.function.Predicate;
 import java.util.logging.Logger;
 
 import dev.kopi.daemon.catalog.Catalog;
@@ -33,9 +34,12 @@ public final class Reconciler {
     private final Instances instances;
     private final Clones clones;
     private final PortAllocator ports;
+    private final Predicate<String> isSource;
 
+    /** @param isSource whether a name is a source now: a replica source's volumes live as long as it */
     public Reconciler(Catalog catalog, StorageBackend backend, Instances instances, Clones clones,
-                      PortAllocator ports) {
+                      PortAllocator ports, Predicate<String> isSource) {
+        this.isSource = isSource;
         this.catalog = catalog;
         this.backend = backend;
         this.instances = instances;
@@ -72,6 +76,7 @@ public final class Reconciler {
                 case STAGING -> true;
                 case CLONE -> !recordedClones.contains(v.name());
                 case SNAPSHOT -> false;
+                case REPLICA -> !isSource.test(v.name());
             };
             if (orphan) {
                 removed += remove(v);

@@ -3,7 +3,15 @@ package dev.kopi.daemon.rpc;
 import io.grpc.stub.StreamObserver;
 
 import dev.kopi.daemon.auth.Caller;
+import java.util.Optional;
+
+import dev.kopi.daemon.catalog.SnapshotRecord;
 import dev.kopi.daemon.clone.Clones;
+import dev.kopi.daemon.core.KopiException;
+import dev.kopi.daemon.core.SnapshotRef;
+import dev.kopi.daemon.source.PointInTime;
+import dev.kopi.daemon.source.Progress;
+import dev.kopi.daemon.source.Sources;
 import dev.kopi.proto.v1.Clone;
 import dev.kopi.proto.v1.CloneServiceGrpc;
 import dev.kopi.proto.v1.CreateCloneRequest;
@@ -22,9 +30,12 @@ import dev.kopi.proto.v1.ResetCloneRequest;
  */
 public final class CloneRpc extends CloneServiceGrpc.CloneServiceImplBase {
     private final Clones clones;
+    private final Sources sources;
 
-    public CloneRpc(Clones clones) {
+    /** @param sources makes the point-in-time snapshots that clones with {@code at} or {@code lsn} come from */
+    public CloneRpc(Clones clones, Sources sources) {
         this.clones = clones;
+        this.sources = sources;
     }
 
     @Override
@@ -33,7 +44,19 @@ public final class CloneRpc extends CloneServiceGrpc.CloneServiceImplBase {
             if (req.getProtect()) {
                 Access.requireAdmin("a protected clone (exempt from expiry)");
             }
-            return Protos.clone(clones.create(Requests.clone(req).ownedBy(Access.caller().name())));
+            CreateCloneRequest r = req;
+            Optional<PointInTime> at = Requests.pointInTime(req.getAt(), req.getLsn());
+            if (at.isPresent()) {
+                SnapshotRef source = SnapshotRef.parse(req.getSnapshot());
+                if (source.exact()) {
+                    throw KopiException.invalid("a point-in-time clone names a source, not a snapshot: '"
+                            + source.source() + "' rather than '" + req.getSnapshot() + "'");
+                }
+                Requests.clone(req); // the rest is checked before anything is made
+                SnapshotRecord snap = sources.pointInTime(source.source(), at.get(), Progress.NONE);
+                r = req.toBuilder().setSnapshot(snap.name()).build();
+            }
+            return Protos.clone(clones.create(Requests.clone(r).ownedBy(Access.caller().name())));
         });
     }
 

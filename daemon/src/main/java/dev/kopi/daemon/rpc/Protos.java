@@ -16,6 +16,7 @@ import dev.kopi.proto.v1.RefreshResult;
 import dev.kopi.proto.v1.Snapshot;
 import dev.kopi.proto.v1.Source;
 import dev.kopi.proto.v1.SourceSettings;
+import dev.kopi.proto.v1.StandbyStatus;
 import dev.kopi.proto.v1.Status;
 
 /** Domain values to protobuf messages. */
@@ -116,6 +117,10 @@ final class Protos {
                 .setNextRefreshAt(v.nextRefresh() == null ? "" : v.nextRefresh().toString())
                 .setScheduleDescription(v.scheduleDescription());
         v.lastRefresh().ifPresent(r -> b.setLastRefresh(refresh(r)));
+        v.standby().ifPresent(st -> b.setStandby(StandbyStatus.newBuilder().setState(st.state())
+                .setLagSeconds(st.lag().toMillis() / 1000.0)
+                .setDataAsOf(st.dataAsOf() == null ? "" : st.dataAsOf().toString())
+                .setReplayLsn(st.replayLsn())));
         return b.build();
     }
 
@@ -150,6 +155,12 @@ final class Protos {
         if (src.superuser() != null) {
             b.setSuperuser(src.superuser());
         }
+        if (s.slot() != null) {
+            b.setSlot(s.slot());
+        }
+        if (s.walKeep() != null) {
+            b.setWalKeep(s.walKeep());
+        }
         return b.build();
     }
 
@@ -166,7 +177,8 @@ final class Protos {
                 .excludeTables(s.getExcludeTablesList()).excludeTableData(s.getExcludeTableDataList())
                 .noOwner(s.getNoOwner() ? Boolean.TRUE : null).maxRate(blankToNull(s.getMaxRate()))
                 .warm(s.getWarm() == 0 ? null : s.getWarm()).keepPasswords(s.getKeepPasswords() ? Boolean.TRUE : null)
-                .build();
+                .replica(blankToNull(r.getReplica())).slot(blankToNull(s.getSlot()))
+                .walKeep(blankToNull(s.getWalKeep())).build();
     }
 
     private static String blankToNull(String s) {

@@ -1,11 +1,14 @@
 package dev.kopi.daemon.rpc;
 
 import java.time.Duration;
+import java.time.OffsetDateTime;
+import java.time.format.DateTimeParseException;
 import java.util.Optional;
 
 import dev.kopi.daemon.clone.CloneRequest;
 import dev.kopi.daemon.core.Durations;
 import dev.kopi.daemon.core.KopiException;
+import dev.kopi.daemon.source.PointInTime;
 import dev.kopi.daemon.core.Names;
 import dev.kopi.daemon.core.SnapshotRef;
 import dev.kopi.proto.v1.CreateCloneRequest;
@@ -51,6 +54,30 @@ final class Requests {
     /** A duration as typed ({@code 2h}; {@code 0} for none); null when not given. */
     static Duration duration(String what, String text) {
         return text == null || text.isEmpty() ? null : Durations.parseArgument(what, text);
+    }
+
+    /**
+     * A point in time of a replica source: an RFC 3339 time ({@code at}) or an LSN; empty when
+     * neither is given. A time without an offset is refused rather than read in kopid's zone.
+     */
+    static Optional<PointInTime> pointInTime(String at, String lsn) {
+        boolean time = at != null && !at.isEmpty();
+        boolean position = lsn != null && !lsn.isEmpty();
+        if (time && position) {
+            throw KopiException.invalid("give --at or --lsn, not both");
+        }
+        if (position) {
+            return Optional.of(PointInTime.ofLsn(lsn));
+        }
+        if (!time) {
+            return Optional.empty();
+        }
+        try {
+            return Optional.of(PointInTime.at(OffsetDateTime.parse(at).toInstant()));
+        } catch (DateTimeParseException e) {
+            throw KopiException.invalid("'" + Names.printable(at) + "' is not a time: use RFC 3339 with an offset, "
+                    + "e.g. 2026-11-30T10:15:00Z");
+        }
     }
 
     /** A snapshot or source, when given. */

@@ -6,13 +6,20 @@ import io.grpc.stub.StreamObserver;
 
 import dev.kopi.daemon.auth.Caller;
 import dev.kopi.daemon.catalog.PreparedKey;
+import dev.kopi.daemon.catalog.SnapshotRecord;
 import dev.kopi.daemon.clone.CloneRequest;
 import dev.kopi.daemon.clone.Clones;
+import dev.kopi.daemon.core.KopiException;
+import dev.kopi.daemon.core.Names;
 import dev.kopi.daemon.core.SnapshotRef;
 import dev.kopi.daemon.snapshot.PreparedSnapshots;
 import dev.kopi.daemon.snapshot.Snapshots;
+import dev.kopi.daemon.source.PointInTime;
+import dev.kopi.daemon.source.Progress;
+import dev.kopi.daemon.source.Sources;
 import dev.kopi.proto.v1.AbandonPreparedSnapshotRequest;
 import dev.kopi.proto.v1.AbandonPreparedSnapshotResponse;
+import dev.kopi.proto.v1.CreatePointInTimeSnapshotRequest;
 import dev.kopi.proto.v1.CreateSnapshotRequest;
 import dev.kopi.proto.v1.DeleteSnapshotRequest;
 import dev.kopi.proto.v1.DeleteSnapshotResponse;
@@ -32,11 +39,24 @@ public final class SnapshotRpc extends SnapshotServiceGrpc.SnapshotServiceImplBa
     private final Snapshots snapshots;
     private final PreparedSnapshots prepared;
     private final Clones clones;
+    private final Sources sources;
 
-    public SnapshotRpc(Snapshots snapshots, PreparedSnapshots prepared, Clones clones) {
+    public SnapshotRpc(Snapshots snapshots, PreparedSnapshots prepared, Clones clones, Sources sources) {
         this.snapshots = snapshots;
         this.prepared = prepared;
         this.clones = clones;
+        this.sources = sources;
+    }
+
+    @Override
+    public void createPointInTimeSnapshot(CreatePointInTimeSnapshotRequest req, StreamObserver<Snapshot> out) {
+        Rpc.unary(out, () -> {
+            Names.require("source", req.getSource());
+            PointInTime at = Requests.pointInTime(req.getAt(), req.getLsn()).orElseThrow(() -> KopiException.invalid(
+                    "give the moment: at (RFC 3339) or lsn"));
+            SnapshotRecord s = sources.pointInTime(req.getSource(), at, Progress.NONE);
+            return Protos.snapshot(s, 0, false);
+        });
     }
 
     @Override

@@ -84,7 +84,7 @@ public final class Snapshots {
             if (source != null && !source.isEmpty() && !s.source().equals(source)) {
                 continue;
             }
-            boolean isLatest = latest.putIfAbsent(s.source(), s.name()) == null;
+            boolean isLatest = !SnapshotLookup.isPointInTime(s) && latest.putIfAbsent(s.source(), s.name()) == null;
             SpaceUsage u = usage.get(VolumeId.snapshot(s.source(), s.tag()));
             out.add(new SnapshotView(s, counts.getOrDefault(s.ref(), 0), isLatest, children.getOrDefault(s.ref(), 0),
                     u == null ? -1 : u.referenced()));

@@ -21,6 +21,7 @@ import dev.kopi.daemon.postgres.ControlData;
 import dev.kopi.daemon.source.fill.Fill;
 import dev.kopi.daemon.source.fill.Staging;
 import dev.kopi.daemon.source.fill.StandaloneDataDir;
+import dev.kopi.daemon.source.fill.Standbys;
 import dev.kopi.daemon.storage.StorageBackend;
 import dev.kopi.daemon.storage.StorageErrors;
 import dev.kopi.daemon.storage.VolumeId;
@@ -53,6 +54,11 @@ public final class Refresher {
         this.run = new StagingRun(staging, new ControlData(staging.tools()));
     }
 
+    /** The standbys of replica sources. */
+    public Standbys standbys() {
+        return staging.standbys();
+    }
+
     /**
      * Where a snapshot taken of a clone comes from, and the clone's own login roles, which are
      * disabled in the snapshot so the clone's password does not open the clones made from it;
@@ -77,7 +83,18 @@ public final class Refresher {
     public SnapshotRecord refresh(Source source, Progress progress, Lineage lineage) {
         Fill fill = Fill.of(source, staging);
         fill.check(progress);
-        return build(source, fill, progress, lineage);
+        return build(source, fill, progress, lineage, newTag(source.name()));
+    }
+
+    /**
+     * Builds the snapshot of replica source {@code source} as it was at {@code target}, tagged
+     * {@link PointInTime#tag()}: recovered from its kept history, then transformed and scrubbed
+     * like every snapshot.
+     */
+    public SnapshotRecord pointInTime(Source source, PointInTime target, Progress progress) {
+        Fill fill = Fill.pointInTime(source, staging, target);
+        fill.check(progress);
+        return build(source, fill, progress, null, target.tag());
     }
 
     /**
@@ -92,9 +109,8 @@ public final class Refresher {
         return SnapshotLookup.latest(catalog, source.name()).filter(s -> hash.equals(s.seedHash()));
     }
 
-    private SnapshotRecord build(Source source, Fill fill, Progress progress, Lineage lineage) {
+    private SnapshotRecord build(Source source, Fill fill, Progress progress, Lineage lineage, String tag) {
         long t0 = System.nanoTime();
-        String tag = newTag(source.name());
         String id = HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextInt());
         String prefix = source.name().length() > 50 ? source.name().substring(0, 50) : source.name();
         VolumeId stagingVolume = VolumeId.staging(prefix + "-" + id); // at most 59 characters
@@ -105,6 +121,7 @@ public final class Refresher {
             progress.report("prepare", "preparing the data directory", 0, 0);
             StandaloneDataDir.make(stagingPath, fill.original(), source.origin() == Source.Origin.CLONE,
                     staging.tools().user());
+            fill.prepare(stagingPath);
             progress.report("verify", fill.verifyMessage(), 0, 0);
             // A snapshot of a clone never keeps passwords: its holder may have set some.
             StagingRun.Facts facts = run.run(source, fill, id, stagingPath,
@@ -115,7 +132,8 @@ public final class Refresher {
             // From here the target may exist even if seal fails half-way: clean it up as well.
             sealed = true;
             backend.seal(stagingVolume, target);
-            SnapshotRecord record = SnapshotRecord.builder().source(source.name()).tag(tag).createdAt(clock.instant())
+            SnapshotRecord record = SnapshotRecord.builder().source(source.name()).tag(tag)
+                    .createdAt(fill.asOf() != null ? fill.asOf() : clock.instant())
                     .version(fill.version()).superuser(facts.superuser()).database(facts.database())
                     .sizeBytes(facts.sizeBytes()).buildMs((System.nanoTime() - t0) / 1_000_000)
                     .seedHash(fill.builtSeedHash()).build();

@@ -1,10 +1,12 @@
 package dev.kopi.daemon.source;
 
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
 
 import dev.kopi.daemon.catalog.SourceSettings;
+import dev.kopi.daemon.core.Durations;
 
 /**
  * A named line of snapshots and where its data comes from.
@@ -12,7 +14,7 @@ import dev.kopi.daemon.catalog.SourceSettings;
  * @param name      source name
  * @param kind      where the data comes from
  * @param datadir   datadir: the PostgreSQL data directory snapshots are made from; else null
- * @param conninfo  basebackup and dump: the server to copy (may carry a password); else null
+ * @param conninfo  basebackup, dump and replica: the server to copy or follow (may carry a password); else null
  * @param seed      seed: SQL scripts run in order into a fresh cluster; else empty
  * @param superuser role to connect as while preparing, or null to guess
  * @param settings  schedule, retention, transforms, credentials and per-kind options
@@ -40,11 +42,16 @@ public record Source(String name, Kind kind, Path datadir, Conninfo conninfo, Li
         return new Source(name, kind, datadir, conninfo, seed, superuser, other, origin);
     }
 
+    /** How far back point-in-time clones of a replica source go; zero for other kinds. */
+    public Duration walKeep() {
+        return settings.walKeep() == null ? Duration.ZERO : Durations.parse(settings.walKeep());
+    }
+
     /** Where the data comes from, as shown to people: passwords masked. */
     public String location() {
         return switch (kind) {
             case DATADIR -> datadir.toString();
-            case BASEBACKUP, DUMP -> conninfo.masked();
+            case BASEBACKUP, DUMP, REPLICA -> conninfo.masked();
             case SEED -> String.join(", ", seed.stream().map(Path::toString).toList());
         };
     }
@@ -72,7 +79,12 @@ public record Source(String name, Kind kind, Path datadir, Conninfo conninfo, Li
         /** A logical copy with pg_dump / pg_restore into a fresh cluster. */
         DUMP,
         /** SQL scripts run in order into a fresh cluster; keyed by their content. */
-        SEED;
+        SEED,
+        /**
+         * A primary followed by a standby kopid keeps on the pool: a refresh is a native snapshot
+         * of the standby's volume, and its archived WAL allows point-in-time clones.
+         */
+        REPLICA;
 
         public String word() {
             return name().toLowerCase(Locale.ROOT);

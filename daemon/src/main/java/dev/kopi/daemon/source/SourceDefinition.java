@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.regex.Pattern;
 
 import dev.kopi.daemon.catalog.SourceSettings;
+import dev.kopi.daemon.core.Durations;
 import dev.kopi.daemon.core.KopiException;
 import dev.kopi.daemon.core.Names;
 
@@ -21,11 +22,15 @@ public record SourceDefinition(String name, String datadir, String basebackup, S
                                String passwordFile, String passwordEnv, String database, Integer jobs,
                                List<String> schemas, List<String> excludeSchemas, List<String> excludeTables,
                                List<String> excludeTableData, Boolean noOwner, String maxRate, Integer warm,
-                               Boolean keepPasswords) {
+                               Boolean keepPasswords, String replica, String slot, String walKeep) {
     private static final Pattern ENV = Pattern.compile("[A-Za-z_][A-Za-z0-9_]{0,127}");
     /** pg_basebackup --max-rate: kilobytes per second, suffix k or M (exactly so: it refuses K and m). */
     private static final Pattern RATE = Pattern.compile("(\\d{1,7})([kM]?)");
     private static final Pattern ROLE = Pattern.compile("[A-Za-z_][A-Za-z0-9_$.-]{0,62}");
+    /** Replication slot names: lower case letters, digits and underscores, as Postgres requires. */
+    private static final Pattern SLOT = Pattern.compile("[a-z0-9_]{1,63}");
+    /** How far back point-in-time clones of a replica source go unless wal_keep says otherwise. */
+    public static final String DEFAULT_WAL_KEEP = "24h";
 
     public SourceDefinition {
         seed = orEmpty(seed);
@@ -69,6 +74,9 @@ public record SourceDefinition(String name, String datadir, String basebackup, S
         private String maxRate;
         private Integer warm;
         private Boolean keepPasswords;
+        private String replica;
+        private String slot;
+        private String walKeep;
 
         private Builder() {
         }
@@ -178,10 +186,26 @@ public record SourceDefinition(String name, String datadir, String basebackup, S
             return this;
         }
 
+        public Builder replica(String v) {
+            replica = v;
+            return this;
+        }
+
+        public Builder slot(String v) {
+            slot = v;
+            return this;
+        }
+
+        public Builder walKeep(String v) {
+            walKeep = v;
+            return this;
+        }
+
         public SourceDefinition build() {
             return new SourceDefinition(name, datadir, basebackup, dump, seed, superuser, schedule,
                     keep, transforms, passwordFile, passwordEnv, database, jobs, schemas,
-                    excludeSchemas, excludeTables, excludeTableData, noOwner, maxRate, warm, keepPasswords);
+                    excludeSchemas, excludeTables, excludeTableData, noOwner, maxRate, warm, keepPasswords,
+                    replica, slot, walKeep);
         }
     }
 
@@ -192,11 +216,11 @@ public record SourceDefinition(String name, String datadir, String basebackup, S
         boolean normalize = origin == Source.Origin.CONFIG;
         Names.require("source", name);
         int kinds = (blank(datadir) ? 0 : 1) + (blank(basebackup) ? 0 : 1) + (blank(dump) ? 0 : 1)
-                + (seed.isEmpty() ? 0 : 1);
+                + (seed.isEmpty() ? 0 : 1) + (blank(replica) ? 0 : 1);
         if (kinds != 1) {
             throw bad("", (kinds == 0 ? "give" : "give only one of") + " where its data comes from: datadir (a local "
-                    + "data directory), basebackup (a server to copy physically), dump (a database to copy logically) "
-                    + "or seed (SQL scripts)");
+                    + "data directory), basebackup (a server to copy physically), dump (a database to copy logically), "
+                    + "replica (a primary to follow with a standby) or seed (SQL scripts)");
         }
         Source.Kind kind;
         Path dir = null;
@@ -211,6 +235,9 @@ public record SourceDefinition(String name, String datadir, String basebackup, S
         } else if (!blank(dump)) {
             kind = Source.Kind.DUMP;
             conn = conninfo("dump", dump);
+        } else if (!blank(replica)) {
+            kind = Source.Kind.REPLICA;
+            conn = conninfo("replica", replica);
         } else {
             kind = Source.Kind.SEED;
             scripts = paths("seed", seed, normalize);
@@ -232,11 +259,12 @@ public record SourceDefinition(String name, String datadir, String basebackup, S
             throw bad("keep", "must be 0 (keep all) or more, got " + keep);
         }
         List<Path> transformPaths = paths("transform", transforms, normalize);
-        boolean remote = kind == Source.Kind.BASEBACKUP || kind == Source.Kind.DUMP;
+        boolean remote = kind == Source.Kind.BASEBACKUP || kind == Source.Kind.DUMP || kind == Source.Kind.REPLICA;
         if (!remote && (passwordFile != null || passwordEnv != null)) {
             throw bad(passwordFile != null ? "password_file" : "password_env",
-                    "only basebackup and dump sources connect to a server");
+                    "only basebackup, dump and replica sources connect to a server");
         }
+        replicaOptions(kind);
         String pwFile = passwordFile == null ? null : absolute("password_file", passwordFile, normalize).toString();
         if (passwordEnv != null && !ENV.matcher(passwordEnv).matches()) {
             throw bad("password_env", "'" + printable(passwordEnv) + "' is not an environment variable name");
@@ -271,8 +299,8 @@ public record SourceDefinition(String name, String datadir, String basebackup, S
         patterns("exclude_tables", excludeTables);
         patterns("exclude_table_data", excludeTableData);
         if (maxRate != null) {
-            if (kind != Source.Kind.BASEBACKUP) {
-                throw bad("max_rate", "is an option of basebackup sources");
+            if (kind != Source.Kind.BASEBACKUP && kind != Source.Kind.REPLICA) {
+                throw bad("max_rate", "is an option of basebackup and replica sources");
             }
             var m = RATE.matcher(maxRate);
             long kb = m.matches() ? Long.parseLong(m.group(1)) * (m.group(2).equals("M") ? 1024 : 1) : -1;
@@ -285,8 +313,29 @@ public record SourceDefinition(String name, String datadir, String basebackup, S
                 excludeSchemas, excludeTables, excludeTableData, Boolean.TRUE.equals(noOwner));
         SourceSettings settings = new SourceSettings(blank(schedule) ? null : schedule.strip(), keep == null ? 0 : keep,
                 transformPaths.stream().map(Path::toString).toList(), pwFile, passwordEnv, database, dumpOpts,
-                maxRate, warm == null ? 0 : warm, Boolean.TRUE.equals(keepPasswords));
+                maxRate, warm == null ? 0 : warm, Boolean.TRUE.equals(keepPasswords), blank(slot) ? null : slot,
+                kind == Source.Kind.REPLICA ? (blank(walKeep) ? DEFAULT_WAL_KEEP : walKeep.strip()) : null);
         return new Source(name, kind, dir, conn, scripts, superuser, settings, origin);
+    }
+
+    /** slot and wal_keep belong to replica sources; a slot name goes into SQL, so it is checked strictly. */
+    private void replicaOptions(Source.Kind kind) {
+        if (kind != Source.Kind.REPLICA && (slot != null || walKeep != null)) {
+            throw bad(slot != null ? "slot" : "wal_keep", "is an option of replica sources");
+        }
+        if (slot != null && !SLOT.matcher(slot).matches()) {
+            throw bad("slot", "'" + printable(slot) + "' is not a replication slot name (1-63 lower case letters, "
+                    + "digits and underscores)");
+        }
+        if (walKeep != null) {
+            try {
+                if (Durations.parse(walKeep).isZero()) {
+                    throw new IllegalArgumentException("must be more than 0");
+                }
+            } catch (IllegalArgumentException e) {
+                throw bad("wal_keep", e.getMessage());
+            }
+        }
     }
 
     private Conninfo conninfo(String key, String text) {

@@ -16,6 +16,7 @@ import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.logging.Logger;
+import java.util.stream.Stream;
 
 import dev.kopi.daemon.catalog.Catalog;
 import dev.kopi.daemon.catalog.RefreshRecord;
@@ -29,9 +30,11 @@ import dev.kopi.daemon.core.Events;
 import dev.kopi.daemon.core.KopiException;
 import dev.kopi.daemon.core.Names;
 import dev.kopi.daemon.core.Reason;
+import dev.kopi.daemon.core.SnapshotRef;
 import dev.kopi.daemon.core.Trigger;
 import dev.kopi.daemon.logging.LogFields;
 import dev.kopi.daemon.postgres.DataDirectory;
+import dev.kopi.daemon.source.fill.Standby;
 
 /**
  * Sources from the config file and from the API, and their refreshes: at most one refresh per
@@ -42,6 +45,8 @@ public final class Sources implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(Sources.class.getName());
     /** The reason published with a snapshot a refresh made. */
     private static final Reason REFRESH = () -> "refresh";
+    /** The reason published with a point-in-time snapshot. */
+    private static final Reason POINT_IN_TIME = () -> "point-in-time";
 
     private final Map<String, Source> configured;
     private final Catalog catalog;
@@ -67,7 +72,14 @@ public final class Sources implements AutoCloseable {
     /** A source with what callers want to know about it. {@code nextRefresh} is null without a schedule. */
     public record SourceView(Source source, int snapshotCount, Optional<SnapshotRecord> latest,
                              Optional<RefreshRecord> lastRefresh, boolean refreshing, Instant nextRefresh,
-                             String scheduleDescription) {
+                             String scheduleDescription, Optional<Standby.Status> standby) {
+        /** A source without a standby (every kind but replica). */
+        public SourceView(Source source, int snapshotCount, Optional<SnapshotRecord> latest,
+                          Optional<RefreshRecord> lastRefresh, boolean refreshing, Instant nextRefresh,
+                          String scheduleDescription) {
+            this(source, snapshotCount, latest, lastRefresh, refreshing, nextRefresh, scheduleDescription,
+                    Optional.empty());
+        }
     }
 
     public List<SourceView> list() {
@@ -108,8 +120,8 @@ public final class Sources implements AutoCloseable {
             next = schedule.next(clock.instant(), zone()).orElse(null);
             description = schedule.describe();
         }
-        return new SourceView(s, snaps.size(), snaps.stream().findFirst(), catalog.refresh(s.name()),
-                refreshing.containsKey(s.name()), next, description);
+        return new SourceView(s, snaps.size(), SnapshotLookup.latest(catalog, s.name()), catalog.refresh(s.name()),
+                refreshing.containsKey(s.name()), next, description, refresher.standbys().status(s));
     }
 
     /** The zone schedules are read in: kopid's, as with cron. */
@@ -184,8 +196,8 @@ public final class Sources implements AutoCloseable {
             }
             catalog.putSource(new SourceRecord(name, s.kind().word(),
                     s.datadir() == null ? null : s.datadir().toString(), s.superuser(), clock.instant(),
-                    definition.basebackup() != null && !definition.basebackup().isBlank() ? definition.basebackup()
-                            : definition.dump() != null && !definition.dump().isBlank() ? definition.dump() : null,
+                    s.conninfo() == null ? null : Stream.of(definition.basebackup(), definition.dump(),
+                            definition.replica()).filter(t -> t != null && !t.isBlank()).findFirst().orElse(null),
                     s.seed().stream().map(Path::toString).toList(), s.settings()));
         }
         LOG.info("added source " + name + " (" + s.kind().word() + ": " + s.location() + ")");
@@ -244,6 +256,8 @@ public final class Sources implements AutoCloseable {
                 throw KopiException.precondition("source '" + name + "' still has " + snaps
                         + " snapshot(s); delete them first ('kopictl snapshots " + name + "')");
             }
+            // The standby first: should that fail, the source is still there to remove again.
+            refresher.standbys().remove(s);
             catalog.removeSource(name);
         } finally {
             refreshing.remove(name);
@@ -341,6 +355,34 @@ public final class Sources implements AutoCloseable {
         LogFields.of("source", name, "snapshot", snap.name(), "trigger", trigger.word(), "result", "ok",
                 "duration_ms", took.toMillis()).info(LOG, "refresh of " + name + " (" + trigger.word() + "): " + message);
         events.publish(EventKind.REFRESH_OK, name, trigger, message, took);
+    }
+
+    /**
+     * The snapshot of replica source {@code name} as it was at {@code target}: made (recovered
+     * from the source's kept history, transformed, scrubbed) unless one exists already. A
+     * target in the future is INVALID_ARGUMENT; a source without WAL, or a target older than
+     * what it keeps, FAILED_PRECONDITION saying what can be done.
+     */
+    public SnapshotRecord pointInTime(String name, PointInTime target, Progress progress) {
+        find(name);
+        if (target.time() != null && target.time().isAfter(clock.instant())) {
+            throw KopiException.invalid(target + " is in the future (it is " + clock.instant() + " now); a "
+                    + "point-in-time clone starts at a past moment");
+        }
+        Optional<SnapshotRecord> made = catalog.snapshot(SnapshotRef.of(name, target.tag()));
+        if (made.isPresent()) {
+            return made.get();
+        }
+        claim(name);
+        long t0 = System.nanoTime();
+        try {
+            SnapshotRecord snap = refresher.pointInTime(find(name), target, progress);
+            events.publish(EventKind.SNAPSHOT_CREATED, snap.name(), POINT_IN_TIME, "of source " + name + " at "
+                    + target, Duration.ofNanos(System.nanoTime() - t0));
+            return snap;
+        } finally {
+            refreshing.remove(name);
+        }
     }
 
     /** Whether a refresh of {@code name} is running now. */

@@ -52,6 +52,7 @@ final class StagingRun {
         // every file of the copy (gigabytes) for crash safety a staging volume does not need (a
         // crash discards it), and the seal, a Btrfs or ZFS snapshot, commits all data anyway.
         settings.put("fsync", "off");
+        settings.putAll(fill.startSettings());
         InstanceSpec spec = InstanceSpec.staging(id, source.name(), dir, fill.version(), settings);
         try {
             Instance started = instances.start(spec);

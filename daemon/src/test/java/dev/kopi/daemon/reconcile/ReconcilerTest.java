@@ -75,7 +75,7 @@ class ReconcilerTest {
         Instances instances = new LocalInstances(postmaster, new RuntimeDirs(tmp), pg);
         Clones clones = new Clones(catalog, backend, instances, ports, new Identities(1_999_000_000, 1_999_000_999),
                 ClonePolicy.DEFAULTS, 0, Endpoint.plain(pg.host()), new Events(clock), clock);
-        reconciler = new Reconciler(catalog, backend, instances, clones, ports);
+        reconciler = new Reconciler(catalog, backend, instances, clones, ports, name -> false);
     }
 
     private static SnapshotRecord snapshotRecord(VolumeId v) {

@@ -84,7 +84,7 @@ class AccessTest {
         Authentication auth = Authentication.bearer(tokens, new FailedAttempts(clock));
         String name = InProcessServerBuilder.generateName();
         server = InProcessServerBuilder.forName(name).directExecutor()
-                .addService(ServerInterceptors.intercept(new CloneRpc(f.clones), auth))
+                .addService(ServerInterceptors.intercept(new CloneRpc(f.clones, null), auth))
                 .addService(ServerInterceptors.intercept(new TokenRpc(tokens), auth))
                 .addService(ServerInterceptors.intercept(new SchemaRpc(new SchemaDiffs(f.catalog, f.clones, f.backend,
                         f.instances, OsUser.ofUid(CloneFixture.UID_FIRST), tmp.resolve("schema-cache")), f.clones), auth))
@@ -93,10 +93,10 @@ class AccessTest {
         channel = InProcessChannelBuilder.forName(name).directExecutor().build();
     }
 
-    /** Snapshot calls that need no refresher (no snapshot of a clone is taken here). */
+    /** Snapshot calls that need no refresher nor sources (no snapshot is built here). */
     private SnapshotRpc snapshotRpc() {
         Snapshots snapshots = new Snapshots(f.catalog, f.backend, f.clones, null, "prod"::equals, f.events);
-        return new SnapshotRpc(snapshots, new PreparedSnapshots(f.catalog, snapshots, f.clones), f.clones);
+        return new SnapshotRpc(snapshots, new PreparedSnapshots(f.catalog, snapshots, f.clones), f.clones, null);
     }
 
     @AfterEach
@@ -240,7 +240,8 @@ class AccessTest {
             s.getMethods().stream().map(m -> m.getFullMethodName()).filter(m -> !Access.USER_METHODS.contains(m))
                     .forEach(adminOnly::add);
         }
-        assertEquals(List.of("CloneService/ProtectClone", "EventService/WatchEvents", "SnapshotService/DeleteSnapshot",
+        assertEquals(List.of("CloneService/ProtectClone", "EventService/WatchEvents",
+                "SnapshotService/CreatePointInTimeSnapshot", "SnapshotService/DeleteSnapshot",
                 "SourceService/AddSource", "SourceService/Refresh", "SourceService/RemoveSource",
                 "TokenService/CreateToken", "TokenService/ListTokens", "TokenService/RevokeToken"),
                 adminOnly.stream().map(m -> m.substring("kopi.v1.".length())).toList());

@@ -201,7 +201,7 @@ class ProtosSourceTest {
         SourceDefinition fixed = new SourceDefinition(d.name(), d.datadir(), d.basebackup(), d.dump(), List.of(),
                 d.superuser(), d.schedule(), d.keep(), d.transforms(), d.passwordFile(), d.passwordEnv(), d.database(),
                 d.jobs(), d.schemas(), d.excludeSchemas(), d.excludeTables(), d.excludeTableData(), d.noOwner(),
-                d.maxRate(), d.warm(), d.keepPasswords());
+                d.maxRate(), d.warm(), d.keepPasswords(), d.replica(), d.slot(), d.walKeep());
         Source s = fixed.toSource(Source.Origin.API);
         dev.kopi.proto.v1.Source p = Protos.source(view(s));
         assertEquals("50M", p.getSettings().getMaxRate());

@@ -2,8 +2,13 @@ package dev.kopi.daemon.source.fill;
 
 import java.io.IOException;
 import java.nio.file.Path;
+import java.time.Instant;
+import java.util.Map;
+
+import dev.kopi.daemon.core.KopiException;
 
 import dev.kopi.daemon.postgres.Instance;
+import dev.kopi.daemon.source.PointInTime;
 import dev.kopi.daemon.source.Progress;
 import dev.kopi.daemon.source.Source;
 import dev.kopi.daemon.storage.VolumeId;
@@ -37,7 +42,18 @@ public abstract class Fill {
             case BASEBACKUP -> new BasebackupFill(source, new SourceServer(source, staging.tools), staging);
             case DUMP -> new DumpFill(source, new SourceServer(source, staging.tools), staging);
             case SEED -> new SeedFill(source, staging);
+            case REPLICA -> new ReplicaFill(source, staging);
         };
+    }
+
+    /** The fill that recovers a replica source's kept history to {@code target}. */
+    public static Fill pointInTime(Source source, Staging staging, PointInTime target) {
+        if (source.kind() != Source.Kind.REPLICA) {
+            throw KopiException.precondition("source " + source.name() + " is a " + source.kind().word() + " source: "
+                    + "it keeps no WAL, so it has no past moments to clone; point-in-time clones need a replica source "
+                    + "('kopictl source add NAME --replica CONNINFO')");
+        }
+        return new PointInTimeFill(source, staging, target);
     }
 
     /**
@@ -56,6 +72,24 @@ public abstract class Fill {
 
     /** Loads data with the staging instance up (a dump's restore, a seed's scripts). */
     public void load(Instance instance, Progress progress) {
+    }
+
+    /** Readies the standalone copy for its one start (a point-in-time copy's recovery signal). */
+    public void prepare(Path dir) throws IOException {
+    }
+
+    /** Server settings of that start beyond the usual ones (a point-in-time copy's recovery target). */
+    public Map<String, String> startSettings() {
+        return Map.of();
+    }
+
+    /**
+     * The moment the copy's data is as of when that is not now: a point-in-time copy's target.
+     * Its snapshot is recorded as made then, so it sorts among the source's snapshots by the
+     * data it holds (and retention weighs it by that).
+     */
+    public Instant asOf() {
+        return null;
     }
 
     /** Removes what {@link #make} made beside the staging volume. */

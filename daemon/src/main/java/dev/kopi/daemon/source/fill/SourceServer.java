@@ -83,10 +83,7 @@ final class SourceServer {
      * the connection string the probe asks the "postgres" database.
      */
     Facts probe(String toolsVersion) {
-        Conninfo c = conninfo.get("dbname") == null && source.kind() == Source.Kind.BASEBACKUP
-                ? conninfo.withDatabase("postgres") : conninfo;
-        ProcessRunner.Result r = tools.run(toolsVersion, "psql", List.of("-X", "-q", "-A", "-t", "-v",
-                "ON_ERROR_STOP=1", "-d", c.withoutPassword(), "-c", PROBE), env, Duration.ofMinutes(2));
+        ProcessRunner.Result r = psql(toolsVersion, PROBE);
         if (!r.ok()) {
             throw KopiException.unavailable("cannot reach " + describe() + ": " + r.describe());
         }
@@ -102,6 +99,23 @@ final class SourceServer {
         } catch (IOException | RuntimeException e) {
             throw KopiException.internal("unexpected answer from " + describe() + ": " + r.stdout().strip(), e);
         }
+    }
+
+    /**
+     * Runs one SQL statement on the source with psql of {@code toolsVersion}, unaligned, tuples
+     * only. A physical copy or a replica needs no database, so without one in the connection
+     * string it asks the "postgres" database.
+     */
+    ProcessRunner.Result psql(String toolsVersion, String sql) {
+        Conninfo c = conninfo.get("dbname") == null && source.kind() != Source.Kind.DUMP
+                ? conninfo.withDatabase("postgres") : conninfo;
+        return tools.run(toolsVersion, "psql", List.of("-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1", "-d",
+                c.withoutPassword(), "-c", sql), env, Duration.ofMinutes(2));
+    }
+
+    /** The source's password as kopid knows it (connection string, password_file or password_env); null if none. */
+    String password() {
+        return env.get("PGPASSWORD");
     }
 
     /** Options common to every tool connecting to the source: never prompt for a password. */

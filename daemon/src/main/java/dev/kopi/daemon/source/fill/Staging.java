@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -33,6 +34,7 @@ public final class Staging {
     final PgTools tools;
     final SqlScripts scripts;
     private final long minFree;
+    private final Standbys standbys;
 
     /** @param minFree pool.min_free: a refresh that would leave less free is refused up front */
     public Staging(StorageBackend backend, Instances instances, PgTools tools, long minFree) {
@@ -41,6 +43,12 @@ public final class Staging {
         this.tools = tools;
         this.scripts = new SqlScripts(tools);
         this.minFree = minFree;
+        this.standbys = new Standbys(this, Clock.systemUTC());
+    }
+
+    /** The standbys of replica sources. */
+    public Standbys standbys() {
+        return standbys;
     }
 
     public StorageBackend backend() {
@@ -68,6 +76,11 @@ public final class Staging {
                     + ", pool.min_free)" : "") + "; free space (destroy clones, delete snapshots, lower keep) or grow "
                     + "the pool");
         }
+    }
+
+    /** Whether the pool has less free than pool.min_free now. */
+    boolean shortOfSpace() {
+        return backend.usage().free() < minFree;
     }
 
     static String mib(long bytes) {

@@ -143,6 +143,10 @@ public final class BtrfsBackend implements StorageBackend {
     public Path create(VolumeId staging) {
         Path p = path(staging);
         try {
+            if (staging.tag() != null) {
+                Files.createDirectories(p.getParent());
+                Posix.chmod(p.getParent(), 0711);
+            }
             Btrfs.createSubvolume(p);
             return p;
         } catch (IOException e) {
@@ -156,6 +160,10 @@ public final class BtrfsBackend implements StorageBackend {
         try {
             if (!Btrfs.isSubvolume(dataDirectory)) {
                 return Optional.empty();
+            }
+            if (staging.tag() != null) {
+                Files.createDirectories(p.getParent());
+                Posix.chmod(p.getParent(), 0711);
             }
             Btrfs.snapshot(dataDirectory, p, false);
             return Optional.of(p);
@@ -218,7 +226,7 @@ public final class BtrfsBackend implements StorageBackend {
                 throw StorageErrors.wrap("destroy volume " + volume, again);
             }
         }
-        if (volume.kind() == VolumeId.Kind.SNAPSHOT) {
+        if (volume.tag() != null) {
             try {
                 Files.deleteIfExists(p.getParent()); // the source's directory, once empty
             } catch (IOException notEmpty) {
@@ -237,9 +245,11 @@ public final class BtrfsBackend implements StorageBackend {
             for (Path p : children(root.resolve(VolumeId.Kind.CLONE.dir))) {
                 add(out, p, "clones/" + p.getFileName());
             }
-            for (Path source : children(root.resolve(VolumeId.Kind.SNAPSHOT.dir))) {
-                for (Path p : children(source)) {
-                    add(out, p, "snapshots/" + source.getFileName() + "/" + p.getFileName());
+            for (VolumeId.Kind k : List.of(VolumeId.Kind.SNAPSHOT, VolumeId.Kind.REPLICA)) {
+                for (Path source : children(root.resolve(k.dir))) {
+                    for (Path p : children(source)) {
+                        add(out, p, k.dir + "/" + source.getFileName() + "/" + p.getFileName());
+                    }
                 }
             }
         } catch (IOException e) {

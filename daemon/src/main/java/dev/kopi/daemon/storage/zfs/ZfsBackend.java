@@ -126,7 +126,7 @@ public final class ZfsBackend implements StorageBackend {
         if (source == null) {
             return Optional.empty();
         }
-        String origin = source + "@" + ORIGIN_PREFIX + staging.name();
+        String origin = source + "@" + ORIGIN_PREFIX + staging.name() + (staging.tag() == null ? "" : "-" + staging.tag());
         zfs("snapshot " + source, "snapshot", origin);
         try {
             zfs("clone " + origin, "clone", origin, dataset(staging));
