@@ -129,6 +129,29 @@ abstract class ReplicaFlowsIT {
                 "no snapshot file holds an unmasked value");
     }
 
+    /**
+     * The archive is the postgres user's: swapped for a link to another directory, kopid's
+     * pruning (every watch pass) must not delete there, however old and segment-like the files.
+     */
+    @Test
+    @Order(2)
+    void anArchiveSwappedForALinkNeverTakesAPruneElsewhere() throws Exception {
+        Path archive = pool.path("replicas/rep/wal").resolve("archive");
+        Path aside = archive.resolveSibling("archive.aside");
+        Path victims = Files.createDirectories(run.resolve("victims"));
+        Path victim = Files.writeString(victims.resolve("000000010000000000000001"), "not a segment");
+        Files.setLastModifiedTime(victim, java.nio.file.attribute.FileTime.fromMillis(0));
+        Sh.ok(Sh.asPostgres("mv", archive.toString(), aside.toString()));
+        Sh.ok(Sh.asPostgres("ln", "-s", victims.toString(), archive.toString()));
+        try {
+            Thread.sleep(25_000); // two passes of the watch, each of which prunes
+            assertTrue(Files.exists(victim), "a file the link led to was deleted");
+        } finally {
+            Sh.ok(Sh.asPostgres("rm", archive.toString()));
+            Sh.ok(Sh.asPostgres("mv", aside.toString(), archive.toString()));
+        }
+    }
+
     @Test
     @Order(3)
     void aStoppedPrimaryLeavesTheDataAtItsLastStateAndRefreshStillWorks() throws Exception {

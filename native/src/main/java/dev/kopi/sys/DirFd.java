@@ -285,6 +285,27 @@ public final class DirFd implements AutoCloseable {
                 LibC.O_RDONLY | LibC.O_NOFOLLOW | LibC.O_NONBLOCK | LibC.O_CLOEXEC, 0));
     }
 
+    /**
+     * The attributes of the entry {@code name}, reached without following a link in its name (an
+     * O_PATH handle); empty when there is no such entry.
+     */
+    public Optional<PosixFileAttributes> attributes(String name) throws SysException {
+        requireName(name);
+        int h = Native.LIBC.openat(fd, name, LibC.O_PATH | LibC.O_NOFOLLOW | LibC.O_CLOEXEC, 0);
+        if (h < 0) {
+            int errno = Native.RUNTIME.getLastError();
+            if (errno == Errno.ENOENT) {
+                return Optional.empty();
+            }
+            throw new SysException("openat(O_PATH)", at(name), errno, Native.strerror(errno));
+        }
+        try {
+            return Optional.of(attributesOf(h, at(name)));
+        } finally {
+            Native.LIBC.close(h);
+        }
+    }
+
     /** This directory's own attributes (owner, mode), read from the open directory, not a path. */
     public PosixFileAttributes attributes() throws SysException {
         return attributesOf(fd, path);

@@ -62,6 +62,20 @@ class DirFdTest {
     }
 
     @Test
+    void attributesOfAnEntryAreReadWithoutFollowingItsName() throws Exception {
+        Path tree = Files.createDirectories(tmp.resolve("tree"));
+        Files.writeString(tree.resolve("file"), "x");
+        Files.setLastModifiedTime(tree.resolve("file"), java.nio.file.attribute.FileTime.fromMillis(1_000_000L));
+        Files.createSymbolicLink(tree.resolve("link"), outside);
+        try (DirFd d = DirFd.open(tree)) {
+            assertEquals(1_000_000L, d.attributes("file").orElseThrow().lastModifiedTime().toMillis());
+            assertTrue(d.attributes("gone").isEmpty());
+            assertThrows(IllegalArgumentException.class, () -> d.attributes("../file"));
+            assertTrue(d.attributes("link").isPresent(), "a link is an entry; its name is not followed to open it");
+        }
+    }
+
+    @Test
     void chownGivesTheLinkNotItsTarget() throws Exception {
         Path tree = Files.createDirectories(tmp.resolve("tree"));
         Files.createSymbolicLink(tree.resolve("link"), outside.resolve("secret"));

@@ -1,7 +1,6 @@
 package dev.kopi.daemon.source.fill;
 
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.time.ZoneOffset;
@@ -16,7 +15,8 @@ import dev.kopi.daemon.source.PointInTime;
 import dev.kopi.daemon.source.Progress;
 import dev.kopi.daemon.source.Source;
 import dev.kopi.daemon.storage.VolumeId;
-import dev.kopi.sys.Posix;
+import dev.kopi.sys.DirFd;
+import dev.kopi.sys.SysException;
 
 /**
  * A replica source recovered to a past moment: the newest raw base before the target, cloned
@@ -86,9 +86,16 @@ final class PointInTimeFill extends Fill {
 
     @Override
     public void prepare(Path dir) throws IOException {
-        Path signal = Files.createFile(dir.resolve("recovery.signal"));
-        Posix.chown(signal, staging.tools.user().uid(), staging.tools.user().gid());
-        Posix.chmod(signal, 0600);
+        // The copy is the postgres user's: the signal file is made through the directory's
+        // descriptor, never following a link the raw base might hold under that name.
+        try (DirFd d = DirFd.open(dir)) {
+            if (!d.createEmptyFile("recovery.signal", 0600)) {
+                throw new IOException(dir + "/recovery.signal exists in a raw base; it is not kopid's to reuse");
+            }
+            d.chown("recovery.signal", staging.tools.user().uid(), staging.tools.user().gid());
+        } catch (SysException e) {
+            throw new IOException("cannot prepare the point-in-time copy: " + e.getMessage(), e);
+        }
     }
 
     /**

@@ -1,10 +1,9 @@
 package dev.kopi.daemon.source.fill;
 
-import java.io.IOException;
-import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFileAttributes;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
@@ -16,6 +15,8 @@ import java.util.Optional;
 import java.util.logging.Logger;
 
 import dev.kopi.daemon.storage.VolumeId;
+import dev.kopi.sys.DirFd;
+import dev.kopi.sys.SysException;
 
 /**
  * What a replica source keeps to go back in time: raw bases (unmasked native snapshots of the
@@ -97,36 +98,40 @@ final class ReplicaHistory {
         return pruneArchive(cutoff.isBefore(windowStart) ? cutoff : windowStart);
     }
 
+    /**
+     * Deletes archived segments older than {@code cutoff} (or while space is short), oldest first.
+     * The archive is the postgres user's: root lists and unlinks through its descriptor, so a
+     * directory swapped for a link never takes a delete elsewhere, and a segment's age is read
+     * from the entry itself.
+     */
     private int pruneArchive(Instant cutoff) {
         Path archive = standby.archiveDir();
-        if (!Files.isDirectory(archive, LinkOption.NOFOLLOW_LINKS)) {
+        if (!Files.isDirectory(archive.getParent(), LinkOption.NOFOLLOW_LINKS)) {
             return 0;
         }
-        List<Path> segments = new ArrayList<>();
-        try (DirectoryStream<Path> s = Files.newDirectoryStream(archive)) {
-            // History files stay: they are tiny and recovery needs them to follow a timeline.
-            s.forEach(p -> {
-                if (!p.getFileName().toString().endsWith(".history")) {
-                    segments.add(p);
-                }
-            });
-        } catch (IOException e) {
-            LOG.warning("cannot list the WAL archive of " + standby.source().name() + ": " + e.getMessage());
-            return 0;
-        }
-        segments.sort(null); // segment names sort by position
         int removed = 0;
-        for (Path p : segments) {
-            try {
-                boolean old = Files.getLastModifiedTime(p, LinkOption.NOFOLLOW_LINKS).toInstant().isBefore(cutoff);
-                if (!old && !staging.shortOfSpace()) {
+        try (DirFd wal = DirFd.open(archive.getParent()); DirFd dir = wal.openDir(archive.getFileName().toString())
+                .orElse(null)) {
+            if (dir == null) {
+                return 0;
+            }
+            // History files stay: they are tiny and recovery needs them to follow a timeline.
+            List<String> segments = new ArrayList<>(dir.list().stream().filter(n -> !n.endsWith(".history")).toList());
+            segments.sort(null); // segment names sort by position
+            for (String name : segments) {
+                Optional<PosixFileAttributes> a = dir.attributes(name);
+                if (a.isEmpty()) {
+                    continue; // gone meanwhile
+                }
+                if (!a.get().lastModifiedTime().toInstant().isBefore(cutoff) && !staging.shortOfSpace()) {
                     break;
                 }
-                Files.deleteIfExists(p);
-                removed++;
-            } catch (IOException e) {
-                LOG.fine("cannot prune " + p + ": " + e.getMessage());
+                if (dir.unlink(name)) {
+                    removed++;
+                }
             }
+        } catch (SysException e) {
+            LOG.warning("cannot prune the WAL archive of " + standby.source().name() + ": " + e.getMessage());
         }
         return removed;
     }

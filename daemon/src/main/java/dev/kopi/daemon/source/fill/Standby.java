@@ -16,6 +16,7 @@ import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.logging.Logger;
 
 import dev.kopi.daemon.core.KopiException;
@@ -26,7 +27,8 @@ import dev.kopi.daemon.process.ProcessRunner;
 import dev.kopi.daemon.source.Progress;
 import dev.kopi.daemon.source.Source;
 import dev.kopi.daemon.storage.VolumeId;
-import dev.kopi.sys.Posix;
+import dev.kopi.sys.DirFd;
+import dev.kopi.sys.SysException;
 
 /**
  * The standby of one replica source: a hot standby on its own pool volume, streaming from the
@@ -161,11 +163,18 @@ public final class Standby {
                     server.env(), PgTools.LONG);
         }
         // The primary's own settings must not follow it here: its archive, its replication, its logging.
-        Files.deleteIfExists(dir.resolve("postgresql.auto.conf"));
-        for (String f : List.of("postgresql.auto.conf", "standby.signal")) {
-            Path p = Files.createFile(dir.resolve(f));
-            Posix.chown(p, staging.tools.user().uid(), staging.tools.user().gid());
-            Posix.chmod(p, 0600);
+        // The data directory is the postgres user's (pg_basebackup wrote it as that user): entries
+        // are made through its descriptor, never following a link a copy might hold.
+        try (DirFd d = DirFd.open(dir)) {
+            d.unlink("postgresql.auto.conf");
+            for (String f : List.of("postgresql.auto.conf", "standby.signal")) {
+                if (!d.createEmptyFile(f, 0600)) {
+                    throw new IOException(dir + "/" + f + " exists after pg_basebackup; it is not kopid's to reuse");
+                }
+                d.chown(f, staging.tools.user().uid(), staging.tools.user().gid());
+            }
+        } catch (SysException e) {
+            throw new IOException("cannot prepare the standby of " + source.name() + ": " + e.getMessage(), e);
         }
         start();
     }
@@ -176,20 +185,32 @@ public final class Standby {
                 : staging.ownedVolume(walVolume());
         int uid = staging.tools.user().uid();
         int gid = staging.tools.user().gid();
-        Path archive = archiveDir();
-        if (!Files.isDirectory(archive, LinkOption.NOFOLLOW_LINKS)) {
-            Files.createDirectory(archive);
+        // An earlier seed gave this volume to the postgres user, who could have put links in it.
+        // Root takes it back while it sets the entries up, so none can be swapped under its hands,
+        // works through the directory's descriptor without following links, and hands it back.
+        try (DirFd r = DirFd.open(root)) {
+            r.chownSelf(0, 0);
+            r.chmodSelf(0700);
+            Optional<DirFd> existing = r.openDir("archive");
+            if (existing.isEmpty()) {
+                r.unlink("archive"); // a file or a link in its place, if anything
+                r.mkdir("archive", 0700);
+            }
+            try (DirFd archive = existing.isPresent() ? existing.get() : r.openDir("archive").orElseThrow()) {
+                archive.chownSelf(uid, gid);
+                archive.chmodSelf(0700);
+            }
+            r.unlink("primary.pass");
+            r.createEmptyFile("primary.pass", 0600);
+            // Written by name: the directory is root's alone now, so the name is the file just made.
+            Files.writeString(passFile(), password == null ? "" : "*:*:*:*:"
+                    + password.replace("\\", "\\\\").replace(":", "\\:") + "\n", StandardCharsets.UTF_8);
+            r.chown("primary.pass", uid, gid);
+            r.chownSelf(uid, gid);
+            r.chmodSelf(0700);
+        } catch (SysException e) {
+            throw new IOException("cannot prepare the WAL archive of " + source.name() + ": " + e.getMessage(), e);
         }
-        Posix.chown(archive, uid, gid);
-        Posix.chmod(archive, 0700);
-        Path pass = passFile();
-        Files.deleteIfExists(pass);
-        Files.writeString(Files.createFile(pass), password == null ? "" : "*:*:*:*:"
-                + password.replace("\\", "\\\\").replace(":", "\\:") + "\n", StandardCharsets.UTF_8);
-        Posix.chown(pass, uid, gid);
-        Posix.chmod(pass, 0600);
-        Posix.chown(root, uid, gid);
-        Posix.chmod(root, 0700);
     }
 
     /**
