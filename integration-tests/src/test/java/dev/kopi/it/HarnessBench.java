@@ -3,17 +3,24 @@ package dev.kopi.it;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.platform.engine.discovery.DiscoverySelectors.selectClass;
 
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.Statement;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
 import javax.sql.DataSource;
 
 import org.junit.jupiter.api.RepeatedTest;
@@ -41,6 +48,9 @@ import dev.kopi.proto.v1.RefreshRequest;
 public final class HarnessBench {
     static final int TESTS = 200;
     private final int scale = Integer.parseInt(System.getenv().getOrDefault("BENCH_SCALE", "10"));
+    /** Which runs to make (BENCH_ROWS, comma-separated; default all): template, cold, warm, spring, migrated. */
+    private final List<String> only = List.of(System.getenv().getOrDefault("BENCH_ROWS",
+            "template,cold,warm,spring,migrated").split(","));
     private final List<String[]> rows = new ArrayList<>();
 
     public static void main(String[] args) throws Exception {
@@ -57,13 +67,18 @@ public final class HarnessBench {
             server.sql("postgres", "CREATE DATABASE bench");
             Sh.ok(SourceCluster.BIN + "pgbench", "-i", "-q", "-s", Integer.toString(scale), "-h", "127.0.0.1", "-p",
                     Integer.toString(server.port()), "-U", "postgres", "bench");
+            server.seedOrders("bench"); // the Spring Boot example's tables, for its rows
             server.sql("bench", "CHECKPOINT");
             String size = CloneBench.query(server, "bench", "SELECT pg_size_pretty(pg_database_size('bench'))");
             System.err.println("bench: pgbench scale " + scale + " (" + size + ")");
 
             System.setProperty("bench.port", Integer.toString(server.port())); // read by TemplatePerMethod
-            Result template = runTests(TemplatePerMethod.class, Map.of(), 1);
-            rows.add(template.row("CREATE DATABASE ... TEMPLATE per test, shared server, sequential", template));
+            // Without the baseline run (BENCH_ROWS without template), ratios are against the
+            // last full run's figure for this machine, which the row names.
+            Result template = only.contains("template") ? runTests(TemplatePerMethod.class, Map.of(), 1) : null;
+            if (template != null) {
+                rows.add(template.row("CREATE DATABASE ... TEMPLATE per test, shared server, sequential", template));
+            }
 
             pool = new BtrfsPool(run, "3G", "auto"); // two copies of the source, and the clones
             int first = 30000 + ThreadLocalRandom.current().nextInt(0, 300) * 100;
@@ -75,20 +90,38 @@ public final class HarnessBench {
             kopid.sources().refresh(RefreshRequest.newBuilder().setName("bench").build()).forEachRemaining(e -> { });
             Map<String, String> kopi = Map.of("kopi.socket", kopid.socket.toString(), "kopi.snapshot", "bench");
             runTests(ClonePerMethod.class, kopi, 1); // warm-up: JIT of kopid and of this JVM
-            Result sequential = runTests(ClonePerMethod.class, kopi, 1);
-            rows.add(sequential.row("Kopi @Kopi clone per test, Btrfs, sequential (warm pool off)", template));
-            Result parallel = runTests(ClonePerMethod.class, kopi, 4);
-            rows.add(parallel.row("Kopi @Kopi clone per test, Btrfs, 4 in parallel (warm pool off)", template));
+            if (only.contains("cold")) {
+                Result sequential = runTests(ClonePerMethod.class, kopi, 1);
+                rows.add(sequential.row("Kopi @Kopi clone per test, Btrfs, sequential (warm pool off)", template));
+                Result parallel = runTests(ClonePerMethod.class, kopi, 4);
+                rows.add(parallel.row("Kopi @Kopi clone per test, Btrfs, 4 in parallel (warm pool off)", template));
+            }
 
             kopid.sources().refresh(RefreshRequest.newBuilder().setName("benchwarm").build()).forEachRemaining(e -> { });
             Map<String, String> warm = Map.of("kopi.socket", kopid.socket.toString(), "kopi.snapshot", "benchwarm");
-            waitWarm(kopid);
-            Result warmSequential = runTests(ClonePerMethod.class, warm, 1);
-            rows.add(warmSequential.row("Kopi @Kopi clone per test, Btrfs, sequential, warm pool of " + WARM, template));
-            waitWarm(kopid);
-            Result warmParallel = runTests(ClonePerMethod.class, warm, 4);
-            rows.add(warmParallel.row("Kopi @Kopi clone per test, Btrfs, 4 in parallel, warm pool of " + WARM, template));
-            handOuts(kopid);
+            if (only.contains("warm")) {
+                waitWarm(kopid);
+                int before = handedOutWarm(kopid);
+                Result warmSequential = runTests(ClonePerMethod.class, warm, 1);
+                rows.add(warmSequential.row("Kopi @Kopi clone per test, Btrfs, sequential, warm pool of " + WARM
+                        + " (" + (handedOutWarm(kopid) - before) + " of " + TESTS + " from warm clones)", template));
+                waitWarm(kopid);
+                before = handedOutWarm(kopid);
+                Result warmParallel = runTests(ClonePerMethod.class, warm, 4);
+                rows.add(warmParallel.row("Kopi @Kopi clone per test, Btrfs, 4 in parallel, warm pool of " + WARM
+                        + " (" + (handedOutWarm(kopid) - before) + " of " + TESTS + " from warm clones)", template));
+                handOuts(kopid);
+                System.err.println("bench: kopid stages, p50/max ms, warm clone start: "
+                        + CloneBench.stages(kopid.log, "clone warm-\\w+ of .* ready .*")
+                        + "; destroy: " + CloneBench.stages(kopid.log, "destroyed clone junit-.*"));
+            }
+            if (only.contains("spring")) {
+                springRows(kopid, template);
+            }
+            if (!only.contains("migrated")) {
+                printTable(size);
+                return;
+            }
 
             // Production data plus a branch's migration: the first run prepares the migrated
             // snapshot (timed on its own); later runs clone it at once, from warm clones of it.
@@ -101,12 +134,7 @@ public final class HarnessBench {
                     + "warm pool of " + WARM + " (first run, which prepares it: " + String.format(Locale.ROOT, "%.1f s",
                     firstRun) + ")", template));
 
-            System.out.println();
-            System.out.printf(Locale.ROOT, "Kopi test-harness benchmark: %d tests, pgbench scale %d (%s), %d cores%n%n",
-                    TESTS, scale, size, Runtime.getRuntime().availableProcessors());
-            System.out.println("| run | total wall | per test p50 | per test p99 | vs TEMPLATE (total) |");
-            System.out.println("|---|---|---|---|---|");
-            rows.forEach(r -> System.out.println("| " + String.join(" | ", r) + " |"));
+            printTable(size);
         } finally {
             if (kopid != null) {
                 kopid.close();
@@ -119,6 +147,63 @@ public final class HarnessBench {
             }
             Reaper.reap(run.path, run.zpoolName());
             run.delete();
+        }
+    }
+
+    private void printTable(String size) {
+        System.out.println();
+        System.out.printf(Locale.ROOT, "Kopi test-harness benchmark: %d tests, pgbench scale %d (%s), %d cores%n%n",
+                TESTS, scale, size, Runtime.getRuntime().availableProcessors());
+        System.out.println("| run | total wall | per test p50 | per test p99 | vs TEMPLATE (total) |");
+        System.out.println("|---|---|---|---|---|");
+        rows.forEach(r -> System.out.println("| " + String.join(" | ", r) + " |"));
+    }
+
+    /**
+     * The Spring Boot example's benchmark classes, run by Maven as a team runs them (a JVM of
+     * their own; its start and Maven's are not counted: each test's time is surefire's): 200
+     * tests on one clone per context, and 200 with a reset after each. Run twice, the first
+     * preparing the migrated snapshot and warming Maven's caches.
+     */
+    private void springRows(Kopid kopid, Result template) throws IOException {
+        List<String> mvn = List.of("mvn", "-B", "-q", "-o", "-f", Kopid.repo().resolve("pom.xml").toString(), "-pl",
+                "examples/spring-boot-example", "-am", "test", "-Dkopi.example.skip=false", "-Dkopi.example.bench=true",
+                "-Dkopi.socket=" + kopid.socket, "-Dkopi.snapshot=benchwarm", "-Dtest=com.example.orders.bench.*",
+                "-Dsurefire.failIfNoSpecifiedTests=false");
+        for (int run = 0; run < 2; run++) {
+            waitWarmQuietly(kopid);
+            Sh.Result r = Sh.run(mvn);
+            if (r.code() != 0) {
+                throw new IllegalStateException("the Spring Boot benchmark tests failed:\n" + r.out());
+            }
+        }
+        Path reports = Kopid.repo().resolve("examples/spring-boot-example/target/surefire-reports");
+        for (String[] c : new String[][] {{"PerClassBenchTest", "one clone per context, shared by its 200 tests"},
+                {"ResetPerMethodBenchTest", "one clone per context, reset after each test"}}) {
+            List<Double> ms = new ArrayList<>();
+            Matcher m = Pattern.compile("<testcase [^>]*time=\"([0-9.]+)\"").matcher(
+                    Files.readString(reports.resolve("TEST-com.example.orders.bench." + c[0] + ".xml")));
+            while (m.find()) {
+                ms.add(Double.parseDouble(m.group(1)) * 1000);
+            }
+            double total = ms.stream().mapToDouble(Double::doubleValue).sum() / 1000;
+            rows.add(new Result(total, new CloneBench.Series(c[0], ms)).row("Spring Boot example (@AutoConfigureKopi, "
+                    + "migrated snapshot), " + c[1] + ", sequential (sum of surefire's test times)", template));
+        }
+    }
+
+    private static void waitWarmQuietly(Kopid kopid) {
+        try {
+            waitWarm(kopid);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** Clones kopid has handed out from warm ones so far, counted in its log. */
+    private static int handedOutWarm(Kopid kopid) throws IOException {
+        try (Stream<String> lines = Files.lines(kopid.log)) {
+            return (int) lines.filter(l -> l.contains(" handed out from warm clone ")).count();
         }
     }
 
@@ -162,7 +247,8 @@ public final class HarnessBench {
         String[] row(String name, Result baseline) {
             return new String[] {name, String.format(Locale.ROOT, "%.1f s", wallSeconds),
                     CloneBench.fmt(perTest.p(0.5)) + " ms", CloneBench.fmt(perTest.p(0.99)) + " ms",
-                    String.format(Locale.ROOT, "%.1fx faster", baseline.wallSeconds / wallSeconds)};
+                    baseline == null ? "(no baseline run)"
+                            : String.format(Locale.ROOT, "%.1fx faster", baseline.wallSeconds / wallSeconds)};
         }
     }
 
@@ -190,6 +276,13 @@ public final class HarnessBench {
             }
         }
         System.err.printf(Locale.ROOT, "bench: %s x%d in parallel: %.1f s%n", tests.getSimpleName(), parallelism, wall);
+        if (!BODY_MS.isEmpty()) {
+            System.err.printf(Locale.ROOT, "bench:   inside the test, p50: connect %.1f ms, connect and query %.1f ms%n",
+                    new CloneBench.Series("connect", new ArrayList<>(CONNECT_MS)).p(0.5),
+                    new CloneBench.Series("body", new ArrayList<>(BODY_MS)).p(0.5));
+            CONNECT_MS.clear();
+            BODY_MS.clear();
+        }
         return new Result(wall, new CloneBench.Series(tests.getSimpleName(), per));
     }
 
@@ -198,13 +291,22 @@ public final class HarnessBench {
     static class ClonePerMethod {
         @RepeatedTest(value = TESTS, name = "{currentRepetition}")
         void query(DataSource db) throws Exception {
-            try (Connection c = db.getConnection(); Statement st = c.createStatement();
-                 ResultSet rs = st.executeQuery("SELECT count(*) FROM pgbench_branches")) {
-                rs.next();
-                assertEquals(true, rs.getInt(1) > 0);
+            long t = System.nanoTime();
+            try (Connection c = db.getConnection()) {
+                CONNECT_MS.add((System.nanoTime() - t) / 1e6);
+                try (Statement st = c.createStatement();
+                     ResultSet rs = st.executeQuery("SELECT count(*) FROM pgbench_branches")) {
+                    rs.next();
+                    assertEquals(true, rs.getInt(1) > 0);
+                }
             }
+            BODY_MS.add((System.nanoTime() - t) / 1e6);
         }
     }
+
+    /** Inside each Kopi test: the connect, and the whole body (connect and query). */
+    static final List<Double> CONNECT_MS = Collections.synchronizedList(new ArrayList<>());
+    static final List<Double> BODY_MS = Collections.synchronizedList(new ArrayList<>());
 
     /** Each test: a clone of the snapshot with a migration applied once (Flyway, prepared snapshot). */
     @Kopi(snapshot = "${kopi.snapshot}", ttl = "10m", migrations = "classpath:kopi-bench/migration")

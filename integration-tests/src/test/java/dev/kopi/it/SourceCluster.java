@@ -178,7 +178,12 @@ final class SourceCluster implements AutoCloseable {
     /** Creates database "app": 1000 customers, 5000 orders (FK to customers), an audit trigger. */
     SourceCluster seed() {
         sql("postgres", "CREATE DATABASE app");
-        sql("app",
+        return seedOrders("app");
+    }
+
+    /** The tables of {@link #seed()} in {@code database}. */
+    SourceCluster seedOrders(String database) {
+        sql(database,
                 "CREATE TABLE customers (id int PRIMARY KEY, email text UNIQUE NOT NULL, name text NOT NULL)",
                 "CREATE TABLE orders (id serial PRIMARY KEY, customer_id int NOT NULL REFERENCES customers(id), "
                         + "amount numeric(10,2) NOT NULL CHECK (amount > 0), created_at timestamptz NOT NULL DEFAULT now())",

@@ -216,17 +216,24 @@ final class CloneFactory {
         }
         try {
             // The holder's processes go first: one still in the volume would keep it busy.
-            instances.stop(spec(record));
+            long t0 = System.nanoTime();
+            instances.discard(spec(record));
+            long t1 = System.nanoTime();
             backend.destroy(VolumeId.clone(record.volumeName()));
+            long t2 = System.nanoTime();
             catalog.removeClone(name);
+            long t3 = System.nanoTime();
             instances.remove(spec(record));
             ports.release(record.port());
             if (record.uid() != null) {
                 identities.release(record.uid());
             }
             activity.forget(name);
-            LogFields.of("clone", name, "snapshot", record.snapshot().toString(), "reason", reason.word())
-                    .info(LOG, "destroyed clone " + name + " (" + reason.word() + ")");
+            long t4 = System.nanoTime();
+            LogFields.of("clone", name, "snapshot", record.snapshot().toString(), "reason", reason.word(),
+                            "duration_ms", (t4 - t0) / 1_000_000)
+                    .info(LOG, "destroyed clone " + name + " (" + reason.word() + "; stop " + ms(t1 - t0) + ", volume "
+                            + ms(t2 - t1) + ", record " + ms(t3 - t2) + ", runtime " + ms(t4 - t3) + ")");
             events.publish(EventKind.CLONE_DESTROYED, name, reason, "was on port " + record.port() + ", from "
                     + record.snapshot());
             return true;

@@ -254,8 +254,9 @@ public final class Clones {
             Instant now = clock.instant();
             CloneRecord next = record.reset(target, now, newVolume);
             long t3 = System.nanoTime();
-            // Everything the holder runs goes with the old volume, before it is destroyed.
-            instances.stop(factory.spec(record));
+            // Everything the holder runs goes with the old volume, before it is destroyed; its
+            // data is thrown away, so no shutdown checkpoint (a failed reset restarts it: recovery).
+            instances.discard(factory.spec(record));
             long t4 = System.nanoTime();
             try {
                 catalog.putClone(next);

@@ -7,6 +7,9 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -17,7 +20,6 @@ import dev.kopi.daemon.catalog.SnapshotLookup;
 import dev.kopi.daemon.catalog.SnapshotRecord;
 import dev.kopi.daemon.core.DaemonThreads;
 import dev.kopi.daemon.core.EventKind;
-import dev.kopi.daemon.core.KopiException;
 import dev.kopi.daemon.core.Reason;
 import dev.kopi.daemon.core.SnapshotRef;
 import dev.kopi.daemon.logging.LogFields;
@@ -28,7 +30,10 @@ import dev.kopi.daemon.source.Sources;
  * Keeps {@code warm: N} clones of each source's newest snapshot started and ready, so a clone
  * request for it is a record rename instead of an instance start. Warm clones of an older
  * snapshot are destroyed once a newer one is published; a hand-out wakes the pool to refill.
- * One clone is started per source per pass, so refilling never starves callers of CPU.
+ * Missing clones are started {@link #STARTS} at a time: an instance start waits on the disk
+ * (fsyncs, the volume's transaction commit) as much as it computes, so a test suite that takes
+ * clones faster than one start sees the pool refilled at the rate of two, while a bounded number
+ * keeps refilling from starving callers of CPU.
  *
  * <p>The newest snapshot prepared from a warm source's newest snapshot (production data plus the
  * migrations tests were last prepared with) gets as many warm clones: tests of a migrated
@@ -42,12 +47,26 @@ public final class WarmPool implements AutoCloseable {
 
     private final Clones clones;
     private final Sources sources;
+    /** Warm clones being started at once, all sources together. */
+    static final int STARTS = 2;
+
     private final ScheduledExecutorService timer = DaemonThreads.timer("kopid-warm");
+    private final Executor starter;
+    /** Set by {@link #start()}: from then on each finished start wakes the next pass at once. */
+    private volatile boolean running;
+    /** Warm clones being started: name reserved, record perhaps not written yet. */
+    private final Map<String, SnapshotRef> starting = new ConcurrentHashMap<>();
 
     /** A pool for {@code clones}, which hands out from it from now on. */
     public WarmPool(Clones clones, Sources sources) {
+        this(clones, sources, DaemonThreads.pool("kopid-warm-start", STARTS));
+    }
+
+    /** A pool whose starts run on {@code starter} (tests run them when they choose). */
+    WarmPool(Clones clones, Sources sources, Executor starter) {
         this.clones = clones;
         this.sources = sources;
+        this.starter = starter;
         clones.attach(this);
     }
 
@@ -59,6 +78,7 @@ public final class WarmPool implements AutoCloseable {
         for (CloneRecord w : clones.warm()) {
             clones.factory().destroyQuietly(w.name(), DestroyReason.WARM_RESTART);
         }
+        running = true;
         timer.scheduleWithFixedDelay(this::safeTick, 1, 1, TimeUnit.SECONDS);
         return this;
     }
@@ -77,9 +97,9 @@ public final class WarmPool implements AutoCloseable {
         tickPrepared(warm);
         for (Source s : sources.all()) {
             Optional<SnapshotRecord> latest = SnapshotLookup.latest(clones.catalog(), s.name());
-            int have = 0;
+            int have = latest.map(l -> startingOf(l.ref())).orElse(0);
             for (CloneRecord w : warm) {
-                if (!w.snapshot().isOf(s.name())) {
+                if (!w.snapshot().isOf(s.name()) || starting.containsKey(w.name())) {
                     continue;
                 }
                 if (latest.isEmpty() || !w.snapshot().equals(latest.get().ref()) || have >= s.settings().warm()) {
@@ -88,12 +108,37 @@ public final class WarmPool implements AutoCloseable {
                     have++;
                 }
             }
-            if (latest.isPresent() && have < s.settings().warm()) {
-                try {
-                    startOne(latest.get());
-                } catch (KopiException e) {
-                    LOG.fine("warm clone of " + latest.get().name() + " not started: " + e.getMessage());
-                }
+            if (latest.isPresent()) {
+                startMissing(latest.get(), s.settings().warm() - have);
+            }
+        }
+    }
+
+    private int startingOf(SnapshotRef ref) {
+        return (int) starting.values().stream().filter(ref::equals).count();
+    }
+
+    /** Starts up to {@code missing} warm clones of {@code snap}, no more than {@link #STARTS} at once in all. */
+    private void startMissing(SnapshotRecord snap, int missing) {
+        for (int i = 0; i < missing && starting.size() < STARTS; i++) {
+            String name = "warm-" + CloneLocks.random(10);
+            starting.put(name, snap.ref());
+            try {
+                starter.execute(() -> {
+                    try {
+                        startOne(snap, name);
+                    } catch (RuntimeException e) {
+                        LOG.fine("warm clone of " + snap.name() + " not started: " + e.getMessage());
+                    } finally {
+                        starting.remove(name);
+                    }
+                    if (running) {
+                        refillSoon(); // the next one, at once
+                    }
+                });
+            } catch (RejectedExecutionException closed) {
+                starting.remove(name);
+                return;
             }
         }
     }
@@ -117,29 +162,26 @@ public final class WarmPool implements AutoCloseable {
                     });
         }
         Map<SnapshotRef, Integer> have = new HashMap<>();
+        starting.values().forEach(ref -> have.merge(ref, 1, Integer::sum));
         for (CloneRecord w : warm) {
-            if (sources.isSource(w.snapshot().source())) {
-                continue; // the source pass keeps those
+            if (sources.isSource(w.snapshot().source()) || starting.containsKey(w.name())) {
+                continue; // the source pass keeps those; those being started are counted already
             }
             int n = have.merge(w.snapshot(), 1, Integer::sum);
             if (n > wanted.getOrDefault(w.snapshot(), 0)) {
                 clones.factory().destroyQuietly(w.name(), DestroyReason.WARM_REPLACED);
             }
         }
-        wanted.forEach((ref, n) -> {
-            if (have.getOrDefault(ref, 0) < n) {
-                try {
-                    startOne(records.get(ref));
-                } catch (KopiException e) {
-                    LOG.fine("warm clone of " + ref + " not started: " + e.getMessage());
-                }
-            }
-        });
+        wanted.forEach((ref, n) -> startMissing(records.get(ref), n - have.getOrDefault(ref, 0)));
     }
 
     /** Starts a warm clone of {@code snap}: a running instance held back, hidden until handed out. */
     CloneView startOne(SnapshotRecord snap) {
-        String name = clones.locks().reserve("warm-" + CloneLocks.random(10), snap, true);
+        return startOne(snap, "warm-" + CloneLocks.random(10));
+    }
+
+    private CloneView startOne(SnapshotRecord snap, String wanted) {
+        String name = clones.locks().reserve(wanted, snap, true);
         try {
             return clones.factory().make(snap, name, null, null, Lifetime.WARM, true, System.nanoTime());
         } finally {
@@ -225,5 +267,8 @@ public final class WarmPool implements AutoCloseable {
     @Override
     public void close() {
         timer.shutdownNow();
+        if (starter instanceof ExecutorService e) {
+            e.shutdownNow();
+        }
     }
 }

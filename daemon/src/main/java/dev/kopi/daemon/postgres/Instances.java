@@ -65,6 +65,12 @@ public interface Instances {
      */
     int endStrays(IntPredicate stray);
 
+    /**
+     * Stops the instance like {@link #stop(InstanceSpec)}, but at once (immediate shutdown, no
+     * shutdown checkpoint): for an instance whose data directory is destroyed next.
+     */
+    void discard(InstanceSpec spec);
+
     /** Stops the instance ({@link #stop(InstanceSpec)}) and removes its runtime files: socket directory, pg_hba.conf and log. */
     void remove(InstanceSpec spec);
 

@@ -223,11 +223,20 @@ public final class LocalInstances implements Instances {
 
     @Override
     public void stop(InstanceSpec spec) {
+        stop(spec, false);
+    }
+
+    @Override
+    public void discard(InstanceSpec spec) {
+        stop(spec, true);
+    }
+
+    private void stop(InstanceSpec spec, boolean discard) {
         boolean own = spec.user() != null && spec.user().bare();
         if (own && holders.resume(spec.user()) > 0) {
             LOG.info("continued the stopped processes of " + spec.name() + " to shut it down");
         }
-        postmaster.stop(spec.dataDir());
+        postmaster.stop(spec.dataDir(), discard);
         if (own) {
             int n = holders.end(spec.user());
             if (n > 0) {
@@ -291,7 +300,7 @@ public final class LocalInstances implements Instances {
             return; // a stopped instance was shut down (cleanly or not): recovery handles either
         }
         try {
-            admin(spec, spec.database(), 10, c -> execute(c, "CHECKPOINT"));
+            admin(spec, spec.database(), 10, c -> Sql.execute(c, "CHECKPOINT"));
         } catch (SQLException e) {
             LOG.info("checkpoint of " + spec.label() + " skipped: " + e.getMessage());
         }
@@ -312,13 +321,13 @@ public final class LocalInstances implements Instances {
     private void reload(InstanceSpec spec) {
         try {
             Timestamp before = quick(spec, c -> {
-                Timestamp t = timestamp(c, "SELECT pg_conf_load_time()");
-                execute(c, "SELECT pg_reload_conf()");
+                Timestamp t = Sql.timestamp(c, "SELECT pg_conf_load_time()");
+                Sql.execute(c, "SELECT pg_reload_conf()");
                 return t;
             });
             long deadline = System.currentTimeMillis() + RELOAD_WAIT_MS;
             while (System.currentTimeMillis() < deadline) {
-                Timestamp now = quick(spec, c -> timestamp(c, "SELECT pg_conf_load_time()"));
+                Timestamp now = quick(spec, c -> Sql.timestamp(c, "SELECT pg_conf_load_time()"));
                 if (now.after(before)) {
                     return;
                 }
@@ -366,7 +375,7 @@ public final class LocalInstances implements Instances {
         for (String user : new LinkedHashSet<>(candidates)) {
             try {
                 return admin(spec.as(user), "template1", 30,
-                        c -> string(c, "SELECT rolname FROM pg_authid WHERE oid = 10"));
+                        c -> Sql.string(c, "SELECT rolname FROM pg_authid WHERE oid = 10"));
             } catch (SQLException e) {
                 last = e;
                 if (!"28000".equals(e.getSQLState())) { // not "role does not exist"
@@ -388,27 +397,6 @@ public final class LocalInstances implements Instances {
     public void removeStale(Set<Integer> clonePorts) {
         runtime.removeStale(clonePorts);
         limits.removeStale(clonePorts.stream().map(String::valueOf).collect(Collectors.toSet()));
-    }
-
-    static Void execute(Connection c, String sql) throws SQLException {
-        try (Statement st = c.createStatement()) {
-            st.execute(sql);
-            return null;
-        }
-    }
-
-    static String string(Connection c, String sql) throws SQLException {
-        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(sql)) {
-            rs.next();
-            return rs.getString(1);
-        }
-    }
-
-    private static Timestamp timestamp(Connection c, String sql) throws SQLException {
-        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(sql)) {
-            rs.next();
-            return rs.getTimestamp(1);
-        }
     }
 
     /** Stops the background threads. */

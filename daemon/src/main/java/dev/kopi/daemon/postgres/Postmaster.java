@@ -139,12 +139,22 @@ public final class Postmaster {
      * by SIGCONT, so a postmaster its holder stopped (SIGSTOP) shuts down at once.
      */
     public void stop(Path dataDir) {
+        stop(dataDir, false);
+    }
+
+    /**
+     * Like {@link #stop(Path)}, or, when {@code discard}, starting with SIGQUIT (immediate
+     * shutdown): for a data directory about to be destroyed, whose shutdown checkpoint would be
+     * work thrown away (a clone's destroy or reset; the most of a destroy's time otherwise).
+     */
+    public void stop(Path dataDir, boolean discard) {
         Optional<Long> pid = new DataDirectory(dataDir).runningPid();
         if (pid.isEmpty()) {
             return;
         }
         long p = pid.get();
-        int[] signals = {Posix.SIGINT, Posix.SIGQUIT, Posix.SIGKILL};
+        int[] signals = discard ? new int[] {Posix.SIGQUIT, Posix.SIGKILL}
+                : new int[] {Posix.SIGINT, Posix.SIGQUIT, Posix.SIGKILL};
         for (int signal : signals) {
             try {
                 if (!Posix.kill(p, signal)) {

@@ -183,7 +183,7 @@ class RobustnessTest {
         try (SourcesFixture x = new SourcesFixture(tmp, Map.of("prod", prod), false, CloneFixture.Kind.FAKE)) {
             f = x.f;
             x.f.publish("prod", "20261123T020000Z", "2026-11-23T02:00:00Z");
-            WarmPool pool = new WarmPool(x.f.clones, x.sources);
+            WarmPool pool = new WarmPool(x.f.clones, x.sources, Runnable::run);
             pool.tick();
             pool.close();
             String warm = x.f.clones.warm().get(0).name();

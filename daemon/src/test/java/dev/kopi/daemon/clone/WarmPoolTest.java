@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -43,7 +44,7 @@ class WarmPoolTest {
         x = new SourcesFixture(tmp, Map.of("prod", prod), false, CloneFixture.Kind.FAKE);
         f = x.f;
         fake = f.fake;
-        pool = new WarmPool(f.clones, x.sources); // not started: each test runs the passes itself
+        pool = new WarmPool(f.clones, x.sources, starts::add); // not started: each test runs the passes itself
         snap = f.publish("prod", "20261123T020000Z", "2026-11-23T02:00:00Z");
     }
 
@@ -65,6 +66,25 @@ class WarmPoolTest {
         pool.close();
     }
 
+    /** Starts a pass queued and not yet run: what the pool's start threads would be doing. */
+    private final List<Runnable> starts = new ArrayList<>();
+
+    /** One pass, and the starts it asked for, run to the end. */
+    private void pass() {
+        pass(pool);
+    }
+
+    private void pass(WarmPool p) {
+        p.tick();
+        runStarts();
+    }
+
+    private void runStarts() {
+        while (!starts.isEmpty()) {
+            starts.remove(0).run();
+        }
+    }
+
     private List<CloneRecord> warm() {
         return f.clones.warm();
     }
@@ -75,14 +95,19 @@ class WarmPoolTest {
     }
 
     @Test
-    void eachPassStartsOneMissingWarmCloneUntilThereAreEnough() throws Exception {
-        open(2);
+    void aPassStartsMissingWarmClonesAtMostTwoAtOnceUntilThereAreEnough() throws Exception {
+        open(3);
         pool.tick();
-        assertEquals(1, warm().size());
+        assertEquals(WarmPool.STARTS, starts.size(), "two starts at once");
         pool.tick();
+        assertEquals(WarmPool.STARTS, starts.size(), "those being started count: no third while two run");
+        runStarts();
         assertEquals(2, warm().size());
-        pool.tick();
-        assertEquals(2, warm().size(), "no more than warm: 2");
+        pass();
+        assertEquals(3, warm().size());
+        pass();
+        assertEquals(3, warm().size(), "no more than warm: 3");
+        assertTrue(starts.isEmpty());
         for (CloneRecord w : warm()) {
             assertTrue(w.warm());
             assertEquals(snap.ref(), w.snapshot());
@@ -90,7 +115,7 @@ class WarmPoolTest {
             assertTrue(fake.pid(f.dir(w.name())).isPresent(), "its instance runs");
             assertEquals(null, w.expiresAt(), "a warm clone never expires while warm");
         }
-        assertEquals(2, fake.started().size());
+        assertEquals(3, fake.started().size());
         assertTrue(f.clones.list(Optional.empty()).isEmpty(), "warm clones are hidden from callers");
         assertTrue(f.events.recent().stream().noneMatch(e -> e.kind() == EventKind.CLONE_CREATED),
                 "and make no created events until handed out");
@@ -99,7 +124,7 @@ class WarmPoolTest {
     @Test
     void aCreateTakesAWarmCloneWithoutStartingAnInstance() throws Exception {
         open(1);
-        pool.tick();
+        pass();
         CloneRecord w = warm().get(0);
         int starts = fake.started().size();
         quiet();
@@ -127,14 +152,14 @@ class WarmPoolTest {
         assertEquals(List.of("mine"), f.clones.list(Optional.empty()).stream().map(c -> c.record().name()).toList());
         assertEquals(CloneView.State.RUNNING, f.clones.get("mine").state(), "found through its own volume");
 
-        pool.tick();
+        pass();
         assertEquals(1, warm().size(), "the pool refills");
     }
 
     @Test
     void aHandedOutCloneIsDestroyedWithItsVolume() throws Exception {
         open(1);
-        pool.tick();
+        pass();
         String volume = warm().get(0).name();
         quiet();
         f.clones.create(CloneRequest.of(SnapshotRef.parse("prod")).named("mine"));
@@ -147,7 +172,7 @@ class WarmPoolTest {
     @Test
     void aCallerWhoWantsAnotherDatabaseGetsAFreshClone() throws Exception {
         open(1);
-        pool.tick();
+        pass();
         quiet();
         CloneView v = f.clones.create(CloneRequest.of(SnapshotRef.parse("prod")).named("mine").inDatabase("other"));
         assertEquals("mine", v.record().volumeName(), "a volume of its own");
@@ -158,7 +183,7 @@ class WarmPoolTest {
     @Test
     void aWarmCloneWhoseInstanceDiedIsNotHandedOutAndGoes() throws Exception {
         open(1);
-        pool.tick();
+        pass();
         CloneRecord w = warm().get(0);
         fake.kill(f.dir(w.name()));
         quiet();
@@ -174,26 +199,25 @@ class WarmPoolTest {
     @Test
     void aNewerSnapshotReplacesTheWarmClonesOfTheOlderOne() throws Exception {
         open(2);
-        pool.tick();
-        pool.tick();
+        pass();
+        pass();
         List<String> old = warm().stream().map(CloneRecord::name).sorted().toList();
         SnapshotRecord newer = f.publish("prod", "20261124T020000Z", "2026-11-24T02:00:00Z");
 
-        pool.tick();
+        pass();
 
         assertEquals(old, destroyedWith("warm-replaced").stream().sorted().toList());
-        assertEquals(1, warm().size(), "one new per pass");
-        assertEquals(newer.ref(), warm().get(0).snapshot());
-        pool.tick();
-        assertEquals(2, warm().size());
+        assertEquals(2, warm().size(), "both replaced in one pass (two starts at once)");
         assertTrue(warm().stream().allMatch(w -> w.snapshot().equals(newer.ref())));
+        pass();
+        assertEquals(2, warm().size());
     }
 
     @Test
     void loweringWarmDestroysTheSurplus() throws Exception {
         open(2);
-        pool.tick();
-        pool.tick();
+        pass();
+        pass();
         x.close();
         pool.close();
         Source prod = Source.ofDatadir("prod", Path.of("/srv/prod"), null, Source.Origin.CONFIG)
@@ -202,8 +226,8 @@ class WarmPoolTest {
         SourcesFixture again = new SourcesFixture(tmp.resolve("again"), Map.of("prod", prod), false,
                 CloneFixture.Kind.FAKE);
         try {
-            WarmPool lower = new WarmPool(f.clones, again.sources);
-            lower.tick();
+            WarmPool lower = new WarmPool(f.clones, again.sources, starts::add);
+            pass(lower);
             assertEquals(1, warm().size());
             assertEquals(1, destroyedWith("warm-replaced").size());
             lower.close();
@@ -225,7 +249,7 @@ class WarmPoolTest {
     @Test
     void deletingTheSnapshotDestroysItsWarmClones() throws Exception {
         open(1);
-        pool.tick();
+        pass();
         x.snapshots.delete(snap.ref(), false);
         assertTrue(warm().isEmpty());
         assertTrue(f.catalog.snapshot(snap.ref()).isEmpty());
@@ -234,8 +258,8 @@ class WarmPoolTest {
     @Test
     void memoryIsTheSumOverRunningWarmClones() throws Exception {
         open(2);
-        pool.tick();
-        pool.tick();
+        pass();
+        pass();
         assertEquals(2 * FakeInstances.MEMORY, pool.memory());
         fake.kill(f.dir(warm().get(0).name()));
         assertEquals(FakeInstances.MEMORY, pool.memory());
@@ -244,7 +268,7 @@ class WarmPoolTest {
     @Test
     void warmClonesCountAgainstTheCloneLimitButAHandOutDoesNot() throws Exception {
         open(1);
-        pool.tick();
+        pass();
         quiet();
         assertEquals(1, f.catalog.clones().size());
         CloneView v = f.clones.create(CloneRequest.of(SnapshotRef.parse("prod")).named("mine"));
@@ -255,7 +279,7 @@ class WarmPoolTest {
     @Test
     void theReaperLeavesWarmClonesAlone() throws Exception {
         open(1);
-        pool.tick();
+        pass();
         f.clock.advance(Duration.ofDays(30));
         assertEquals(0, new Reaper(f.clones).tick());
         assertEquals(1, warm().size());
@@ -282,14 +306,14 @@ class WarmPoolTest {
         quiet();
         SnapshotRecord migrated = prepared(snap, "abc123", "2026-11-23T03:00:00Z");
         for (int i = 0; i < 3; i++) {
-            pool.tick();
+            pass();
         }
         assertEquals(2, warmOf(snap));
         assertEquals(2, warmOf(migrated), "the migrated snapshot is warm as well");
 
         SnapshotRecord newer = prepared(snap, "def456", "2026-11-23T04:00:00Z");
         for (int i = 0; i < 3; i++) {
-            pool.tick();
+            pass();
         }
         assertEquals(0, warmOf(migrated), "only the newest prepared snapshot is kept warm");
         assertEquals(2, warmOf(newer));
@@ -301,7 +325,7 @@ class WarmPoolTest {
         open(0);
         quiet();
         SnapshotRecord migrated = prepared(snap, "abc123", "2026-11-23T03:00:00Z");
-        pool.tick();
+        pass();
         assertEquals(0, warmOf(migrated));
         assertEquals(0, warm().size());
     }

@@ -10,6 +10,7 @@ import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import java.util.function.IntPredicate;
@@ -106,6 +107,15 @@ public final class FakeInstances implements Instances {
                 ended.add(spec.user().uid());
             }
         }
+    }
+
+    /** Counted apart from stops: a destroy or reset discards, a stop keeps the data. */
+    public final List<String> discarded = new CopyOnWriteArrayList<>();
+
+    @Override
+    public void discard(InstanceSpec spec) {
+        discarded.add(spec.name());
+        stop(spec);
     }
 
     @Override
