@@ -41,6 +41,12 @@ public final class PreparedSnapshots {
      * own calls need too; callers beyond this are answered at once and ask again.
      */
     static final int MAX_WAITERS = 16;
+    /**
+     * Most prepared snapshots kept per base: every branch whose migrations differ makes a key,
+     * and a busy team's CI would otherwise keep one for every pull request until the base goes.
+     * The oldest unused ones go first; one still cloned stays, and a key used again is rebuilt.
+     */
+    static final int MAX_KEYS_PER_BASE = 16;
 
     private final Catalog catalog;
     private final Snapshots snapshots;
@@ -133,6 +139,7 @@ public final class PreparedSnapshots {
             PreparedKey key = new PreparedKey(build.line().substring(build.line().lastIndexOf('.') + 1), build.scope());
             SnapshotView made = snapshots.branch(cloneName, build.line(), "prepared from " + clone.snapshot(), key);
             prune(build, made.record().ref());
+            capKeys(build.base(), made.record().ref());
             return made;
         } finally {
             destroyQuietly(cloneName);
@@ -191,6 +198,22 @@ public final class PreparedSnapshots {
                     && !s.ref().equals(keep) && Retention.unused(catalog, s)) {
                 try {
                     snapshots.delete(s.ref(), false, DeleteReason.RETENTION);
+                } catch (KopiException e) {
+                    LOG.fine("kept " + s.name() + ": " + e.getMessage()); // a clone made a moment ago
+                }
+            }
+        }
+    }
+
+    /** The prepared snapshots of {@code base} beyond the newest {@link #MAX_KEYS_PER_BASE} go, once unused. */
+    void capKeys(SnapshotRef base, SnapshotRef keep) {
+        List<SnapshotRecord> all = of(base);
+        for (SnapshotRecord s : all.subList(Math.min(all.size(), MAX_KEYS_PER_BASE), all.size())) {
+            if (!s.ref().equals(keep) && Retention.unused(catalog, s)) {
+                try {
+                    snapshots.delete(s.ref(), false, DeleteReason.RETENTION);
+                    LOG.info("deleted prepared snapshot " + s.name() + ": more than " + MAX_KEYS_PER_BASE
+                            + " were prepared from " + base);
                 } catch (KopiException e) {
                     LOG.fine("kept " + s.name() + ": " + e.getMessage()); // a clone made a moment ago
                 }

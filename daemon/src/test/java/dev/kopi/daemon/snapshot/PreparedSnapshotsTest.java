@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -237,9 +238,34 @@ class PreparedSnapshotsTest {
     }
 
     @Test
+    void aBaseKeepsItsNewestKeysAndThoseStillCloned() {
+        int n = PreparedSnapshots.MAX_KEYS_PER_BASE + 3;
+        List<SnapshotRecord> made = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            SnapshotRecord r = CloneFixture.snapshot("prod.key" + (100 + i), "20261123T05" + (10 + i) + "00Z",
+                    "2026-11-23T05:" + (10 + i) + ":00Z").branchedFrom(base.ref(), "builder", "prepared").toBuilder()
+                    .prepared(new PreparedKey("key" + (100 + i), PreparedKey.ADMINS)).build();
+            f.backend.add(VolumeId.snapshot(r.source(), r.tag()));
+            f.catalog.putSnapshot(r);
+            made.add(r);
+        }
+        f.existingClone("c1", made.get(0), f.firstPort); // the oldest is still in use
+
+        prepared.capKeys(base.ref(), made.get(n - 1).ref());
+
+        assertTrue(f.catalog.snapshot(made.get(0).ref()).isPresent(), "one still cloned stays");
+        assertTrue(f.catalog.snapshot(made.get(1).ref()).isEmpty(), "the oldest unused go");
+        assertTrue(f.catalog.snapshot(made.get(2).ref()).isEmpty());
+        for (int i = 3; i < n; i++) {
+            assertTrue(f.catalog.snapshot(made.get(i).ref()).isPresent(), "the newest " + (n - 3) + " stay: " + i);
+        }
+        assertTrue(f.catalog.snapshot(base.ref()).isPresent(), "the base is not touched");
+    }
+
+    @Test
     void waitersBeyondTheLimitAreAnsweredAtOnce() throws Exception {
         prepare("abc123", PreparedKey.ADMINS, NO_WAIT);
-        List<CompletableFuture<PreparedSnapshots.Outcome>> waiting = new java.util.ArrayList<>();
+        List<CompletableFuture<PreparedSnapshots.Outcome>> waiting = new ArrayList<>();
         java.util.concurrent.ExecutorService threads = java.util.concurrent.Executors.newFixedThreadPool(
                 PreparedSnapshots.MAX_WAITERS);
         try {
