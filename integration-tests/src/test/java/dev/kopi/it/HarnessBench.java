@@ -166,9 +166,9 @@ public final class HarnessBench {
      * preparing the migrated snapshot and warming Maven's caches.
      */
     private void springRows(Kopid kopid, Result template) throws IOException {
-        List<String> mvn = List.of("mvn", "-B", "-q", "-o", "-f", Kopid.repo().resolve("pom.xml").toString(), "-pl",
+        List<String> mvn = List.of("mvn", "-B", "-q", "-f", Kopid.repo().resolve("pom.xml").toString(), "-pl",
                 "examples/spring-boot-example", "-am", "test", "-Dkopi.example.skip=false", "-Dkopi.example.bench=true",
-                "-Dkopi.socket=" + kopid.socket, "-Dkopi.snapshot=benchwarm", "-Dtest=com.example.orders.bench.*",
+                "-Dkopi.socket=" + kopid.socket, "-Dkopi.snapshot=benchwarm", "-Dtest=*BenchTest",
                 "-Dsurefire.failIfNoSpecifiedTests=false");
         for (int run = 0; run < 2; run++) {
             waitWarmQuietly(kopid);
