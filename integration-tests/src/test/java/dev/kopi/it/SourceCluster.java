@@ -24,6 +24,8 @@ final class SourceCluster implements AutoCloseable {
     private final Path socketDir;
     private Process process;
     private int port;
+    /** Settings on the server's command line, beyond the test defaults ("name=value"). */
+    private final List<String> settings = new ArrayList<>();
 
     private SourceCluster(Path dataDir, Path socketDir) {
         this.dataDir = dataDir;
@@ -58,8 +60,15 @@ final class SourceCluster implements AutoCloseable {
      * A stand-in for production in the run directory ({@code prod/data}): passwords required
      * ({@link #requirePasswords}), started; then seed it and {@link #createKopiRole}.
      */
+    /**
+     * A production server: passwords required, and configured outside its data directory (on
+     * its command line here, in /etc on Debian) with more connections than the defaults, so a
+     * standby seeded from it must take the primary's limits from the control file to start.
+     */
     static SourceCluster production(RunDir run) throws IOException {
-        return init(run.postgresDir("prod").resolve("data"), run.resolve("prod/sock")).requirePasswords().start();
+        SourceCluster c = init(run.postgresDir("prod").resolve("data"), run.resolve("prod/sock")).requirePasswords();
+        c.settings.add("max_connections=130");
+        return c.start();
     }
 
     /** Runs pgbench with {@code args} against database "bench" of this server, as the trusted "postgres". */
@@ -111,9 +120,11 @@ final class SourceCluster implements AutoCloseable {
         try {
             Files.createDirectories(socketDir);
             Sh.ok("chown", "postgres:postgres", socketDir.toString());
-            process = new ProcessBuilder(Sh.asPostgres(BIN + "postgres", "-D", dataDir.toString(), "-c", "port=" + port,
+            List<String> argv = new ArrayList<>(List.of(BIN + "postgres", "-D", dataDir.toString(), "-c", "port=" + port,
                     "-c", "listen_addresses=127.0.0.1", "-c", "unix_socket_directories=" + socketDir,
-                    "-c", "fsync=off", "-c", "logging_collector=off"))
+                    "-c", "fsync=off", "-c", "logging_collector=off"));
+            settings.forEach(setting -> argv.addAll(List.of("-c", setting)));
+            process = new ProcessBuilder(Sh.asPostgres(argv.toArray(String[]::new)))
                     .redirectErrorStream(true)
                     .redirectOutput(ProcessBuilder.Redirect.appendTo(dataDir.getParent().resolve(dataDir.getFileName() + ".log").toFile()))
                     .start();

@@ -20,6 +20,7 @@ import java.util.Optional;
 import java.util.logging.Logger;
 
 import dev.kopi.daemon.core.KopiException;
+import dev.kopi.daemon.postgres.ControlData;
 import dev.kopi.daemon.postgres.DataDirectory;
 import dev.kopi.daemon.postgres.InstanceSpec;
 import dev.kopi.daemon.postgres.PgTools;
@@ -243,7 +244,12 @@ public final class Standby {
 
     /** Starts the seeded standby; returns once it accepts (read-only) connections. */
     void start() {
-        InstanceSpec spec = spec();
+        // At least the primary's limits, or the standby refuses to start (a primary configured
+        // in /etc, say, with more connections than the defaults its backup brings).
+        Map<String, String> settings = new HashMap<>(new ControlData(staging.tools).standbyMinimums(dataDir(),
+                version()));
+        settings.putAll(settings());
+        InstanceSpec spec = InstanceSpec.standby(source.name(), dataDir(), version(), superuser, settings);
         staging.instances.start(spec);
         learnSuperuser(spec);
     }
