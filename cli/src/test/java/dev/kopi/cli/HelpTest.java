@@ -1,6 +1,7 @@
 package dev.kopi.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
@@ -19,6 +20,19 @@ class HelpTest {
         assertTrue(r.out().startsWith("kopictl"), r::toString);
         assertEquals(1, r.outLines().size(), r::toString);
         assertEquals("", r.err());
+    }
+
+    /** --version alone builds no command; with --help beside it, help still lists them all. */
+    @Test
+    void versionAloneAddsNoCommandButHelpBesideItListsThem() {
+        assertTrue(KopiCtl.versionOnly(new String[] {"--version"}));
+        assertTrue(KopiCtl.versionOnly(new String[] {"-V"}));
+        assertFalse(KopiCtl.versionOnly(new String[] {"--version", "--help"}));
+        assertFalse(KopiCtl.versionOnly(new String[] {"clones"}));
+
+        CliRun r = CliRun.kopictl(Map.of(), "--help", "--version");
+        assertEquals(0, r.code(), r::toString);
+        assertTrue(r.out().contains("clones"), r::toString);
     }
 
     @Test
