@@ -1,6 +1,7 @@
 package dev.kopi.cli;
 
 import dev.kopi.client.KopiChannel;
+import dev.kopi.client.KopiClient;
 import dev.kopi.client.KopiTarget;
 import dev.kopi.proto.v1.CloneServiceGrpc;
 import dev.kopi.proto.v1.EventServiceGrpc;
@@ -17,6 +18,11 @@ final class Connection implements AutoCloseable {
     Connection(KopiTarget target) {
         this.kopid = KopiChannel.open(target, target.remote() ? "use --host or $" + KopiTarget.HOST_ENV
                 : "use --socket or $" + KopiChannel.SOCKET_ENV);
+    }
+
+    /** The Java client over this connection, for what it does beyond single calls (prepared snapshots). */
+    KopiClient client() {
+        return KopiClient.forChannel(kopid.channel());
     }
 
     CloneServiceGrpc.CloneServiceBlockingStub clones() {

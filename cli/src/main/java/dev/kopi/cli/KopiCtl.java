@@ -40,7 +40,7 @@ public final class KopiCtl {
             "clone", CloneCommand.class, "clones", ClonesCommand.class, "reset", ResetCommand.class,
             "extend", ExtendCommand.class, "protect", ProtectCommand.class, "destroy", DestroyCommand.class,
             "diff", DiffCommand.class, "url", UrlCommand.class, "env", EnvCommand.class, "psql", PsqlCommand.class,
-            "snapshot", SnapshotCommand.class, "snapshots", SnapshotsCommand.class,
+            "snapshot", SnapshotCommand.class, "prepare", PrepareCommand.class, "snapshots", SnapshotsCommand.class,
             "delete-snapshot", DeleteSnapshotCommand.class, "sources", SourcesCommand.class,
             "source", SourceCommand.class, "refresh", RefreshCommand.class, "status", StatusCommand.class,
             "events", EventsCommand.class, "token", TokenCommand.class, "ca", CaCommand.class,

@@ -121,7 +121,7 @@ class HelpTest {
     void commandTableNamesMatchTheCommands() {
         KopiCtl.COMMANDS.forEach((name, type) ->
                 assertEquals(type.getAnnotation(picocli.CommandLine.Command.class).name(), name, type::getName));
-        assertEquals(21, KopiCtl.COMMANDS.size(), KopiCtl.COMMANDS::toString);
+        assertEquals(22, KopiCtl.COMMANDS.size(), KopiCtl.COMMANDS::toString);
     }
 
     /** The command is found behind kopictl's own options and their values, however they are written. */

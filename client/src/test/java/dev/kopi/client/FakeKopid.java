@@ -19,6 +19,8 @@ import java.util.regex.Pattern;
 
 import com.google.protobuf.Message;
 
+import dev.kopi.proto.v1.AbandonPreparedSnapshotRequest;
+import dev.kopi.proto.v1.AbandonPreparedSnapshotResponse;
 import dev.kopi.proto.v1.AddSourceRequest;
 import dev.kopi.proto.v1.Clone;
 import dev.kopi.proto.v1.CloneServiceGrpc;
@@ -33,6 +35,7 @@ import dev.kopi.proto.v1.DiffCloneRequest;
 import dev.kopi.proto.v1.Event;
 import dev.kopi.proto.v1.EventServiceGrpc;
 import dev.kopi.proto.v1.ExtendCloneRequest;
+import dev.kopi.proto.v1.FinishPreparedSnapshotRequest;
 import dev.kopi.proto.v1.GetCloneRequest;
 import dev.kopi.proto.v1.GetStatusRequest;
 import dev.kopi.proto.v1.ListClonesRequest;
@@ -41,6 +44,8 @@ import dev.kopi.proto.v1.ListSnapshotsRequest;
 import dev.kopi.proto.v1.ListSnapshotsResponse;
 import dev.kopi.proto.v1.ListSourcesRequest;
 import dev.kopi.proto.v1.ListSourcesResponse;
+import dev.kopi.proto.v1.PrepareSnapshotRequest;
+import dev.kopi.proto.v1.PrepareSnapshotResponse;
 import dev.kopi.proto.v1.ProtectCloneRequest;
 import dev.kopi.proto.v1.RefreshEvent;
 import dev.kopi.proto.v1.RefreshRequest;
@@ -507,6 +512,78 @@ public final class FakeKopid implements AutoCloseable {
         public void deleteSnapshot(DeleteSnapshotRequest r, StreamObserver<DeleteSnapshotResponse> o) {
             unary("DeleteSnapshot", r, o, null);
         }
+
+        @Override
+        public void prepareSnapshot(PrepareSnapshotRequest r, StreamObserver<PrepareSnapshotResponse> o) {
+            unary("PrepareSnapshot", r, o, FakeKopid.this::prepareSnapshot);
+        }
+
+        @Override
+        public void finishPreparedSnapshot(FinishPreparedSnapshotRequest r, StreamObserver<Snapshot> o) {
+            unary("FinishPreparedSnapshot", r, o, FakeKopid.this::finishPrepared);
+        }
+
+        @Override
+        public void abandonPreparedSnapshot(AbandonPreparedSnapshotRequest r,
+                                            StreamObserver<AbandonPreparedSnapshotResponse> o) {
+            unary("AbandonPreparedSnapshot", r, o, FakeKopid.this::abandonPrepared);
+        }
+    }
+
+    // ------------------------------------------------------------------ the model of prepared snapshots
+
+    /** Published prepared snapshots by "BASE.KEY"; builds in progress by builder clone: "BASE.KEY". */
+    private final Map<String, Snapshot> prepared = new ConcurrentHashMap<>();
+    private final Map<String, String> builds = new ConcurrentHashMap<>();
+
+    private synchronized PrepareSnapshotResponse prepareSnapshot(PrepareSnapshotRequest req) {
+        String base = resolve(req.getBase());
+        if (base == null) {
+            throw Status.NOT_FOUND.withDescription("snapshot '" + req.getBase() + "' not found").asRuntimeException();
+        }
+        if (!req.getKey().matches("[a-z0-9]{6,40}")) {
+            throw Status.INVALID_ARGUMENT.withDescription("key '" + req.getKey() + "' is not 6-40 of [a-z0-9]")
+                    .asRuntimeException();
+        }
+        String line = base.substring(0, base.indexOf('@')) + "." + req.getKey();
+        Snapshot made = prepared.get(line);
+        if (made != null) {
+            return PrepareSnapshotResponse.newBuilder().setSnapshot(made).build();
+        }
+        for (Map.Entry<String, String> b : builds.entrySet()) {
+            if (b.getValue().equals(line)) {
+                return PrepareSnapshotResponse.newBuilder().setWaitingFor(b.getKey()).build();
+            }
+        }
+        Clone builder = createClone(CreateCloneRequest.newBuilder().setSnapshot(base).setTtl(req.getTtl()).build());
+        builds.put(builder.getName(), line);
+        log.add("prepare " + line + " on " + builder.getName());
+        return PrepareSnapshotResponse.newBuilder().setBuild(builder).build();
+    }
+
+    private synchronized Snapshot finishPrepared(FinishPreparedSnapshotRequest req) {
+        String line = builds.remove(req.getClone());
+        if (line == null) {
+            throw Status.FAILED_PRECONDITION.withDescription("clone '" + req.getClone() + "' is not building a "
+                    + "prepared snapshot").asRuntimeException();
+        }
+        clones.remove(req.getClone());
+        Snapshot s = Snapshot.newBuilder().setName(line + "@" + TAG).setSource(line).setTag(TAG)
+                .setCreatedAt("2026-11-23T03:00:00Z").setPostgresVersion("17.2").setDatabase("app").setLatest(true)
+                .setPreparedKey(line.substring(line.lastIndexOf('.') + 1)).build();
+        prepared.put(line, s);
+        log.add("finish " + line);
+        return s;
+    }
+
+    private synchronized AbandonPreparedSnapshotResponse abandonPrepared(AbandonPreparedSnapshotRequest req) {
+        if (builds.remove(req.getClone()) == null) {
+            throw Status.FAILED_PRECONDITION.withDescription("clone '" + req.getClone() + "' is not building a "
+                    + "prepared snapshot").asRuntimeException();
+        }
+        clones.remove(req.getClone());
+        log.add("abandon " + req.getClone());
+        return AbandonPreparedSnapshotResponse.getDefaultInstance();
     }
 
     private final class Sources extends SourceServiceGrpc.SourceServiceImplBase {

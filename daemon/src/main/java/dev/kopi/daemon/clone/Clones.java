@@ -354,6 +354,14 @@ public final class Clones {
         return catalog.clones().stream().filter(CloneRecord::warm).toList();
     }
 
+    /**
+     * The warm clones that can be handed out now: those still starting have a record and a
+     * volume already (the record is written beside the instance start) but are held.
+     */
+    public List<CloneRecord> warmReady() {
+        return warm().stream().filter(r -> !locks.isBusy(r.name())).toList();
+    }
+
     // The parts Reaper and WarmPool work with.
 
     void attach(WarmPool pool) {

@@ -136,7 +136,7 @@ public final class StateGauges {
                 bySource.put(s.name(), 0); // a pool that is empty is worth seeing
             }
         }
-        for (CloneRecord w : parts.clones().warm()) {
+        for (CloneRecord w : parts.clones().warmReady()) {
             bySource.merge(w.snapshot().source(), 1, Integer::sum);
         }
         bySource.forEach((source, n) -> cb.call(n, source));

@@ -23,7 +23,7 @@ import dev.kopi.daemon.storage.PoolUsage;
  * @param minFree       pool.min_free, bytes
  * @param accounting    how per-volume usage is measured, "" when it is not
  * @param clonesUsed    bytes the clones wrote beyond their snapshots; -1 when unknown
- * @param warmClones    warm clones held for hand-out
+ * @param warmClones    warm clones ready for hand-out (not those still starting)
  * @param warmMemory    memory (PSS) of the warm clones' instances, bytes
  */
 public record DaemonStatus(String version, String backend, String pool, String image, PoolUsage usage, int sources,

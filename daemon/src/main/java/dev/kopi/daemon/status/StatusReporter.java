@@ -52,6 +52,6 @@ public final class StatusReporter {
                 backend instanceof BtrfsBackend b && b.image() != null ? b.image().toString() : "", usage,
                 sources.list().size(), catalog.snapshots().size(), catalog.clones().size(), running, startedAt,
                 limits.ports(), ports.free(), limits.clonesMax(), limits.minFree(), backend.accounting(), used,
-                clones.warm().size(), warm.memory());
+                clones.warmReady().size(), warm.memory());
     }
 }

@@ -122,6 +122,25 @@ class WarmPoolTest {
     }
 
     @Test
+    void aWarmCloneStillStartingHasARecordButIsNotReadyForHandOut() throws Exception {
+        open(1);
+        int[] seen = {-1, -1};
+        fake.onStart(spec -> {
+            // The record is written beside the start: wait for it, then look at what callers see.
+            long until = System.nanoTime() + 5_000_000_000L;
+            while (warm().isEmpty() && System.nanoTime() < until) {
+                Thread.onSpinWait();
+            }
+            seen[0] = warm().size();
+            seen[1] = f.clones.warmReady().size();
+        });
+        pass();
+        assertEquals(1, seen[0], "the record exists while the instance starts");
+        assertEquals(0, seen[1], "but it is not counted as ready (status, metrics) until the start ends");
+        assertEquals(1, f.clones.warmReady().size(), "ready once started");
+    }
+
+    @Test
     void aCreateTakesAWarmCloneWithoutStartingAnInstance() throws Exception {
         open(1);
         pass();
