@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.platform.engine.discovery.DiscoverySelectors.selectClass;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.Statement;
@@ -206,6 +208,43 @@ abstract class ClientFlowsIT {
             Cli other = kopid.cli("snapshots", "-o", "json");
             assertTrue(other.out().replace(" ", "").contains("\"preparedKey\":\"" + key + "\""), other.out());
         } finally {
+            deleteSnapshots("demo." + key);
+        }
+    }
+
+    @Test
+    void kopictlPrepareRunsACommandOnceAgainstAClonePublishesItAndAFailingCommandPublishesNothing() throws Exception {
+        String key = newKey();
+        Path runs = Files.createTempFile("kopi-it-prepare", ".runs");
+        // The command gets the clone through libpq's variables alone, as a migration tool would.
+        String migrate = "echo run >> " + runs + " && psql -X -q -v ON_ERROR_STOP=1"
+                + " -c 'ALTER TABLE orders ADD COLUMN prepared int NOT NULL DEFAULT 9'";
+        try {
+            Cli first = kopid.cli("prepare", "demo", "--key", key, "--", "sh", "-c", migrate);
+            assertEquals(0, first.code(), first.err());
+            String name = first.out().strip();
+            assertTrue(name.startsWith("demo." + key + "@"), "stdout is the snapshot's name alone: " + first.out());
+            Cli second = kopid.cli("prepare", "demo", "--key", key, "--", "sh", "-c", migrate);
+            assertEquals(0, second.code(), second.err());
+            assertEquals(name, second.out().strip());
+            assertEquals(1, Files.readAllLines(runs).size(), "the second prepare ran nothing");
+            assertEquals(0, cloneCount(), "no builder clone is left");
+            try (KopiClient client = KopiClient.connect(kopid.socket); Clone c = client.clone(name);
+                 Connection db = c.dataSource().getConnection(); Statement st = db.createStatement()) {
+                assertEquals(5000, KopiFlowsIT.count(st, "SELECT count(*) FROM orders WHERE prepared = 9"),
+                        "a clone of it has the production rows and what the command did");
+            }
+
+            String other = newKey();
+            Cli failed = kopid.cli("prepare", "demo", "--key", other, "--", "sh", "-c", "exit 3");
+            assertEquals(1, failed.code(), failed.out());
+            assertTrue(failed.err().contains("exited with 3") && failed.err().contains("nothing was published"),
+                    failed.err());
+            assertEquals(0, kopid.snapshots().listSnapshots(ListSnapshotsRequest.newBuilder()
+                    .setSource("demo." + other).build()).getSnapshotsCount(), "nothing was published");
+            assertEquals(0, cloneCount(), "the failed build's clone is destroyed");
+        } finally {
+            Files.deleteIfExists(runs);
             deleteSnapshots("demo." + key);
         }
     }
