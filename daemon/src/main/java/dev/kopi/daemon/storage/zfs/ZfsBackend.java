@@ -10,6 +10,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.locks.ReentrantLock;
 import java.util.logging.Logger;
 
 import dev.kopi.daemon.core.KopiException;
@@ -37,6 +38,13 @@ public final class ZfsBackend implements StorageBackend {
 
     private final String root;
     private final ProcessRunner runner;
+    /**
+     * One zfs command at a time. zfs-fuse (old ZFS code) has died in CI under a burst of
+     * concurrent destroys and dependents listings (four clones destroyed in the background at
+     * once), taking every volume with it; in-kernel OpenZFS orders these commands on its
+     * namespace lock anyway, so little is lost. Fair, so no caller starves behind a busy one.
+     */
+    private final ReentrantLock commands = new ReentrantLock(true);
 
     public ZfsBackend(String root, ProcessRunner runner) {
         this.root = root;
@@ -376,6 +384,7 @@ public final class ZfsBackend implements StorageBackend {
         List<String> argv = new ArrayList<>(args.length + 1);
         argv.add("zfs");
         argv.addAll(List.of(args));
+        commands.lock();
         try {
             return runner.run(argv, TIMEOUT);
         } catch (IOException e) {
@@ -383,6 +392,8 @@ public final class ZfsBackend implements StorageBackend {
                 throw KopiException.unavailable("zfs " + args[0] + " did not answer in time (" + e.getMessage() + ")");
             }
             throw KopiException.unavailable("cannot run zfs (is ZFS installed, and zfs-fuse running?): " + e.getMessage());
+        } finally {
+            commands.unlock();
         }
     }
 
