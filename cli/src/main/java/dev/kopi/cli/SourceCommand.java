@@ -242,15 +242,21 @@ final class SourceCommand {
         }
     }
 
-    /** kopictl source remove NAME. */
-    @Command(name = "remove", description = "Remove a source that has no snapshots.")
+    /** kopictl source remove NAME [--force]. */
+    @Command(name = "remove", description = "Remove a source that has no snapshots. A replica source's standby "
+            + "goes too, and its replication slot is dropped on the primary: a primary that cannot be reached "
+            + "refuses the removal, unless --force.")
     static final class Remove extends Base {
         @Parameters(paramLabel = "NAME")
         String name;
 
+        @Option(names = "--force", description = "Remove a replica source even if its primary cannot be reached; "
+                + "its replication slot is then left there, holding WAL, for you to drop.")
+        boolean force;
+
         @Override
         void run(Connection c) {
-            c.sources().removeSource(RemoveSourceRequest.newBuilder().setName(name).build());
+            c.sources().removeSource(RemoveSourceRequest.newBuilder().setName(name).setForce(force).build());
             if (root().json()) {
                 Output.json(out(), Map.of("removed", name));
             } else {

@@ -123,6 +123,17 @@ class MutationTest extends FakeKopidTestBase {
         assertEquals(List.of(RemoveSourceRequest.newBuilder().setName("pg1").build()), kopid.requests());
     }
 
+    @Test
+    void sourceRemoveForceAsksKopidToLeaveAnUnreachableSlot() {
+        kopid.reply("RemoveSource", RemoveSourceResponse.newBuilder().setName("prod").build());
+
+        CliRun r = kopictl("source", "remove", "prod", "--force");
+
+        assertEquals(0, r.code(), r::toString);
+        assertEquals(List.of(RemoveSourceRequest.newBuilder().setName("prod").setForce(true).build()),
+                kopid.requests());
+    }
+
     private static final Snapshot NEW_SNAPSHOT = Snapshot.newBuilder().setName("prod@20261124T0200Z")
             .setSource("prod").setTag("20261124T0200Z").setCreatedAt("2026-11-24T02:00:09Z")
             .setPostgresVersion("15.8").setDatabase("app").setLatest(true).setSizeBytes(5_000_000_000L)

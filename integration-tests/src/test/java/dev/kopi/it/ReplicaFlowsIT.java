@@ -281,6 +281,21 @@ abstract class ReplicaFlowsIT {
             kopid.snapshots().deleteSnapshot(DeleteSnapshotRequest.newBuilder().setName(s.getName()).setForce(true)
                     .build());
         }
+        // A primary that cannot be reached refuses the removal, before anything changed: the
+        // slot would otherwise keep WAL there with nobody left who knows about it.
+        prod.stop();
+        try {
+            Kopid.Cli refused = kopid.cli("source", "remove", "rep");
+            assertEquals(1, refused.code(), refused.out());
+            assertTrue(refused.err().contains("cannot reach the primary") && refused.err().contains("--force")
+                    && refused.err().contains("nothing was removed"), refused.err());
+            assertEquals("rep", source("rep").getName(), "the source is still there");
+            assertTrue(standbyPid() > 0, "the standby still runs");
+        } finally {
+            prod.start();
+        }
+        waitFor(Duration.ofSeconds(60), () -> source("rep").getStandby().getState().equals("streaming"),
+                "the standby streams again once the primary is back");
         kopid.sources().removeSource(RemoveSourceRequest.newBuilder().setName("rep").build());
         assertEquals(0, slotCount(), "the slot is dropped on the primary");
         assertEquals(List.of(), pool.volumes().stream().filter(v -> v.startsWith("replicas/")).toList(),

@@ -46,7 +46,7 @@ public final class SourceRpc extends SourceServiceGrpc.SourceServiceImplBase {
     @Override
     public void removeSource(RemoveSourceRequest req, StreamObserver<RemoveSourceResponse> out) {
         Rpc.unary(out, () -> {
-            sources.remove(req.getName());
+            sources.remove(req.getName(), req.getForce());
             return RemoveSourceResponse.newBuilder().setName(req.getName()).build();
         });
     }

@@ -241,7 +241,11 @@ public final class Sources implements AutoCloseable {
         }
     }
 
-    public void remove(String name) {
+    /**
+     * Removes a source that has no snapshots, with its standby and replication slot; see
+     * {@link dev.kopi.daemon.source.fill.Standby} for {@code leaveSlot} (an unreachable primary).
+     */
+    public void remove(String name, boolean leaveSlot) {
         Source s = find(name);
         if (s.origin() == Source.Origin.CONFIG) {
             throw KopiException.precondition("source '" + name + "' is defined in kopid's config file; remove it there");
@@ -257,7 +261,7 @@ public final class Sources implements AutoCloseable {
                         + " snapshot(s); delete them first ('kopictl snapshots " + name + "')");
             }
             // The standby first: should that fail, the source is still there to remove again.
-            refresher.standbys().remove(s);
+            refresher.standbys().remove(s, leaveSlot);
             catalog.removeSource(name);
         } finally {
             refreshing.remove(name);

@@ -263,7 +263,7 @@ class SourcesAddTest {
     void removedSourcesCanBeAddedAgain() {
         x.sources.add(dump("copy", "host=db1"));
         assertTrue(x.sources.isSource("copy"));
-        x.sources.remove("copy");
+        x.sources.remove("copy", false);
         assertFalse(x.sources.isSource("copy"));
         assertEquals(KopiException.Kind.NOT_FOUND, assertThrows(KopiException.class, () -> x.sources.get("copy")).kind());
         Source again = x.sources.add(dump("copy", "host=db2"));

@@ -160,11 +160,11 @@ class SourcesRefreshTest {
         start(false);
         x.sources.add(SourcesAddTest.dump("api-db", "host=db2"));
         try (RunningRefresh running = new RunningRefresh(x.sources, "api-db")) {
-            KopiException e = assertThrows(KopiException.class, () -> x.sources.remove("api-db"));
+            KopiException e = assertThrows(KopiException.class, () -> x.sources.remove("api-db", false));
             assertEquals(KopiException.Kind.FAILED_PRECONDITION, e.kind());
         }
         assertTrue(eventually(() -> !x.sources.isRefreshing("api-db")));
-        x.sources.remove("api-db");
+        x.sources.remove("api-db", false);
         assertFalse(x.sources.isSource("api-db"));
     }
 

@@ -140,7 +140,7 @@ class SourcesTest {
 
     @Test
     void configSourcesCannotBeRemovedThroughTheApi() {
-        KopiException e = assertThrows(KopiException.class, () -> sources.remove("cfg"));
+        KopiException e = assertThrows(KopiException.class, () -> sources.remove("cfg", false));
         assertEquals(KopiException.Kind.FAILED_PRECONDITION, e.kind());
     }
 
@@ -149,9 +149,9 @@ class SourcesTest {
         sources.add("shop", datadir.toString());
         catalog.putSnapshot(CloneFixture.snapshot("shop", "t1", "2026-11-23T02:00:00Z"));
         assertEquals(KopiException.Kind.FAILED_PRECONDITION,
-                assertThrows(KopiException.class, () -> sources.remove("shop")).kind());
+                assertThrows(KopiException.class, () -> sources.remove("shop", false)).kind());
         catalog.removeSnapshot(SnapshotRef.parse("shop@t1"));
-        sources.remove("shop");
+        sources.remove("shop", false);
         assertTrue(catalog.source("shop").isEmpty());
     }
 

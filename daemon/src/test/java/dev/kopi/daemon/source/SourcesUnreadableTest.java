@@ -46,7 +46,7 @@ class SourcesUnreadableTest {
             assertTrue(e.getMessage().contains("remove the source and add it again"), e.getMessage());
             assertFalse(e.getMessage().contains("s3cret"), e.getMessage());
 
-            fx.sources.remove("broken");
+            fx.sources.remove("broken", false);
             assertFalse(fx.sources.isSource("broken"));
             assertTrue(fx.sources.isSource("fine"));
         }

@@ -341,14 +341,21 @@ public final class Standby {
     }
 
     /**
-     * Stops the standby, drops its slot on the primary (best effort: an unreachable primary is
-     * logged, since the slot would hold WAL there), and destroys its volumes.
+     * Stops the standby, drops its slot on the primary, and destroys its volumes. With a slot and
+     * without {@code leaveSlot}, a primary that cannot be reached refuses the removal before
+     * anything changed: a slot left behind keeps WAL on the primary until its disk fills, and
+     * once the source is gone kopid no longer knows where it is. With {@code leaveSlot} the drop is
+     * still tried, and a failure is logged with the statement to run on the primary.
      */
-    void remove() {
+    void remove(boolean leaveSlot) {
+        String slot = source.settings().slot();
+        if (slot != null && !leaveSlot) {
+            requirePrimaryReachable(slot);
+        }
         if (seeded() || running()) {
             staging.instances.remove(spec());
         }
-        if (source.settings().slot() != null) {
+        if (slot != null) {
             dropSlot();
         }
         for (VolumeId v : staging.backend.list()) {
@@ -360,9 +367,28 @@ public final class Standby {
         staging.destroyQuietly(walVolume());
     }
 
+    private void requirePrimaryReachable(String slot) {
+        SourceServer server = new SourceServer(source, staging.tools);
+        ProcessRunner.Result r = server.psql(staging.tools.binaries().newest(), "SELECT 1");
+        if (!r.ok()) {
+            throw KopiException.precondition("source " + source.name() + ": cannot reach the primary "
+                    + server.describe() + " to drop replication slot " + slot + " (left there, it would keep WAL "
+                    + "on the primary until its disk fills): " + r.describe().strip() + "; nothing was removed. "
+                    + "Retry once the primary is reachable, or remove with --force and drop the slot there "
+                    + "yourself: SELECT pg_drop_replication_slot('" + slot + "')");
+        }
+    }
+
     private void dropSlot() {
         String slot = source.settings().slot();
-        SourceServer server = new SourceServer(source, staging.tools);
+        SourceServer server;
+        try {
+            server = new SourceServer(source, staging.tools);
+        } catch (KopiException e) { // its password file went away, say: only --force gets here
+            LOG.warning("source " + source.name() + ": replication slot " + slot + " left on the primary (drop it "
+                    + "with SELECT pg_drop_replication_slot('" + slot + "')): " + e.getMessage());
+            return;
+        }
         String sql = "SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = '"
                 + slot + "' AND NOT active";
         ProcessRunner.Result r = null;

@@ -148,18 +148,23 @@ public final class Standbys implements AutoCloseable {
         return st;
     }
 
-    /** Stops and removes the standby of {@code source}, its slot and its volumes. */
-    public void remove(Source source) {
+    /**
+     * Stops and removes the standby of {@code source}, its slot and its volumes; see
+     * {@link Standby#remove} for an unreachable primary and {@code leaveSlot}.
+     */
+    public void remove(Source source, boolean leaveSlot) {
         if (source.kind() != Source.Kind.REPLICA) {
             return;
         }
         synchronized (lock(source.name())) {
             try {
-                of(source).remove();
-            } catch (RuntimeException e) {
-                throw KopiException.internal("cannot remove the standby of " + source.name() + ": " + e.getMessage(), e);
-            } finally {
+                of(source).remove(leaveSlot);
                 standbys.remove(source.name());
+            } catch (KopiException e) {
+                throw e; // refused before anything changed: the standby stays watched
+            } catch (RuntimeException e) {
+                standbys.remove(source.name());
+                throw KopiException.internal("cannot remove the standby of " + source.name() + ": " + e.getMessage(), e);
             }
         }
     }
