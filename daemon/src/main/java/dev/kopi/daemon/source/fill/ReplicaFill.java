@@ -13,7 +13,8 @@ import dev.kopi.daemon.source.Source;
 import dev.kopi.daemon.storage.VolumeId;
 
 /**
- * A replica source: one native snapshot of its running standby's volume, nothing copied. The
+ * A replica source: one native snapshot of its running standby's volume, nothing copied, taken
+ * once the standby has received what the primary had written when the refresh began. The
  * copy is a crash image of a standby; started without the standby signal it replays the WAL it
  * holds (everything the standby had received, which passes the standby's minimum recovery
  * point) and comes up consistent, then {@code StagingRun} transforms and scrubs it as usual.
@@ -21,6 +22,9 @@ import dev.kopi.daemon.storage.VolumeId;
  * snapshot, at its last state, and the refresh says how old that is.
  */
 final class ReplicaFill extends Fill {
+    /** How long a refresh waits for the standby to receive what the primary had written. */
+    private static final Duration CATCH_UP = Duration.ofMinutes(2);
+
     private final Standbys standbys;
     private Standby.Status status;
 
@@ -49,6 +53,11 @@ final class ReplicaFill extends Fill {
     public Path make(VolumeId volume, String id, Progress progress) throws IOException {
         synchronized (standbys.lock(source.name())) {
             Standby st = standbys.ready(source, progress);
+            progress.report("catch up", "waiting for the standby to receive what the primary has written", 0, 0);
+            String reached = st.awaitPrimary(CATCH_UP);
+            progress.report("catch up", reached != null ? "the standby has the primary's WAL up to " + reached
+                    : "the standby has not caught up with the primary (unreachable, or over "
+                    + Durations.format(CATCH_UP) + " behind): snapshotting what it has", 0, 0);
             st.checkpoint(); // a restartpoint: less WAL for the copy to replay
             status = st.status(Instant.now());
             Optional<Path> snap = staging.backend.snapshotOf(st.dataDir(), volume);

@@ -5,6 +5,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
@@ -330,6 +331,53 @@ public final class Standby {
             return lostAt > restarted;
         } catch (IOException | RuntimeException e) {
             return false;
+        }
+    }
+
+    /**
+     * Waits, at most {@code max}, until the standby has received all the WAL the primary had
+     * flushed when asked, so that a refresh holds every commit made before it began (streaming is
+     * asynchronous: a commit a moment old may not have arrived yet). A primary that cannot be
+     * reached, or a standby that does not catch up in time, leaves the standby as it is: the
+     * refresh goes on and says how old its data is. Returns the primary's position, or null
+     * when the standby did not reach it.
+     */
+    String awaitPrimary(Duration max) {
+        if (superuser == null || !running()) {
+            return null;
+        }
+        ProcessRunner.Result r;
+        try {
+            r = new SourceServer(source, staging.tools).psql(staging.tools.binaries().newest(),
+                    "SELECT pg_current_wal_flush_lsn()");
+        } catch (KopiException e) {
+            return null;
+        }
+        String lsn = r.stdout().strip();
+        if (!r.ok() || !lsn.matches("[0-9A-F]{1,8}/[0-9A-F]{1,8}")) {
+            return null;
+        }
+        long deadline = System.nanoTime() + max.toNanos();
+        try {
+            return staging.instances.admin(spec(), "postgres", 5, c -> {
+                try (PreparedStatement ps = c.prepareStatement(
+                        "SELECT coalesce(pg_last_wal_receive_lsn() >= ?::pg_lsn, false)")) {
+                    ps.setString(1, lsn);
+                    while (true) {
+                        try (ResultSet rs = ps.executeQuery()) {
+                            if (rs.next() && rs.getBoolean(1)) {
+                                return lsn;
+                            }
+                        }
+                        if (System.nanoTime() > deadline) {
+                            return null;
+                        }
+                        pause(20);
+                    }
+                }
+            });
+        } catch (SQLException e) {
+            return null;
         }
     }
 
