@@ -113,6 +113,16 @@ final class SourceServer {
                 c.withoutPassword(), "-c", sql), env, Duration.ofMinutes(2));
     }
 
+    /**
+     * Where the server has flushed its WAL to ({@code pg_current_wal_flush_lsn()}), asked with
+     * psql of {@code toolsVersion}; null when it cannot be reached or is not a primary.
+     */
+    String flushLsn(String toolsVersion) {
+        ProcessRunner.Result r = psql(toolsVersion, "SELECT pg_current_wal_flush_lsn()");
+        String lsn = r.stdout().strip();
+        return r.ok() && lsn.matches("[0-9A-F]{1,8}/[0-9A-F]{1,8}") ? lsn : null;
+    }
+
     /** The source's password as kopid knows it (connection string, password_file or password_env); null if none. */
     String password() {
         return env.get("PGPASSWORD");

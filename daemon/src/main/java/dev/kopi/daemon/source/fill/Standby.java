@@ -139,13 +139,7 @@ public final class Standby {
         staging.tools.binaries().dir(version);
         staging.requireSpace(facts.clusterBytes(), "the standby of " + server.describe());
         if (source.settings().slot() != null) {
-            String slot = source.settings().slot();
-            ProcessRunner.Result r = server.psql(version, "SELECT pg_create_physical_replication_slot('" + slot
-                    + "', true) WHERE NOT EXISTS (SELECT 1 FROM pg_replication_slots WHERE slot_name = '" + slot + "')");
-            if (!r.ok()) {
-                throw KopiException.precondition("cannot create replication slot " + slot + " on " + server.describe()
-                        + " (the role needs REPLICATION): " + r.describe());
-            }
+            new ReplicationSlot(source, staging.tools).create(server, version);
         }
         staging.destroyQuietly(dataVolume());
         Path dir = staging.ownedVolume(dataVolume());
@@ -346,15 +340,8 @@ public final class Standby {
         if (superuser == null || !running()) {
             return null;
         }
-        ProcessRunner.Result r;
-        try {
-            r = new SourceServer(source, staging.tools).psql(staging.tools.binaries().newest(),
-                    "SELECT pg_current_wal_flush_lsn()");
-        } catch (KopiException e) {
-            return null;
-        }
-        String lsn = r.stdout().strip();
-        if (!r.ok() || !lsn.matches("[0-9A-F]{1,8}/[0-9A-F]{1,8}")) {
+        String lsn = new SourceServer(source, staging.tools).flushLsn(staging.tools.binaries().newest());
+        if (lsn == null) {
             return null;
         }
         long deadline = System.nanoTime() + max.toNanos();
@@ -396,15 +383,15 @@ public final class Standby {
      * still tried, and a failure is logged with the statement to run on the primary.
      */
     void remove(boolean leaveSlot) {
-        String slot = source.settings().slot();
+        ReplicationSlot slot = source.settings().slot() == null ? null : new ReplicationSlot(source, staging.tools);
         if (slot != null && !leaveSlot) {
-            requirePrimaryReachable(slot);
+            slot.requireDroppable();
         }
         if (seeded() || running()) {
             staging.instances.remove(spec());
         }
         if (slot != null) {
-            dropSlot();
+            slot.drop();
         }
         for (VolumeId v : staging.backend.list()) {
             if (v.kind() == VolumeId.Kind.REPLICA && v.name().equals(source.name()) && v.tag().startsWith("base-")) {
@@ -413,45 +400,6 @@ public final class Standby {
         }
         staging.destroyQuietly(dataVolume());
         staging.destroyQuietly(walVolume());
-    }
-
-    private void requirePrimaryReachable(String slot) {
-        SourceServer server = new SourceServer(source, staging.tools);
-        ProcessRunner.Result r = server.psql(staging.tools.binaries().newest(), "SELECT 1");
-        if (!r.ok()) {
-            throw KopiException.precondition("source " + source.name() + ": cannot reach the primary "
-                    + server.describe() + " to drop replication slot " + slot + " (left there, it would keep WAL "
-                    + "on the primary until its disk fills): " + r.describe().strip() + "; nothing was removed. "
-                    + "Retry once the primary is reachable, or remove with --force and drop the slot there "
-                    + "yourself: SELECT pg_drop_replication_slot('" + slot + "')");
-        }
-    }
-
-    private void dropSlot() {
-        String slot = source.settings().slot();
-        SourceServer server;
-        try {
-            server = new SourceServer(source, staging.tools);
-        } catch (KopiException e) { // its password file went away, say: only --force gets here
-            LOG.warning("source " + source.name() + ": replication slot " + slot + " left on the primary (drop it "
-                    + "with SELECT pg_drop_replication_slot('" + slot + "')): " + e.getMessage());
-            return;
-        }
-        String sql = "SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = '"
-                + slot + "' AND NOT active";
-        ProcessRunner.Result r = null;
-        // The primary's wal sender notices the standby is gone within a moment: until then the slot is active.
-        for (int i = 0; i < 20; i++) {
-            r = server.psql(staging.tools.binaries().newest(), sql + "; SELECT count(*) FROM pg_replication_slots "
-                    + "WHERE slot_name = '" + slot + "'");
-            if (r.ok() && r.stdout().strip().endsWith("0")) {
-                return;
-            }
-            pause(250);
-        }
-        LOG.warning("source " + source.name() + ": could not drop replication slot " + slot + " on "
-                + server.describe() + " (it keeps WAL there: drop it with SELECT pg_drop_replication_slot('" + slot
-                + "')): " + (r == null ? "" : r.describe()));
     }
 
     private static void pause(long ms) {
