@@ -20,12 +20,16 @@ import dev.kopi.sys.SysException;
 
 /**
  * Starts and stops postgres processes as the unprivileged OS user. Start returns once the
- * postmaster reports "ready"; stop is fast shutdown, then immediate, then kill, each step
- * time-bounded.
+ * postmaster reports "ready", within postgres.start_timeout of its start or, while it replays
+ * WAL, of its recovery's last progress; stop is fast shutdown, then immediate, then kill, each
+ * step time-bounded.
  */
 public final class Postmaster {
     private static final Logger LOG = Logger.getLogger(Postmaster.class.getName());
     private static final Duration KILL_WAIT = Duration.ofSeconds(5);
+    /** However long recovery keeps making progress, a start gives up after this. */
+    private static final Duration RECOVERY_MAX = Duration.ofHours(6);
+    private static final long LOOK_NANOS = 1_000_000_000L;
 
     private final ProcessRunner runner;
     private final PgBinaries binaries;
@@ -85,7 +89,10 @@ public final class Postmaster {
             throw KopiException.internal("cannot start postgres for " + spec.label() + ": " + e.getMessage(), e);
         }
         DataDirectory dd = new DataDirectory(spec.dataDir());
-        long deadline = System.nanoTime() + startTimeout.toNanos();
+        long begun = System.nanoTime();
+        long deadline = begun + startTimeout.toNanos();
+        long nextLook = begun + LOOK_NANOS;
+        RecoveryProgress recovery = new RecoveryProgress(spec.logFile(), logStart);
         boolean ready = false;
         try {
             while (System.nanoTime() < deadline) {
@@ -97,10 +104,19 @@ public final class Postmaster {
                     ready = true;
                     return process.pid();
                 }
+                long now = System.nanoTime();
+                if (now >= nextLook) {
+                    nextLook = now + LOOK_NANOS;
+                    if (recovery.advanced()) { // replaying WAL: start_timeout counts from its latest headway
+                        deadline = Math.min(begun + RECOVERY_MAX.toNanos(),
+                                Math.max(deadline, now + startTimeout.toNanos()));
+                    }
+                }
                 pause(2);
             }
             throw KopiException.unavailable("postgres for " + spec.label() + " did not become ready within "
-                    + startTimeout.toSeconds() + "s (postgres.start_timeout): " + logTail(spec.logFile(), logStart));
+                    + startTimeout.toSeconds() + "s (postgres.start_timeout) of its start or of its recovery's last "
+                    + "progress: " + logTail(spec.logFile(), logStart));
         } finally {
             if (!ready) {
                 // Timed out, failed or interrupted: leave nothing running, pid file or not.
