@@ -21,6 +21,8 @@ final class Destroyer {
     static final int QUEUE = 64;
 
     private final ThreadPoolExecutor executor;
+    /** Destroys submitted and not yet ended; guarded by this. */
+    private int pending;
 
     Destroyer() {
         AtomicInteger n = new AtomicInteger();
@@ -35,6 +37,9 @@ final class Destroyer {
     /** Runs {@code destroy} in the background (or now, when the queue is full); the future ends with it. */
     CompletableFuture<Void> submit(String clone, Runnable destroy) {
         CompletableFuture<Void> done = new CompletableFuture<>();
+        synchronized (this) {
+            pending++;
+        }
         Runnable task = () -> {
             try {
                 destroy.run();
@@ -42,6 +47,11 @@ final class Destroyer {
             } catch (RuntimeException e) {
                 LOG.log(Level.WARNING, "clone " + clone + " was not destroyed (its TTL will end it): " + e.getMessage());
                 done.completeExceptionally(e);
+            } finally {
+                synchronized (this) {
+                    pending--;
+                    notifyAll();
+                }
             }
         };
         try {
@@ -50,6 +60,29 @@ final class Destroyer {
             task.run();
         }
         return done;
+    }
+
+    /**
+     * Waits up to {@code patience} for the destroys pending now to end, without closing; false
+     * at once when none is pending (so there is nothing to wait for).
+     */
+    synchronized boolean settle(Duration patience) {
+        if (pending == 0) {
+            return false;
+        }
+        long deadline = System.nanoTime() + patience.toNanos();
+        try {
+            while (pending > 0) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    break;
+                }
+                TimeUnit.NANOSECONDS.timedWait(this, left);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        return true;
     }
 
     /** Waits up to {@code patience} for pending destroys; returns how many were left unfinished. */

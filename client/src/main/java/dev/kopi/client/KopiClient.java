@@ -245,7 +245,22 @@ public final class KopiClient implements AutoCloseable {
     // ------------------------------------------------------------------ used by Clone and NewClone
 
     Clone create(CreateCloneRequest req) {
-        return new Clone(this, call(() -> cloneStub().createClone(req)));
+        try {
+            return new Clone(this, call(() -> cloneStub().createClone(req)));
+        } catch (KopiClientException e) {
+            // No free port or space while this client's own clones are still being destroyed in
+            // the background (a fast suite outruns its destroys): those destroys free what the
+            // request needs, so wait for them and ask once more rather than fail the test.
+            Destroyer d;
+            synchronized (this) {
+                d = destroyer;
+            }
+            if (e.kind() != KopiClientException.Kind.RESOURCE_EXHAUSTED || d == null
+                    || !d.settle(Duration.ofMinutes(1))) {
+                throw e;
+            }
+            return new Clone(this, call(() -> cloneStub().createClone(req)));
+        }
     }
 
     dev.kopi.proto.v1.Clone reset(String name) {

@@ -115,6 +115,9 @@ public final class FakeKopid implements AutoCloseable {
 
     private final Map<String, Clone> clones = new ConcurrentHashMap<>();
     private final AtomicInteger ports = new AtomicInteger(6000);
+    /** At most this many live clones (a port range), and how long each destroy takes. */
+    private volatile int capacity = Integer.MAX_VALUE;
+    private volatile long destroyMillis;
     private final AtomicInteger generated = new AtomicInteger();
 
     /** Every CreateClone request the model of clones answered (not failNext or reply), in order. */
@@ -357,8 +360,19 @@ public final class FakeKopid implements AutoCloseable {
         return source + "@" + TAG;
     }
 
+    /** Refuses clones beyond {@code live} at once, as a used-up port range does; destroys take {@code millis}. */
+    public FakeKopid capacity(int live, long millis) {
+        capacity = live;
+        destroyMillis = millis;
+        return this;
+    }
+
     private Clone createClone(CreateCloneRequest req) {
         creates.add(req);
+        if (clones.size() >= capacity) {
+            throw Status.RESOURCE_EXHAUSTED.withDescription("no free port in 6000-" + (6000 + capacity - 1)
+                    + " (" + capacity + " used by clones): destroy clones or widen postgres.ports").asRuntimeException();
+        }
         String snapshot = resolve(req.getSnapshot());
         if (snapshot == null) {
             throw Status.NOT_FOUND.withDescription("snapshot '" + req.getSnapshot() + "' not found")
@@ -414,6 +428,13 @@ public final class FakeKopid implements AutoCloseable {
     }
 
     private DestroyCloneResponse destroyClone(DestroyCloneRequest req) {
+        if (destroyMillis > 0) {
+            try {
+                Thread.sleep(destroyMillis);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
         if (clones.remove(req.getName()) == null) {
             throw cloneNotFound(req.getName());
         }

@@ -294,6 +294,30 @@ class KopiClientTest {
     }
 
     @Test
+    void aCloneRefusedForWantOfPortsWaitsForThisClientsBackgroundDestroysAndAsksAgain() {
+        kopid.capacity(2, 300);
+        Clone a = client.clone("prod");
+        Clone b = client.clone("prod");
+        a.closeAsync();
+        b.closeAsync(); // both still being destroyed (300 ms each) when the next clone is asked for
+
+        try (Clone c = client.clone("prod")) {
+            assertEquals(Set.of(c.name()), kopid.live());
+        }
+        assertEquals(4, kopid.requests(CreateCloneRequest.class).size(), "refused once, then made");
+    }
+
+    @Test
+    void aCloneRefusedForWantOfPortsWithNothingBeingDestroyedFailsAtOnce() {
+        kopid.capacity(1, 0);
+        try (Clone a = client.clone("prod")) {
+            KopiClientException e = assertThrows(KopiClientException.class, () -> client.clone("prod"));
+            assertEquals(KopiClientException.Kind.RESOURCE_EXHAUSTED, e.kind());
+            assertEquals(2, kopid.requests(CreateCloneRequest.class).size(), "asked once");
+        }
+    }
+
+    @Test
     void extendAndProtectSendTheirRequestsAndKeepTheNewState() {
         try (Clone c = client.clone("prod")) {
             kopid.reply("ExtendClone", dev.kopi.proto.v1.Clone.newBuilder().setName(c.name())

@@ -264,6 +264,12 @@ public final class HarnessBench {
         EngineExecutionResults r = EngineTestKit.engine("junit-jupiter").configurationParameters(config)
                 .selectors(selectClass(tests)).execute();
         double wall = CloneBench.secs(t);
+        // Say why tests failed (each distinct reason once) before the statistics refuse the run.
+        r.testEvents().failed().stream()
+                .map(e -> e.getPayload(org.junit.platform.engine.TestExecutionResult.class)
+                        .flatMap(org.junit.platform.engine.TestExecutionResult::getThrowable)
+                        .map(Throwable::toString).orElse("?"))
+                .distinct().limit(5).forEach(why -> System.err.println("bench: a test failed: " + why));
         r.testEvents().assertStatistics(s -> s.succeeded(TESTS).failed(0));
         Map<Object, java.time.Instant> started = new HashMap<>();
         List<Double> per = new ArrayList<>();
