@@ -18,7 +18,11 @@ import java.util.Map;
  * @param settings  further -c settings
  * @param user      the OS identity postgres runs as
  * @param standby   whether it is a hot standby, ready once it accepts read-only connections
+ * @param replays   whether its start may replay a long stretch of WAL, and so may run past
+ *                  postgres.start_timeout while recovery makes progress: kopid's own instances
+ *                  (staging copies, standbys), never a holder's clone, whose data directory
+ *                  and log a hostile holder could shape to keep a start going
  */
 record Launch(String label, Path dataDir, String version, int port, String listen, Path socketDir, Path hbaFile,
-              Path logFile, Map<String, String> settings, OsUser user, boolean standby) {
+              Path logFile, Map<String, String> settings, OsUser user, boolean standby, boolean replays) {
 }

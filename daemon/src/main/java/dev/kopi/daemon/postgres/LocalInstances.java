@@ -112,7 +112,8 @@ public final class LocalInstances implements Instances {
         long pid;
         try {
             pid = postmaster.start(new Launch(spec.label(), spec.dataDir(), spec.version(), spec.port(), listen,
-                    sockets, hba, logFile(spec), Map.copyOf(settings), runAs, spec.kind() == InstanceSpec.Kind.STANDBY));
+                    sockets, hba, logFile(spec), Map.copyOf(settings), runAs, spec.kind() == InstanceSpec.Kind.STANDBY,
+                    spec.kind() != InstanceSpec.Kind.CLONE));
         } catch (RuntimeException e) {
             removeRuntimeFiles(spec, false);
             throw e;

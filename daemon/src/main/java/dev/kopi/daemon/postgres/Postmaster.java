@@ -92,7 +92,7 @@ public final class Postmaster {
         long begun = System.nanoTime();
         long deadline = begun + startTimeout.toNanos();
         long nextLook = begun + LOOK_NANOS;
-        RecoveryProgress recovery = new RecoveryProgress(spec.logFile(), logStart);
+        RecoveryProgress recovery = spec.replays() ? new RecoveryProgress(spec.logFile(), logStart) : null;
         boolean ready = false;
         try {
             while (System.nanoTime() < deadline) {
@@ -105,7 +105,7 @@ public final class Postmaster {
                     return process.pid();
                 }
                 long now = System.nanoTime();
-                if (now >= nextLook) {
+                if (recovery != null && now >= nextLook) {
                     nextLook = now + LOOK_NANOS;
                     if (recovery.advanced()) { // replaying WAL: start_timeout counts from its latest headway
                         deadline = Math.min(begun + RECOVERY_MAX.toNanos(),

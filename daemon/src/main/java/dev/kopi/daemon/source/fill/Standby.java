@@ -340,7 +340,12 @@ public final class Standby {
         if (superuser == null || !running()) {
             return null;
         }
-        String lsn = new SourceServer(source, staging.tools).flushLsn(staging.tools.binaries().newest());
+        String lsn;
+        try {
+            lsn = new SourceServer(source, staging.tools).flushLsn(staging.tools.binaries().newest());
+        } catch (KopiException e) { // its password cannot be read now: snapshot what the standby has
+            return null;
+        }
         if (lsn == null) {
             return null;
         }
