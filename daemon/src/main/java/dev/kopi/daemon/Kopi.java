@@ -108,7 +108,8 @@ public final class Kopi implements AutoCloseable {
         Identities identities = new Identities(config.postgres().uidFirst(), config.postgres().uidLast());
         Clones clones = new Clones(catalog, backend, instances, ports, identities, config.clones(),
                 config.pool().minFree(), endpoint(config.postgres(), ca), events, clock);
-        Staging staging = new Staging(backend, instances, new PgTools(runner, binaries, user), config.pool().minFree());
+        Staging staging = new Staging(backend, instances, new PgTools(runner, binaries, user), config.pool().minFree(),
+                identities);
         Refresher refresher = new Refresher(staging, catalog, clock);
         // The directories of Kopi's own volumes: clones/, staging/ and snapshots/ (SOURCE/TAG below it).
         List<Path> managed = List.of(backend.path(VolumeId.clone("x")).getParent(),
@@ -135,7 +136,7 @@ public final class Kopi implements AutoCloseable {
             background.add(metrics);
         }
         // Snapshots' schemas are kept beside the catalog, root's alone.
-        SchemaDiffs schemaDiffs = new SchemaDiffs(catalog, clones, backend, instances, user,
+        SchemaDiffs schemaDiffs = new SchemaDiffs(catalog, clones, backend, instances, identities,
                 config.state().resolve("schema-cache"));
         return new Kopi(clones, snapshots, new PreparedSnapshots(catalog, snapshots, clones), schemaDiffs, sources,
                 events, status, report, metrics, background, ca,

@@ -238,6 +238,93 @@ abstract class HostileHolderIT {
         }
     }
 
+    /**
+     * A holder plants code that Postgres runs on their data: a passphrase command in their
+     * postgresql.auto.conf (run at every start of a copy of it), and a view shadowing the catalog
+     * view that kopid's snapshot of a clone queries, through a search_path set on the bootstrap
+     * superuser. kopid starts Postgres on that data to take the snapshot, and again to read the
+     * snapshot's schema for a diff. The code runs there as a throwaway identity, never as the
+     * refresh identity (which could read every snapshot), reaches no snapshot, and nothing it
+     * leaves running outlives the copy.
+     */
+    @Test
+    void codeAHolderPlantsInTheirDataRunsAsAGuestThatReachesNothing() throws Exception {
+        Clone trap = clone("trapper");
+        Path probes = Files.createTempDirectory("kopi-probes");
+        String made = null;
+        try {
+            Files.setPosixFilePermissions(probes, PosixFilePermissions.fromString("rwxrwxrwx"));
+            Path log = Files.createFile(probes.resolve("log")); // each probe may run as another uid
+            Files.setPosixFilePermissions(log, PosixFilePermissions.fromString("rw-rw-rw-"));
+            Path snapshotFile = pool.path(KopiFlowsIT.volumeOf(snapshot)).resolve("PG_VERSION");
+            // Wherever it runs: who it is, whether a snapshot is within reach, and a process left behind.
+            String probe = "echo $(id -u) $(cat " + snapshotFile + " >/dev/null 2>&1 && echo read || echo denied) >> "
+                    + log + "; sleep 300 </dev/null >/dev/null 2>&1 &";
+            Path dir = Path.of(trap.getPath());
+            Sh.Result key = as(trap, "openssl", "req", "-x509", "-newkey", "rsa:2048", "-passout", "pass:kopi",
+                    "-keyout", dir.resolve("trap.key").toString(), "-out", dir.resolve("trap.crt").toString(),
+                    "-subj", "/CN=trap", "-days", "2");
+            assertEquals(0, key.code(), key.out());
+            try (Connection conn = connect(trap); Statement st = conn.createStatement()) {
+                st.execute("ALTER SYSTEM SET ssl = on");
+                st.execute("ALTER SYSTEM SET ssl_cert_file = 'trap.crt'");
+                st.execute("ALTER SYSTEM SET ssl_key_file = 'trap.key'");
+                st.execute("ALTER SYSTEM SET ssl_passphrase_command = '" + probe + " echo kopi'");
+            }
+            // kopid's last statements on a snapshot's copy run in template1
+            try (Connection conn = DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + trap.getPort()
+                    + "/template1", trap.getUser(), trap.getPassword()); Statement st = conn.createStatement()) {
+                st.execute("CREATE SCHEMA trap");
+                st.execute("CREATE FUNCTION trap.probe() RETURNS boolean LANGUAGE plpgsql AS $$ BEGIN "
+                        + "COPY (SELECT 1) TO PROGRAM '" + probe + "'; RETURN true; END $$");
+                st.execute("CREATE VIEW trap.pg_replication_slots AS SELECT NULL::name AS slot_name "
+                        + "WHERE NOT trap.probe()");
+                st.execute("DO $$ BEGIN EXECUTE format('ALTER ROLE %I SET search_path = trap, pg_catalog', "
+                        + "(SELECT rolname FROM pg_authid WHERE oid = 10)); END $$");
+            }
+            assertEquals(0, Files.size(log), "nothing ran yet");
+
+            Snapshot s = kopid.snapshots().createSnapshot(CreateSnapshotRequest.newBuilder()
+                    .setClone("trapper").setName("trapped").build());
+            made = s.getName();
+            List<String> ran = Files.readAllLines(log);
+            assertEquals(2, ran.size(), "the passphrase command at the copy's start and the view: " + ran);
+            assertReachedNothing(ran, trap);
+
+            Kopid.Cli diff = kopid.cli("diff", "trapper", "--against", made);
+            assertEquals(0, diff.code(), diff.err());
+            List<String> all = Files.readAllLines(log);
+            assertEquals(3, all.size(), "the passphrase command at the start of the snapshot's private copy: " + all);
+            assertReachedNothing(all, trap);
+            assertStillWorks(trap);
+        } finally {
+            if (made != null) {
+                kopid.cli("delete-snapshot", made, "--force");
+            }
+            kopid.cli("destroy", "trapper");
+            try (Stream<Path> files = Files.list(probes)) {
+                for (Path f : (Iterable<Path>) files::iterator) {
+                    Files.delete(f);
+                }
+            }
+            Files.delete(probes);
+        }
+    }
+
+    /** Each line a probe wrote: a uid that is neither root, the refresh identity nor the holder's, denied, and gone. */
+    void assertReachedNothing(List<String> lines, Clone holder) throws Exception {
+        int postgresUid = Integer.parseInt(Sh.run("id", "-u", "postgres").out().strip());
+        for (String line : lines) {
+            String[] f = line.strip().split(" ");
+            int uid = Integer.parseInt(f[0]);
+            assertNotEquals(0, uid, line);
+            assertNotEquals(postgresUid, uid, "ran as the refresh identity: " + line);
+            assertNotEquals(uidOf(holder), uid, line);
+            assertEquals("denied", f[1], "reached a snapshot: " + line);
+            assertFalse(anyProcessOf(uid), "what it left running as " + uid + " is gone");
+        }
+    }
+
     // ------------------------------------------------------------------ what the holder leaves running
 
     /**

@@ -20,8 +20,8 @@ import java.util.zip.CRC32;
  * @param database  the database kopid's own connections use
  * @param role      a clone's login role, ensured on every start; null for none
  * @param settings  further server settings (-c name=value) beyond the configured ones
- * @param user      the OS identity it runs as; null for postgres.user (staging instances, and
- *                  clones recorded before clones had their own)
+ * @param user      the OS identity it runs as; null for postgres.user (staging instances of
+ *                  sources, and clones recorded before clones had their own)
  */
 public record InstanceSpec(Kind kind, String name, String key, Path dataDir, String version, int port,
                            String superuser, String database, LoginRole role, Map<String, String> settings,
@@ -56,8 +56,18 @@ public record InstanceSpec(Kind kind, String name, String key, Path dataDir, Str
     /** A staging instance of a refresh of {@code source}; {@code id} is the refresh's 8 hex digits. */
     public static InstanceSpec staging(String id, String source, Path dataDir, String version,
                                        Map<String, String> settings) {
+        return staging(id, source, dataDir, version, settings, null);
+    }
+
+    /**
+     * A staging instance run as {@code user} rather than postgres.user: a guest identity, for
+     * data a clone holder shaped (a snapshot of a clone, or a copy of one), whose configuration,
+     * role settings and functions may run whatever they like as the instance's identity.
+     */
+    public static InstanceSpec staging(String id, String source, Path dataDir, String version,
+                                       Map<String, String> settings, OsUser user) {
         return new InstanceSpec(Kind.STAGING, source, "s" + id, dataDir, version, STAGING_PORT, null, "template1",
-                null, settings, null);
+                null, settings, user);
     }
 
     /**

@@ -66,6 +66,12 @@ public interface Instances {
     int endStrays(IntPredicate stray);
 
     /**
+     * Ends every process of {@code identity}, a clone's or a guest's own (never a shared user's),
+     * stopped ones included; returns how many there were. Before such a uid is used again.
+     */
+    int end(OsUser identity);
+
+    /**
      * Stops the instance like {@link #stop(InstanceSpec)}, but at once (immediate shutdown, no
      * shutdown checkpoint): for an instance whose data directory is destroyed next.
      */

@@ -120,7 +120,8 @@ public final class LocalInstances implements Instances {
         }
         long t1 = System.nanoTime();
         try {
-            if (spec.kind() == InstanceSpec.Kind.CLONE) {
+            if (spec.kind() == InstanceSpec.Kind.CLONE || runAs.bare()) {
+                // A guest's staging copy holds what a holder planted: it runs under a clone's limits.
                 limits.apply(spec.key(), pid);
             }
             if (spec.role() != null) {
@@ -250,6 +251,11 @@ public final class LocalInstances implements Instances {
     @Override
     public int endStrays(IntPredicate stray) {
         return holders.endStrays(stray);
+    }
+
+    @Override
+    public int end(OsUser identity) {
+        return holders.end(identity);
     }
 
     @Override

@@ -22,8 +22,8 @@ import dev.kopi.daemon.core.KopiException;
 import dev.kopi.daemon.core.Names;
 import dev.kopi.daemon.core.SnapshotRef;
 import dev.kopi.daemon.logging.LogFields;
+import dev.kopi.daemon.postgres.Identities;
 import dev.kopi.daemon.postgres.Instances;
-import dev.kopi.daemon.postgres.OsUser;
 import dev.kopi.daemon.storage.StorageBackend;
 
 /**
@@ -56,22 +56,22 @@ public final class SchemaDiffs {
     private final SnapshotSchemas snapshots;
 
     /**
-     * @param postgresUser the identity private instances run as (postgres.user)
-     * @param cacheDir     where snapshots' schemas are kept (below the state directory)
+     * @param guests   where the throwaway identity of each snapshot's private instance comes from
+     * @param cacheDir where snapshots' schemas are kept (below the state directory)
      */
-    public SchemaDiffs(Catalog catalog, Clones clones, StorageBackend backend, Instances instances, OsUser postgresUser,
+    public SchemaDiffs(Catalog catalog, Clones clones, StorageBackend backend, Instances instances, Identities guests,
                        Path cacheDir) {
-        this(catalog, clones, backend, instances, postgresUser, cacheDir, SchemaReader.Limits.DEFAULT);
+        this(catalog, clones, backend, instances, guests, cacheDir, SchemaReader.Limits.DEFAULT);
     }
 
-    SchemaDiffs(Catalog catalog, Clones clones, StorageBackend backend, Instances instances, OsUser postgresUser,
+    SchemaDiffs(Catalog catalog, Clones clones, StorageBackend backend, Instances instances, Identities guests,
                 Path cacheDir, SchemaReader.Limits limits) {
         this.catalog = catalog;
         this.clones = clones;
         ScheduledExecutorService watchdog = DaemonThreads.timer("kopid-schema-watchdog");
         this.reader = new SchemaReader(limits, watchdog);
         this.cache = new SchemaCache(cacheDir);
-        this.snapshots = new SnapshotSchemas(backend, instances, postgresUser, cache, reader, MAX_RESULT_BYTES);
+        this.snapshots = new SnapshotSchemas(backend, instances, guests, cache, reader, MAX_RESULT_BYTES);
         cache.prune(snapshotNames());
     }
 

@@ -12,6 +12,7 @@ import java.util.logging.Logger;
 import dev.kopi.daemon.catalog.SnapshotRecord;
 import dev.kopi.daemon.core.KopiException;
 import dev.kopi.daemon.logging.LogFields;
+import dev.kopi.daemon.postgres.Identities;
 import dev.kopi.daemon.postgres.InstanceSpec;
 import dev.kopi.daemon.postgres.Instances;
 import dev.kopi.daemon.postgres.OsUser;
@@ -25,23 +26,28 @@ import dev.kopi.daemon.storage.VolumeId;
  * staging instance (its Unix socket only: no holder reaches it), reads the schema, and removes
  * instance and volume whatever happened; a kopid killed meanwhile leaves a staging volume, which
  * the next start removes. One read per snapshot at a time: a second diff waits for the first's.
+ *
+ * <p>The copy runs as a guest identity of its own, never postgres.user: a snapshot taken of a
+ * clone holds what its holder planted (configuration that runs commands at start, role settings,
+ * functions), and whatever that runs reaches this throwaway copy only. The guest's processes are
+ * ended with the instance, and its uid goes back only then.
  */
 final class SnapshotSchemas {
     private static final Logger LOG = Logger.getLogger(SnapshotSchemas.class.getName());
 
     private final StorageBackend backend;
     private final Instances instances;
-    private final OsUser postgresUser;
+    private final Identities guests;
     private final SchemaCache cache;
     private final SchemaReader reader;
     private final long maxResultBytes;
     private final Map<String, Object> reading = new ConcurrentHashMap<>();
 
-    SnapshotSchemas(StorageBackend backend, Instances instances, OsUser postgresUser, SchemaCache cache,
+    SnapshotSchemas(StorageBackend backend, Instances instances, Identities guests, SchemaCache cache,
                     SchemaReader reader, long maxResultBytes) {
         this.backend = backend;
         this.instances = instances;
-        this.postgresUser = postgresUser;
+        this.guests = guests;
         this.cache = cache;
         this.reader = reader;
         this.maxResultBytes = maxResultBytes;
@@ -71,13 +77,16 @@ final class SnapshotSchemas {
         long t0 = System.nanoTime();
         String id = HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextInt());
         VolumeId volume = VolumeId.staging("schema-" + id);
+        OsUser guest = guests.allocate();
         InstanceSpec spec = InstanceSpec.staging(id, "schema-" + snap.source(), backend.path(volume), snap.version(),
-                settings(snap.version())).as(snap.superuser());
+                settings(snap.version()), guest).as(snap.superuser());
         boolean made = false;
+        boolean ended = true; // nothing runs as the guest until its instance starts
         try {
             Path dir = backend.clone(VolumeId.snapshot(snap.source(), snap.tag()), volume);
             made = true;
-            instances.give(dir, postgresUser);
+            instances.give(dir, guest);
+            ended = false;
             instances.start(spec);
             long t1 = System.nanoTime();
             Schema schema = instances.adminBounded(spec, database, 30, maxResultBytes,
@@ -92,7 +101,8 @@ final class SnapshotSchemas {
         } finally {
             if (made) {
                 try {
-                    instances.remove(spec);
+                    instances.remove(spec); // ends every process of the guest too
+                    ended = true;
                 } catch (RuntimeException e) {
                     LOG.warning("cannot stop the schema reader of " + snap.name() + ": " + e.getMessage());
                 }
@@ -102,6 +112,9 @@ final class SnapshotSchemas {
             } catch (RuntimeException e) {
                 LOG.warning("cannot remove " + volume + " (the next start removes it): " + e.getMessage());
             }
+            if (ended) {
+                guests.release(guest.uid());
+            } // else kept from other use until kopid's next start ends what still runs as it
         }
     }
 

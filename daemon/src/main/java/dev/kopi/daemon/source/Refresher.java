@@ -18,6 +18,7 @@ import dev.kopi.daemon.catalog.SnapshotLookup;
 import dev.kopi.daemon.catalog.SnapshotRecord;
 import dev.kopi.daemon.core.SnapshotRef;
 import dev.kopi.daemon.postgres.ControlData;
+import dev.kopi.daemon.postgres.OsUser;
 import dev.kopi.daemon.source.fill.Fill;
 import dev.kopi.daemon.source.fill.Staging;
 import dev.kopi.daemon.source.fill.StandaloneDataDir;
@@ -34,6 +35,14 @@ import dev.kopi.daemon.storage.VolumeId;
  * clean shutdown), seal it read-only and publish it in the catalog. Any failure removes the
  * staging volumes and leaves published snapshots as they were; a kopid killed midway leaves
  * staging volumes that its next start removes.
+ *
+ * <p>A snapshot of a clone starts Postgres on what its holder shaped: their postgresql.conf and
+ * postgresql.auto.conf (commands run at start, libraries loaded), role settings and functions
+ * that kopid's own statements may run. So that copy runs as a guest identity of its own, from
+ * the clones' uid range, never as postgres.user (which owns every snapshot, staging volume and
+ * standby): whatever the holder planted reaches the copy of their own data and nothing else.
+ * The copy is given back to postgres.user, links checked again, once every process of the
+ * guest has ended.
  */
 public final class Refresher {
     private static final Logger LOG = Logger.getLogger(Refresher.class.getName());
@@ -115,18 +124,20 @@ public final class Refresher {
         String prefix = source.name().length() > 50 ? source.name().substring(0, 50) : source.name();
         VolumeId stagingVolume = VolumeId.staging(prefix + "-" + id); // at most 59 characters
         VolumeId target = VolumeId.snapshot(source.name(), tag);
+        boolean fromClone = source.origin() == Source.Origin.CLONE;
+        OsUser guest = fromClone ? staging.guests().allocate() : null;
         boolean sealed = false;
         try {
             Path stagingPath = fill.make(stagingVolume, id, progress);
             progress.report("prepare", "preparing the data directory", 0, 0);
-            StandaloneDataDir.make(stagingPath, fill.original(), source.origin() == Source.Origin.CLONE,
-                    staging.tools().user());
+            StandaloneDataDir.make(stagingPath, fill.original(), fromClone, guest != null ? guest
+                    : staging.tools().user());
             fill.prepare(stagingPath);
             progress.report("verify", fill.verifyMessage(), 0, 0);
             // A snapshot of a clone never keeps passwords: its holder may have set some.
             StagingRun.Facts facts = run.run(source, fill, id, stagingPath,
                     lineage == null ? List.of() : lineage.disableRoles(),
-                    lineage == null && source.settings().keepPasswords(), progress);
+                    lineage == null && source.settings().keepPasswords(), guest, progress);
             progress.report("publish", "publishing " + target.name() + "@" + tag, 0, 0);
             staging.instances().prepareForClones(stagingPath);
             // From here the target may exist even if seal fails half-way: clean it up as well.
@@ -153,6 +164,20 @@ public final class Refresher {
             throw e;
         } finally {
             fill.cleanup();
+            if (guest != null) {
+                endGuest(guest);
+            }
+        }
+    }
+
+    /** Ends whatever still runs as {@code guest} and gives its uid back; kept out of use if that fails. */
+    private void endGuest(OsUser guest) {
+        try {
+            staging.instances().end(guest);
+            staging.guests().release(guest.uid());
+        } catch (RuntimeException e) {
+            // Not handed out again until kopid's next start, which ends what runs as it.
+            LOG.warning("could not end the processes of " + guest.name() + ": " + e.getMessage());
         }
     }
 

@@ -1,5 +1,6 @@
 package dev.kopi.daemon.source;
 
+import java.io.IOException;
 import java.nio.file.Path;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -16,9 +17,11 @@ import dev.kopi.daemon.postgres.ControlData;
 import dev.kopi.daemon.postgres.Instance;
 import dev.kopi.daemon.postgres.InstanceSpec;
 import dev.kopi.daemon.postgres.Instances;
+import dev.kopi.daemon.postgres.OsUser;
 import dev.kopi.daemon.postgres.PgVersion;
 import dev.kopi.daemon.source.fill.Fill;
 import dev.kopi.daemon.source.fill.Staging;
+import dev.kopi.daemon.source.fill.StandaloneDataDir;
 
 /**
  * The one start of Postgres on a staging copy: find the bootstrap superuser, load the data (dump
@@ -42,9 +45,12 @@ final class StagingRun {
     /**
      * @param disableRoles roles made NOLOGIN without a password (a clone's own, in a snapshot of it)
      * @param keepPasswords whether the other roles keep their password hashes
+     * @param guest        the identity the instance runs as, when not postgres.user: a copy a clone
+     *                     holder shaped, owned by the guest; given back to postgres.user here, once
+     *                     the guest's every process has ended
      */
     Facts run(Source source, Fill fill, String id, Path dir, List<String> disableRoles, boolean keepPasswords,
-              Progress progress) {
+              OsUser guest, Progress progress) throws IOException {
         Instances instances = staging.instances();
         boolean scrub = !source.settings().transforms().isEmpty();
         Map<String, String> settings = new HashMap<>(scrub ? scrubSettings(fill.version()) : Map.of());
@@ -53,7 +59,7 @@ final class StagingRun {
         // crash discards it), and the seal, a Btrfs or ZFS snapshot, commits all data anyway.
         settings.put("fsync", "off");
         settings.putAll(fill.startSettings());
-        InstanceSpec spec = InstanceSpec.staging(id, source.name(), dir, fill.version(), settings);
+        InstanceSpec spec = InstanceSpec.staging(id, source.name(), dir, fill.version(), settings, guest);
         try {
             Instance started = instances.start(spec);
             Instance inst = started.as(instances.superuser(spec, candidates(source, fill.originalOwner())));
@@ -66,7 +72,12 @@ final class StagingRun {
             }
             progress.report("verify", "checkpointing and shutting down cleanly", 0, 0);
             long size = finish(inst, database, disableRoles, keepPasswords, scrub);
-            instances.stop(dir);
+            instances.stop(spec); // a guest's every process ends with it
+            if (guest != null) {
+                // Nothing runs as the guest now: postgres.user's again, every link checked anew
+                // (the guest could have planted any), before a tool of postgres.user reads it.
+                StandaloneDataDir.make(dir, null, true, staging.tools().user());
+            }
             String state = controlData.clusterState(dir, fill.version());
             if (!state.equals("shut down")) {
                 throw KopiException.internal("snapshot of " + source.name() + " is in state '" + state

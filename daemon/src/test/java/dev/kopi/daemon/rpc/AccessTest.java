@@ -30,7 +30,6 @@ import dev.kopi.daemon.auth.FailedAttempts;
 import dev.kopi.daemon.auth.Role;
 import dev.kopi.daemon.auth.Tokens;
 import dev.kopi.daemon.clone.ClonePolicy;
-import dev.kopi.daemon.postgres.OsUser;
 import dev.kopi.daemon.schema.SchemaDiffs;
 import dev.kopi.daemon.testing.CloneFixture;
 import dev.kopi.daemon.testing.MutableClock;
@@ -87,7 +86,7 @@ class AccessTest {
                 .addService(ServerInterceptors.intercept(new CloneRpc(f.clones, null), auth))
                 .addService(ServerInterceptors.intercept(new TokenRpc(tokens), auth))
                 .addService(ServerInterceptors.intercept(new SchemaRpc(new SchemaDiffs(f.catalog, f.clones, f.backend,
-                        f.instances, OsUser.ofUid(CloneFixture.UID_FIRST), tmp.resolve("schema-cache")), f.clones), auth))
+                        f.instances, f.identities, tmp.resolve("schema-cache")), f.clones), auth))
                 .addService(ServerInterceptors.intercept(snapshotRpc(), auth))
                 .build().start();
         channel = InProcessChannelBuilder.forName(name).directExecutor().build();

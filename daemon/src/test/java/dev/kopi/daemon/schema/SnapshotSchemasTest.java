@@ -15,7 +15,6 @@ import dev.kopi.daemon.clone.ClonePolicy;
 import dev.kopi.daemon.core.DaemonThreads;
 import dev.kopi.daemon.core.KopiException;
 import dev.kopi.daemon.postgres.InstanceSpec;
-import dev.kopi.daemon.postgres.OsUser;
 import dev.kopi.daemon.storage.VolumeId;
 import dev.kopi.daemon.testing.CloneFixture;
 
@@ -29,7 +28,7 @@ class SnapshotSchemasTest {
         CloneFixture f = new CloneFixture(tmp, ClonePolicy.DEFAULTS, CloneFixture.Kind.FAKE);
         SnapshotRecord snap = f.publish("prod", "20261124T020000Z", "2026-11-24T02:00:00Z");
         SchemaCache cache = new SchemaCache(tmp.resolve("schema-cache"));
-        SnapshotSchemas schemas = new SnapshotSchemas(f.backend, f.instances, OsUser.ofUid(CloneFixture.UID_FIRST),
+        SnapshotSchemas schemas = new SnapshotSchemas(f.backend, f.instances, f.identities,
                 cache, new SchemaReader(SchemaReader.Limits.DEFAULT, DaemonThreads.timer("test-watchdog")), 1 << 20);
         List<VolumeId> before = f.backend.list();
 
@@ -43,6 +42,10 @@ class SnapshotSchemasTest {
         InstanceSpec spec = started.get(0);
         assertEquals(InstanceSpec.Kind.STAGING, spec.kind(), "Unix socket only: no holder reaches it");
         assertEquals("postgres", spec.superuser());
+        // What a holder planted in a snapshot of their clone runs as a throwaway identity, not postgres.user
+        assertTrue(spec.user() != null && spec.user().bare() && f.identities.inRange(spec.user().uid()), "a guest: "
+                + spec.user());
+        assertTrue(f.fake.endedUids().contains(spec.user().uid()), "its processes ended with the copy");
         assertTrue(f.fake.pid(spec.dataDir()).isEmpty(), "stopped");
         assertEquals(before, f.backend.list(), "the private copy is gone");
         assertTrue(f.backend.destroyed().stream().anyMatch(v -> v.kind() == VolumeId.Kind.STAGING));
@@ -53,7 +56,7 @@ class SnapshotSchemasTest {
     void aCopyThatDoesNotStartIsRemovedToo() throws Exception {
         CloneFixture f = new CloneFixture(tmp, ClonePolicy.DEFAULTS, CloneFixture.Kind.FAKE);
         SnapshotRecord snap = f.publish("prod", "20261124T020000Z", "2026-11-24T02:00:00Z");
-        SnapshotSchemas schemas = new SnapshotSchemas(f.backend, f.instances, OsUser.ofUid(CloneFixture.UID_FIRST),
+        SnapshotSchemas schemas = new SnapshotSchemas(f.backend, f.instances, f.identities,
                 new SchemaCache(tmp.resolve("schema-cache")), new SchemaReader(SchemaReader.Limits.DEFAULT,
                 DaemonThreads.timer("test-watchdog")), 1 << 20);
         List<VolumeId> before = f.backend.list();

@@ -27,6 +27,7 @@ import dev.kopi.daemon.config.ConfigLoader;
 import dev.kopi.daemon.core.Events;
 import dev.kopi.daemon.core.KopiException;
 import dev.kopi.daemon.core.SnapshotRef;
+import dev.kopi.daemon.postgres.Identities;
 import dev.kopi.daemon.postgres.Instances;
 import dev.kopi.daemon.postgres.LocalInstances;
 import dev.kopi.daemon.postgres.OsUser;
@@ -64,7 +65,8 @@ class SourcesTest {
         PgBinaries binaries = new PgBinaries(tmp.resolve("no-pg/{version}/bin").toString());
         OsUser user = new OsUser("postgres", 101, 104);
         Instances instances = new LocalInstances(postmaster, new RuntimeDirs(tmp), ConfigLoader.defaults().postgres());
-        Refresher refresher = new Refresher(new Staging(backend, instances, new PgTools(runner, binaries, user), 0),
+        Refresher refresher = new Refresher(new Staging(backend, instances, new PgTools(runner, binaries, user), 0,
+                new Identities(CloneFixture.UID_FIRST, CloneFixture.UID_FIRST + 999)),
                 catalog, clock);
         Map<String, Source> configured = Map.of("cfg", Source.ofDatadir("cfg", tmp.resolve("cfg-data"), null, Source.Origin.CONFIG));
         sources = new Sources(configured, catalog, refresher, clock, List.of(tmp.resolve("pool/clones")),

@@ -119,6 +119,13 @@ public final class FakeInstances implements Instances {
     }
 
     @Override
+    public synchronized int end(OsUser identity) {
+        strayUids.remove((Integer) identity.uid());
+        ended.add(identity.uid());
+        return 0;
+    }
+
+    @Override
     public synchronized int endStrays(IntPredicate stray) {
         int n = 0;
         for (int uid : new ArrayList<>(strayUids)) {

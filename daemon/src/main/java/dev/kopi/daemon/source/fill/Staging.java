@@ -11,6 +11,7 @@ import java.util.Map;
 import java.util.logging.Logger;
 
 import dev.kopi.daemon.core.KopiException;
+import dev.kopi.daemon.postgres.Identities;
 import dev.kopi.daemon.postgres.Instance;
 import dev.kopi.daemon.postgres.Instances;
 import dev.kopi.daemon.postgres.OsUser;
@@ -34,15 +35,21 @@ public final class Staging {
     final PgTools tools;
     final SqlScripts scripts;
     private final long minFree;
+    private final Identities guests;
     private final Standbys standbys;
 
-    /** @param minFree pool.min_free: a refresh that would leave less free is refused up front */
-    public Staging(StorageBackend backend, Instances instances, PgTools tools, long minFree) {
+    /**
+     * @param minFree pool.min_free: a refresh that would leave less free is refused up front
+     * @param guests  where the throwaway identities come from that run staging instances on data a
+     *                clone holder shaped (the clones' uid range, so no clone ever shares one)
+     */
+    public Staging(StorageBackend backend, Instances instances, PgTools tools, long minFree, Identities guests) {
         this.backend = backend;
         this.instances = instances;
         this.tools = tools;
         this.scripts = new SqlScripts(tools);
         this.minFree = minFree;
+        this.guests = guests;
         this.standbys = new Standbys(this, Clock.systemUTC());
     }
 
@@ -65,6 +72,11 @@ public final class Staging {
 
     public SqlScripts scripts() {
         return scripts;
+    }
+
+    /** The identities staging instances on a holder's data run as, one per run. */
+    public Identities guests() {
+        return guests;
     }
 
     /** Fails with RESOURCE_EXHAUSTED, before anything is made, when {@code bytes} would not fit. */
