@@ -2,6 +2,9 @@ package dev.kopi.cli;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.io.PrintWriter;
+import java.io.Reader;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -96,15 +99,24 @@ final class PrepareCommand extends Base {
             throw new CliException("cannot run " + command.get(0) + ": " + e.getMessage());
         }
         try (InputStream in = p.getInputStream()) {
-            byte[] buf = new byte[8192];
-            for (int n; (n = in.read(buf)) > 0; ) {
-                err().print(new String(buf, 0, n, StandardCharsets.UTF_8));
-                err().flush();
-            }
+            relay(in, err());
         }
         int code = p.waitFor();
         if (code != 0) {
             throw new CliException(command.get(0) + " exited with " + code + " on builder clone " + clone.name());
+        }
+    }
+
+    /**
+     * Copies the command's output to {@code to} as it comes. One decoder for the whole stream: a
+     * character whose bytes arrive in two reads is decoded whole, not as two replacement marks.
+     */
+    static void relay(InputStream in, PrintWriter to) throws IOException {
+        Reader r = new InputStreamReader(in, StandardCharsets.UTF_8);
+        char[] buf = new char[8192];
+        for (int n; (n = r.read(buf)) > 0; ) {
+            to.write(buf, 0, n);
+            to.flush();
         }
     }
 

@@ -5,6 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.InputStream;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -20,6 +24,32 @@ import dev.kopi.proto.v1.PrepareSnapshotRequest;
  * publishes nothing, and --hash makes the same key of the same files.
  */
 class PrepareCommandTest extends FakeKopidTestBase {
+    @Test
+    void aCharacterWhoseBytesComeInTwoReadsIsRelayedWhole() throws Exception {
+        byte[] text = "migrated: café, 東京".getBytes(StandardCharsets.UTF_8);
+        // A pipe may hand over any number of bytes at a time: here one, splitting every character.
+        InputStream trickle = new InputStream() {
+            int i;
+
+            @Override
+            public int read() {
+                return i < text.length ? text[i++] & 0xff : -1;
+            }
+
+            @Override
+            public int read(byte[] b, int off, int len) {
+                if (i >= text.length) {
+                    return -1;
+                }
+                b[off] = text[i++];
+                return 1;
+            }
+        };
+        StringWriter out = new StringWriter();
+        PrepareCommand.relay(trickle, new PrintWriter(out));
+        assertEquals("migrated: café, 東京", out.toString());
+    }
+
     @Test
     void runsTheCommandOnceOnTheBuilderCloneAndPrintsOnlyTheName() throws Exception {
         Path ran = dir.resolve("ran");

@@ -7,6 +7,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
 
 import dev.kopi.daemon.core.KopiException;
 
@@ -104,6 +105,20 @@ public final class Conninfo {
     @Override
     public String toString() {
         return masked();
+    }
+
+    /**
+     * The same parameters, in either form and any order: so a {@link Source} read twice from the
+     * same definition is equal to itself, password included.
+     */
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof Conninfo c && params.equals(c.params) && Objects.equals(problem, c.problem);
+    }
+
+    @Override
+    public int hashCode() {
+        return Objects.hash(params, problem);
     }
 
     private String render(boolean mask) {

@@ -2,6 +2,7 @@ package dev.kopi.daemon.source;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -48,6 +49,17 @@ class ConninfoTest {
     }
 
     // ---- keyword = value
+
+    @Test
+    void theSameParametersInEitherFormAreEqualAndADifferentPasswordIsNot() {
+        Conninfo keywords = Conninfo.parse("host=db1 port=5433 user=kopi password=s3cret dbname=app");
+        Conninfo uri = Conninfo.parse("postgresql://kopi:s3cret@db1:5433/app");
+        assertEquals(keywords, uri);
+        assertEquals(keywords.hashCode(), uri.hashCode());
+        assertNotEquals(keywords, Conninfo.parse("host=db1 port=5433 user=kopi password=other dbname=app"));
+        assertNotEquals(keywords, Conninfo.unreadable("bad"));
+        assertEquals(Conninfo.unreadable("bad"), Conninfo.unreadable("bad"));
+    }
 
     @Test
     void keywordValuePairsSeparatedByWhitespace() {
