@@ -109,7 +109,7 @@ public final class Kopi implements AutoCloseable {
         Clones clones = new Clones(catalog, backend, instances, ports, identities, config.clones(),
                 config.pool().minFree(), endpoint(config.postgres(), ca), events, clock);
         Staging staging = new Staging(backend, instances, new PgTools(runner, binaries, user), config.pool().minFree(),
-                identities);
+                identities, config.state().resolve("replicas"));
         Refresher refresher = new Refresher(staging, catalog, clock);
         // The directories of Kopi's own volumes: clones/, staging/ and snapshots/ (SOURCE/TAG below it).
         List<Path> managed = List.of(backend.path(VolumeId.clone("x")).getParent(),
@@ -117,6 +117,8 @@ public final class Kopi implements AutoCloseable {
                 backend.path(VolumeId.snapshot("x", "x")).getParent().getParent());
         Sources sources = new Sources(config.sources(), catalog, refresher, clock, managed, events);
         Snapshots snapshots = new Snapshots(catalog, backend, clones, refresher, sources::isSource, events);
+        // A replica source taken out of the configuration: its slot goes before its volumes do.
+        staging.primaries().dropSlotsOfRemoved(sources::isSource);
         Reconciler.Report report = new Reconciler(catalog, backend, instances, clones, ports, sources::isSource).run();
         Standbys standbys = staging.standbys().watch(sources::all, events, Duration.ofSeconds(10));
         Reaper reaper = new Reaper(clones).start();

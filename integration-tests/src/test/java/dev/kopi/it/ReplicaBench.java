@@ -7,9 +7,12 @@ import java.sql.Statement;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.stream.Stream;
 
 import dev.kopi.proto.v1.AddSourceRequest;
 import dev.kopi.proto.v1.Clone;
@@ -26,7 +29,7 @@ import dev.kopi.proto.v1.SourceSettings;
  * After 1% of pgbench_accounts changed (BENCH_CHANGES: clustered, scattered; see {@link #change}):
  * the replica refresh beside the basebackup refresh (best of BENCH_RUNS, default 3); the data age at publish (publish time minus the newest commit the
  * snapshot holds, committed just before the refresh); and point-in-time clone latency (request
- * to first query) for a target BENCH_PITR_BACK seconds (default "60") of pgbench writing after
+ * to first query) for each target BENCH_PITR_BACK seconds back (default "60", empty for none) of pgbench writing after
  * the newest raw base, all of which recovery replays. Prints a table with ratios.
  */
 public final class ReplicaBench {
@@ -35,7 +38,9 @@ public final class ReplicaBench {
     private final List<String> scales = List.of(env("BENCH_SCALES", "30,100").split(","));
     private final List<String> backends = List.of(env("BENCH_BACKENDS", "btrfs").split(","));
     private final int runs = Integer.parseInt(env("BENCH_RUNS", "3"));
-    private final List<String> back = List.of(env("BENCH_PITR_BACK", "60").split(","));
+    /** Empty for none. */
+    private final List<String> back = Stream.of(env("BENCH_PITR_BACK", "60").split(",")).filter(b -> !b.isBlank())
+            .toList();
     /** How the 1% of rows changed before a replica refresh is spread: see {@link #change}. */
     private final List<String> changes = List.of(env("BENCH_CHANGES", "clustered,scattered").split(","));
     private final List<String[]> rows = new ArrayList<>();
@@ -171,10 +176,20 @@ public final class ReplicaBench {
     private double[] refresh(Kopid kopid, String source) throws Exception {
         long t = System.nanoTime();
         RefreshEvent last = null;
+        // Where the time went: each phase lasts until the next event (kopid's elapsed_ms)
+        Map<String, Long> phases = new LinkedHashMap<>();
+        String phase = null;
+        long since = 0;
         for (var it = kopid.sources().refresh(RefreshRequest.newBuilder().setName(source).build()); it.hasNext(); ) {
             last = it.next();
+            if (phase != null) {
+                phases.merge(phase, last.getElapsedMs() - since, Long::sum);
+            }
+            phase = last.getPhase();
+            since = last.getElapsedMs();
         }
         double s = CloneBench.secs(t);
+        log("refresh of " + source + " by phase, ms: " + phases);
         double age = -1;
         if (source.equals("rep")) {
             Instant published = Instant.parse(last.getSnapshot().getCreatedAt());

@@ -303,6 +303,35 @@ abstract class ReplicaFlowsIT {
         assertEquals(0, standbyPid(), "the standby is stopped");
     }
 
+    /**
+     * A replica source defined in the configuration file and later taken out of it: kopid, which
+     * reads its configuration at start, no longer knows the source then, but remembered its
+     * primary, so it drops the slot there before the volumes go.
+     */
+    @Test
+    @Order(10)
+    void aReplicaSourceTakenOutOfTheConfigurationLosesItsSlotAtTheNextStart() throws Exception {
+        String without = Files.readString(kopid.config);
+        String slot = "kopi_it_cfg";
+        kopid.kill9();
+        Files.writeString(kopid.config, without + "sources:\n  cfgrep:\n    replica: '"
+                + prod.conninfo("kopi", SECRET, null) + "'\n    slot: " + slot + "\n");
+        kopid.start();
+        try {
+            refresh("cfgrep");
+            assertEquals(1, slotCount(slot), "the slot was made on the primary");
+            assertTrue(Files.exists(kopid.state.resolve("replicas/cfgrep")), "its primary is remembered");
+        } finally {
+            kopid.kill9();
+            Files.writeString(kopid.config, without);
+            kopid.start();
+        }
+        assertEquals(0, slotCount(slot), () -> "the slot is dropped on the primary: " + kopid.tail());
+        assertEquals(List.of(), pool.volumes().stream().filter(v -> v.startsWith("replicas/")).toList(),
+                "its volumes are gone");
+        assertFalse(Files.exists(kopid.state.resolve("replicas/cfgrep")), "and so is what kopid remembered");
+    }
+
     // ------------------------------------------------------------------ helpers
 
     void assertMasked(String snapshot, int customers) throws Exception {
@@ -334,8 +363,12 @@ abstract class ReplicaFlowsIT {
     }
 
     long slotCount() throws Exception {
+        return slotCount(SLOT);
+    }
+
+    long slotCount(String slot) throws Exception {
         try (Connection c = prod.connect("postgres"); Statement st = c.createStatement()) {
-            return count(st, "SELECT count(*) FROM pg_replication_slots WHERE slot_name = '" + SLOT + "'");
+            return count(st, "SELECT count(*) FROM pg_replication_slots WHERE slot_name = '" + slot + "'");
         }
     }
 

@@ -66,7 +66,7 @@ class SourcesTest {
         OsUser user = new OsUser("postgres", 101, 104);
         Instances instances = new LocalInstances(postmaster, new RuntimeDirs(tmp), ConfigLoader.defaults().postgres());
         Refresher refresher = new Refresher(new Staging(backend, instances, new PgTools(runner, binaries, user), 0,
-                new Identities(CloneFixture.UID_FIRST, CloneFixture.UID_FIRST + 999)),
+                new Identities(CloneFixture.UID_FIRST, CloneFixture.UID_FIRST + 999), tmp.resolve("replicas")),
                 catalog, clock);
         Map<String, Source> configured = Map.of("cfg", Source.ofDatadir("cfg", tmp.resolve("cfg-data"), null, Source.Origin.CONFIG));
         sources = new Sources(configured, catalog, refresher, clock, List.of(tmp.resolve("pool/clones")),

@@ -58,7 +58,8 @@ public final class SourcesFixture implements AutoCloseable {
         }
         PgBinaries binaries = new PgBinaries(root.resolve("pg/{version}/bin").toString());
         OsUser user = new OsUser("postgres", 101, 104);
-        Staging staging = new Staging(f.backend, f.instances, new PgTools(f.runner, binaries, user), 0, f.identities);
+        Staging staging = new Staging(f.backend, f.instances, new PgTools(f.runner, binaries, user), 0, f.identities,
+                root.resolve("state/replicas"));
         refresher = new Refresher(staging, f.catalog, f.clock);
         sources = new Sources(configured, f.catalog, refresher, f.clock, List.of(root.resolve("pool/clones")),
                 f.events);

@@ -37,19 +37,23 @@ public final class Staging {
     private final long minFree;
     private final Identities guests;
     private final Standbys standbys;
+    private final ReplicaPrimaries primaries;
 
     /**
      * @param minFree pool.min_free: a refresh that would leave less free is refused up front
      * @param guests  where the throwaway identities come from that run staging instances on data a
      *                clone holder shaped (the clones' uid range, so no clone ever shares one)
+     * @param primaries where replica sources' primaries are remembered (root's, in the state directory)
      */
-    public Staging(StorageBackend backend, Instances instances, PgTools tools, long minFree, Identities guests) {
+    public Staging(StorageBackend backend, Instances instances, PgTools tools, long minFree, Identities guests,
+                   Path primaries) {
         this.backend = backend;
         this.instances = instances;
         this.tools = tools;
         this.scripts = new SqlScripts(tools);
         this.minFree = minFree;
         this.guests = guests;
+        this.primaries = new ReplicaPrimaries(primaries, this);
         this.standbys = new Standbys(this, Clock.systemUTC());
     }
 
@@ -72,6 +76,11 @@ public final class Staging {
 
     public SqlScripts scripts() {
         return scripts;
+    }
+
+    /** The primaries of replica sources, remembered so a source gone from the configuration loses its slot too. */
+    public ReplicaPrimaries primaries() {
+        return primaries;
     }
 
     /** The identities staging instances on a holder's data run as, one per run. */

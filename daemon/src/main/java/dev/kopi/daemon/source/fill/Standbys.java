@@ -96,6 +96,7 @@ public final class Standbys implements AutoCloseable {
             if (!st.seeded()) {
                 return; // the first refresh seeds it
             }
+            staging.primaries().remember(source); // standbys seeded by a kopid that did not remember yet
             if (!st.running()) {
                 st.start();
                 LOG.info("started the standby of " + source.name());
@@ -137,6 +138,7 @@ public final class Standbys implements AutoCloseable {
      */
     Standby ready(Source source, Progress progress) throws IOException {
         Standby st = of(source);
+        staging.primaries().remember(source); // before the slot is made: a kopid killed after still knows it
         if (!st.seeded()) {
             progress.report("seed", "seeding the standby of " + source.name(), 0, 0);
             st.seed(progress);
@@ -160,6 +162,7 @@ public final class Standbys implements AutoCloseable {
             try {
                 of(source).remove(leaveSlot);
                 standbys.remove(source.name());
+                staging.primaries().forget(source.name());
             } catch (KopiException e) {
                 throw e; // refused before anything changed: the standby stays watched
             } catch (RuntimeException e) {
