@@ -300,6 +300,7 @@ abstract class ReplicaFlowsIT {
         assertEquals(0, slotCount(), "the slot is dropped on the primary");
         assertEquals(List.of(), pool.volumes().stream().filter(v -> v.startsWith("replicas/")).toList(),
                 "the standby, its archive and its raw bases are gone");
+        assertFalse(pool.exists("replicas/rep"), "and so is the source's own dataset (ZFS)");
         assertEquals(0, standbyPid(), "the standby is stopped");
     }
 

@@ -180,6 +180,15 @@ public final class ZfsBackend implements StorageBackend {
         if (origin != null && origin.contains("@" + ORIGIN_PREFIX)) {
             destroyQuietly(origin);
         }
+        if (volume.kind() == VolumeId.Kind.SNAPSHOT || volume.kind() == VolumeId.Kind.REPLICA) {
+            // The source's own dataset (snapshots/SRC, replicas/SRC) goes with its last volume, as
+            // its directory does on Btrfs. zfs will not destroy one that has children: then it stays.
+            String parent = ds.substring(0, ds.lastIndexOf('/'));
+            ProcessRunner.Result r = run("destroy", parent);
+            if (!r.ok() && !r.stderr().contains("has children")) {
+                LOG.fine("kept " + parent + ": " + r.describe());
+            }
+        }
     }
 
     /**

@@ -291,7 +291,8 @@ final class FakeZfs implements ProcessRunner {
                 return err("cannot destroy '" + target + "': filesystem has dependent clones");
             }
         }
-        if (!recursive && snapshots.stream().anyMatch(s -> s.startsWith(target + "@"))) {
+        if (!recursive && (snapshots.stream().anyMatch(s -> s.startsWith(target + "@"))
+                || datasets.keySet().stream().anyMatch(d -> d.startsWith(target + "/")))) {
             return err("filesystem has children");
         }
         snapshots.removeIf(s -> s.startsWith(target + "@"));

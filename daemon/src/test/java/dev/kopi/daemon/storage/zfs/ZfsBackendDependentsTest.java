@@ -133,7 +133,8 @@ class ZfsBackendDependentsTest {
                 listDependents(SNAP_DS),
                 zfsCall("get", "-H", "-o", "value", "origin", SNAP_DS),
                 zfsCall("destroy", "-r", "-f", SNAP_DS),
-                zfsCall("destroy", BRANCH_DS + "@" + movedName)), zfs.calls);
+                zfsCall("destroy", BRANCH_DS + "@" + movedName),
+                zfsCall("destroy", "tank/kopi/snapshots/prod")), zfs.calls); // its last snapshot went
 
         assertEquals(List.of(BRANCH), backend.list());
         assertFalse(zfs.datasets.get(BRANCH_DS).containsKey("origin"), "the branch stands on its own");

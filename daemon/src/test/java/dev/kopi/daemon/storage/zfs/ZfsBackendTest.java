@@ -46,6 +46,25 @@ class ZfsBackendTest {
     }
 
     @Test
+    void aSourcesDatasetGoesWithItsLastVolumeAndNotBefore() {
+        VolumeId standby = VolumeId.replica("rep", "standby");
+        VolumeId wal = VolumeId.replica("rep", "wal");
+        backend.create(standby);
+        backend.create(wal);
+        backend.destroy(standby);
+        assertTrue(zfs.datasets.containsKey("tank/kopi/replicas/rep"), "its archive is still below it");
+        assertTrue(zfs.datasets.containsKey("tank/kopi/replicas/rep/wal"));
+        backend.destroy(wal);
+        assertFalse(zfs.datasets.containsKey("tank/kopi/replicas/rep"), "no empty replicas/rep is left");
+        assertTrue(zfs.datasets.containsKey("tank/kopi/replicas"));
+
+        publishSnapshot();
+        backend.destroy(SNAP);
+        assertFalse(zfs.datasets.containsKey("tank/kopi/snapshots/prod"), "nor an empty snapshots/prod");
+        assertTrue(zfs.datasets.containsKey("tank/kopi/snapshots"));
+    }
+
+    @Test
     void theHealthCheckAsksWhetherTheRootDatasetIsMounted() {
         zfs.datasets.get("tank/kopi").put("mounted", "yes");
         assertEquals(Optional.empty(), backend.problem());
