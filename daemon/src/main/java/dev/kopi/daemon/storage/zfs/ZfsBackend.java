@@ -184,9 +184,12 @@ public final class ZfsBackend implements StorageBackend {
             // The source's own dataset (snapshots/SRC, replicas/SRC) goes with its last volume, as
             // its directory does on Btrfs. zfs will not destroy one that has children: then it stays.
             String parent = ds.substring(0, ds.lastIndexOf('/'));
-            ProcessRunner.Result r = run("destroy", parent);
-            if (!r.ok() && !r.stderr().contains("has children")) {
-                LOG.fine("kept " + parent + ": " + r.describe());
+            try {
+                zfsWhenIdle("remove the emptied " + parent, "destroy", parent); // zfs-fuse says busy for a moment
+            } catch (KopiException e) {
+                if (!e.getMessage().contains("has children")) {
+                    LOG.info("kept " + parent + " (only untidy): " + e.getMessage());
+                }
             }
         }
     }
